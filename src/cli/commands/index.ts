@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { validateCommand } from './validate.js';
 
 /** Every CLI command, in the order `--help` lists them. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [validateCommand];
