@@ -1,0 +1,110 @@
+// One value-level test: does a scalar event value satisfy any of a set of patterns?
+import { SigmaError } from '../rule/errors.js';
+import type { SourceLocation, ValuePattern } from '../rule/model.js';
+import { compileCidr } from './cidr.js';
+import { StringSetMatcher, type StringPatternSpec } from './text.js';
+import { parseDateTime, timePartOf } from './timepart.js';
+import { numericValue, scalarText, type Scalar } from './values.js';
+
+/** The pattern kinds that look only at the value itself (not at presence or at other fields). */
+export type ScalarPattern = Extract<ValuePattern, { kind: 'string' | 're' | 'compare' | 'cidr' | 'timepart' }>;
+
+export function isScalarPattern(pattern: ValuePattern): pattern is ScalarPattern {
+  return pattern.kind === 'string' || pattern.kind === 're' || pattern.kind === 'compare' || pattern.kind === 'cidr' || pattern.kind === 'timepart';
+}
+
+/** `re`: JS RegExp, unanchored search, flags i/m/s from the rule and no `u` flag: Sigma regexes are written
+ *  for PCRE, and Annex B syntax (`\-` outside a class, `{` as a literal) accepts far more of them than `u`
+ *  mode; without `u`, `.` matches one UTF-16 code unit. Inline PCRE flags such as `(?i)` are refused. */
+export function compileRegExp(source: string, flags: { ignoreCase: boolean; multiline: boolean; dotAll: boolean }, location: SourceLocation): RegExp {
+  const flagText = (flags.ignoreCase ? 'i' : '') + (flags.multiline ? 'm' : '') + (flags.dotAll ? 's' : '');
+  try {
+    return new RegExp(source, flagText);
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? error.message : String(error);
+    throw new SigmaError('value', location, `regular expression not supported by the matcher: ${detail}`);
+  }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+type ValueTest = (value: Scalar, text: string) => boolean;
+
+export class ScalarMatcher {
+  private readonly strings: StringSetMatcher | null;
+  /** Tests that need the value's text (regexes, CIDR, date-times). */
+  private readonly textTests: ValueTest[] = [];
+  /** Tests on the numeric reading (gt/gte/lt/lte). */
+  private readonly numberTests: Array<(value: number) => boolean> = [];
+
+  constructor(patterns: readonly ScalarPattern[], location: SourceLocation) {
+    const stringSpecs: StringPatternSpec[] = [];
+    for (const pattern of patterns) {
+      switch (pattern.kind) {
+        case 'string':
+          for (const part of pattern.parts) {
+            // Literals are compared by UTF-16 code unit and `?` by code point; the two agree only when the
+            // rule's text is well-formed, so a lone surrogate is refused rather than given a murky meaning.
+            if (part.kind === 'literal' && LONE_SURROGATE.test(part.text)) {
+              throw new SigmaError('value', location, 'value contains a lone UTF-16 surrogate');
+            }
+          }
+          stringSpecs.push({ parts: pattern.parts, cased: pattern.cased });
+          break;
+        case 're': {
+          const regex = compileRegExp(pattern.source, pattern.flags, location);
+          this.textTests.push((_value, text) => regex.test(text));
+          break;
+        }
+        case 'compare': {
+          const bound = pattern.value;
+          if (!Number.isFinite(bound)) throw new SigmaError('value', location, `${pattern.op} needs a finite number, got ${bound}`);
+          const op = pattern.op;
+          this.numberTests.push(
+            op === 'gt' ? (n) => n > bound : op === 'gte' ? (n) => n >= bound : op === 'lt' ? (n) => n < bound : (n) => n <= bound,
+          );
+          break;
+        }
+        case 'cidr': {
+          const inNetwork = compileCidr(pattern.family, pattern.network, pattern.prefixLength);
+          if (inNetwork === null) {
+            throw new SigmaError('value', location, `invalid IPv${pattern.family} network ${pattern.network}/${pattern.prefixLength}`);
+          }
+          this.textTests.push((_value, text) => inNetwork(text));
+          break;
+        }
+        case 'timepart': {
+          const { part, value: expected } = pattern;
+          this.textTests.push((_value, text) => {
+            const millis = parseDateTime(text);
+            return millis !== null && timePartOf(millis, part) === expected;
+          });
+          break;
+        }
+      }
+    }
+    this.strings = stringSpecs.length > 0 ? new StringSetMatcher(stringSpecs) : null;
+  }
+
+  test(value: Scalar): boolean {
+    if (this.strings !== null && this.strings.test(typeof value === 'string' ? value : String(value))) return true;
+    if (this.numberTests.length > 0) {
+      const n = numericValue(value);
+      if (!Number.isNaN(n)) for (const numberTest of this.numberTests) if (numberTest(n)) return true;
+    }
+    if (this.textTests.length > 0) {
+      const text = scalarText(value);
+      for (const textTest of this.textTests) if (textTest(value, text)) return true;
+    }
+    return false;
+  }
+
+  /** `test` as a closure; a set of string patterns only gets the string matcher's specialised tester. */
+  tester(): (value: Scalar) => boolean {
+    if (this.strings !== null && this.numberTests.length === 0 && this.textTests.length === 0) {
+      const testString = this.strings.tester();
+      return (value) => testString(typeof value === 'string' ? value : String(value));
+    }
+    return (value) => this.test(value);
+  }
+}

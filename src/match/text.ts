@@ -1,0 +1,398 @@
+// String matching for Sigma string values.
+//
+// The defined semantics (src/match/README.md): a case-insensitive value matches when the pattern matches
+// `haystack.toLowerCase()` with every literal part of the pattern lower-cased by `toLowerCase()` as well.
+// `toLowerCase()` allocates, so the hot path folds ASCII on char codes instead and only calls it when the
+// haystack holds a non-ASCII code unit. Why that is exactly equal to the definition:
+//   - `toLowerCase()` maps every ASCII code unit to itself, folded (A-Z → a-z), whatever surrounds it; only
+//     non-ASCII characters can lower to something else, to several code units (U+0130 → "i̇") or to ASCII
+//     (U+212A KELVIN SIGN → "k"), and only U+03A3 depends on its context (Final_Sigma).
+//   - So if h[i..j) is all ASCII, lower(h) contains fold(h[i..j)) at the position the ASCII run maps to, and
+//     an ASCII prefix (suffix) of h lowers to the same-length prefix (suffix) of lower(h).
+//   - The fast paths below answer only from ASCII runs that touch the decisive end of the haystack (the whole
+//     haystack for contains/exact); on the first non-ASCII code unit that could still change the answer they
+//     give up (`UNDECIDED`) and the caller runs the toLowerCase reference on the whole value.
+// test/match/text.property.test.ts checks this equivalence with fast-check, non-ASCII input included.
+
+const MATCH = 1;
+const NO_MATCH = 0;
+const UNDECIDED = -1;
+type Verdict = typeof MATCH | typeof NO_MATCH | typeof UNDECIDED;
+
+/** A case-insensitive pattern shape the fast paths understand; anything else is a glob. */
+export type LiteralPosition = 'exact' | 'startswith' | 'endswith' | 'contains';
+
+function foldAscii(code: number): number {
+  return code >= 65 && code <= 90 ? code | 32 : code;
+}
+
+/** Maps each ASCII code unit (folded) to a dense class index so transition tables stay small: 0 is "a
+ *  character no needle contains", which never has a transition. */
+class Alphabet {
+  readonly classOf = new Uint8Array(128);
+  size = 1;
+
+  add(code: number): void {
+    const folded = foldAscii(code);
+    if (this.classOf[folded] !== 0) return;
+    const cls = this.size++;
+    this.classOf[folded] = cls;
+    if (folded >= 97 && folded <= 122) this.classOf[folded - 32] = cls;
+  }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) return false;
+  return true;
+}
+
+/** A trie walked from one end of the haystack (forward for exact/startswith, backward for endswith).
+ *  A needle's non-ASCII code unit ends its path without a terminal: a fast walk that reaches it is facing a
+ *  non-ASCII haystack unit (ASCII folds never equal it) and gives up anyway, yet the path prefix must exist
+ *  so that a mismatch on an ASCII unit before it is a proof of "no match" for that needle too. */
+class Trie {
+  private readonly alphabet = new Alphabet();
+  private next: Int32Array = new Int32Array(0);
+  private terminal: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    loweredNeedles: readonly string[],
+    private readonly backward: boolean,
+    private readonly kind: 'whole' | 'prefix',
+  ) {
+    const paths = loweredNeedles.map((needle) => {
+      const codes: number[] = [];
+      for (let k = 0; k < needle.length; k++) {
+        const code = needle.charCodeAt(backward ? needle.length - 1 - k : k);
+        if (code >= 128) return { codes, complete: false };
+        codes.push(code);
+      }
+      return { codes, complete: true };
+    });
+    for (const path of paths) for (const code of path.codes) this.alphabet.add(code);
+    const width = this.alphabet.size;
+    const edges: number[][] = [[]];
+    const terminals: boolean[] = [false];
+    for (const path of paths) {
+      let node = 0;
+      for (const code of path.codes) {
+        const cls = this.alphabet.classOf[code];
+        let child = edges[node][cls];
+        if (child === undefined) {
+          child = edges.length;
+          edges[node][cls] = child;
+          edges.push([]);
+          terminals.push(false);
+        }
+        node = child;
+      }
+      if (path.complete) terminals[node] = true;
+    }
+    this.next = new Int32Array(edges.length * width).fill(-1);
+    this.terminal = new Uint8Array(edges.length);
+    edges.forEach((row, node) => {
+      row.forEach((child, cls) => (this.next[node * width + cls] = child));
+      this.terminal[node] = terminals[node] ? 1 : 0;
+    });
+  }
+
+  run(haystack: string): Verdict {
+    const { classOf, size: width } = this.alphabet;
+    const next = this.next;
+    const terminal = this.terminal;
+    const prefix = this.kind === 'prefix';
+    const length = haystack.length;
+    let node = 0;
+    for (let k = 0; k < length; k++) {
+      if (prefix && terminal[node] === 1) return MATCH;
+      const code = haystack.charCodeAt(this.backward ? length - 1 - k : k);
+      if (code >= 128) return UNDECIDED;
+      const cls = classOf[code];
+      if (cls === 0) return NO_MATCH;
+      node = next[node * width + cls];
+      if (node < 0) return NO_MATCH;
+    }
+    return terminal[node] === 1 ? MATCH : NO_MATCH;
+  }
+}
+
+/** Contains-any over folded ASCII. Two engines with one contract (MATCH only when lower(h) contains a needle,
+ *  NO_MATCH only when it provably does not, otherwise UNDECIDED):
+ *   - up to REGEX_NEEDLE_LIMIT needles, one V8 RegExp `/n1|…|nk|[^\0-\x7f]/i` without the `u` flag. In that
+ *     mode Canonicalize never maps a non-ASCII unit to an ASCII one (ECMA-262 "Canonicalize": "If ch ≥ 128 and
+ *     cu < 128, return ch"), so ASCII needles match only ASCII runs, exactly under ASCII folding, and the class
+ *     matches exactly the non-ASCII units. The leftmost match tells which: an ASCII unit there means a needle
+ *     occurrence (MATCH), a non-ASCII one means UNDECIDED, no match means an all-ASCII haystack without any
+ *     needle. Irregexp is native code and measured ~2.3x faster than the JS automaton on the seed's needles.
+ *   - more needles: Aho–Corasick compiled to a DFA, where an alternation would backtrack through every
+ *     alternative at each position.
+ *  Only all-ASCII needles enter either engine: NO_MATCH is returned only for an all-ASCII haystack, which
+ *  lowers to ASCII and so cannot contain a needle with a non-ASCII unit. */
+const REGEX_NEEDLE_LIMIT = 48;
+
+class ContainsAutomaton {
+  private readonly alphabet = new Alphabet();
+  private readonly delta: Int32Array = new Int32Array(0);
+  private readonly accepting: Uint8Array = new Uint8Array(0);
+  private readonly regex: RegExp | null = null;
+  private readonly always: boolean;
+
+  constructor(loweredAsciiNeedles: readonly string[]) {
+    this.always = loweredAsciiNeedles.includes('');
+    if (this.always) return;
+    if (loweredAsciiNeedles.length <= REGEX_NEEDLE_LIMIT) {
+      this.regex = new RegExp(`${loweredAsciiNeedles.map(escapeRegExp).join('|')}|[^\0-\x7f]`, 'i');
+      return;
+    }
+    for (const needle of loweredAsciiNeedles) for (let k = 0; k < needle.length; k++) this.alphabet.add(needle.charCodeAt(k));
+    const width = this.alphabet.size;
+    const goto: number[][] = [[]];
+    const accept: boolean[] = [false];
+    for (const needle of loweredAsciiNeedles) {
+      let node = 0;
+      for (let k = 0; k < needle.length; k++) {
+        const cls = this.alphabet.classOf[needle.charCodeAt(k)];
+        let child = goto[node][cls];
+        if (child === undefined) {
+          child = goto.length;
+          goto[node][cls] = child;
+          goto.push([]);
+          accept.push(false);
+        }
+        node = child;
+      }
+      accept[node] = true;
+    }
+    const delta = new Int32Array(goto.length * width);
+    const fail = new Int32Array(goto.length);
+    const queue: number[] = [];
+    for (let cls = 1; cls < width; cls++) {
+      const child = goto[0][cls];
+      if (child !== undefined) {
+        delta[cls] = child;
+        fail[child] = 0;
+        queue.push(child);
+      }
+    }
+    for (let head = 0; head < queue.length; head++) {
+      const node = queue[head];
+      accept[node] = accept[node] || accept[fail[node]];
+      for (let cls = 1; cls < width; cls++) {
+        const child = goto[node][cls];
+        if (child !== undefined) {
+          fail[child] = delta[fail[node] * width + cls];
+          delta[node * width + cls] = child;
+          queue.push(child);
+        } else {
+          delta[node * width + cls] = delta[fail[node] * width + cls];
+        }
+      }
+    }
+    this.delta = delta;
+    this.accepting = Uint8Array.from(accept, (a) => (a ? 1 : 0));
+  }
+
+  run(haystack: string): Verdict {
+    if (this.always) return MATCH;
+    if (this.regex !== null) {
+      const at = haystack.search(this.regex);
+      if (at < 0) return NO_MATCH;
+      return haystack.charCodeAt(at) < 128 ? MATCH : UNDECIDED;
+    }
+    const { classOf, size: width } = this.alphabet;
+    const delta = this.delta;
+    const accepting = this.accepting;
+    let state = 0;
+    for (let k = 0; k < haystack.length; k++) {
+      const code = haystack.charCodeAt(k);
+      if (code >= 128) return UNDECIDED;
+      state = delta[state * width + classOf[code]];
+      if (accepting[state] === 1) return MATCH;
+    }
+    return NO_MATCH;
+  }
+}
+
+/** A Sigma string after escape processing, as `ValuePattern` 'string' holds it. */
+export type WildcardPart = { kind: 'literal'; text: string } | { kind: 'any' } | { kind: 'one' };
+
+/** Merges adjacent literals, drops empty ones and collapses runs of `*`: the same language, fewer shapes. */
+export function normalizeParts(parts: readonly WildcardPart[]): WildcardPart[] {
+  const normalized: WildcardPart[] = [];
+  for (const part of parts) {
+    const last = normalized[normalized.length - 1];
+    if (part.kind === 'literal') {
+      if (part.text === '') continue;
+      if (last?.kind === 'literal') normalized[normalized.length - 1] = { kind: 'literal', text: last.text + part.text };
+      else normalized.push(part);
+    } else if (part.kind === 'any') {
+      if (last?.kind !== 'any') normalized.push(part);
+    } else {
+      normalized.push(part);
+    }
+  }
+  return normalized;
+}
+
+/** The fast shape of a normalized pattern, or null for a glob that needs the regex path. */
+export function literalShape(parts: readonly WildcardPart[]): { position: LiteralPosition; text: string } | null {
+  const [first, second, third] = parts;
+  const literal = (p: WildcardPart | undefined): p is { kind: 'literal'; text: string } => p?.kind === 'literal';
+  switch (parts.length) {
+    case 0:
+      return { position: 'exact', text: '' };
+    case 1:
+      if (literal(first)) return { position: 'exact', text: first.text };
+      return first.kind === 'any' ? { position: 'contains', text: '' } : null;
+    case 2:
+      if (first.kind === 'any' && literal(second)) return { position: 'endswith', text: second.text };
+      if (literal(first) && second.kind === 'any') return { position: 'startswith', text: first.text };
+      return null;
+    case 3:
+      return first.kind === 'any' && literal(second) && third.kind === 'any' ? { position: 'contains', text: second.text } : null;
+    default:
+      return null;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+/** `*` is any run of code points (newlines included), `?` exactly one code point: the `u` flag is safe here
+ *  because we write the pattern ourselves and escape only syntax characters. */
+export function globToRegExp(parts: readonly WildcardPart[], lowerLiterals: boolean): RegExp {
+  const body = parts
+    .map((part) => (part.kind === 'any' ? '.*' : part.kind === 'one' ? '.' : escapeRegExp(lowerLiterals ? part.text.toLowerCase() : part.text)))
+    .join('');
+  return new RegExp(`^${body}$`, 'su');
+}
+
+export interface StringPatternSpec {
+  parts: readonly WildcardPart[];
+  cased: boolean;
+}
+
+/** Matches a string against a set of Sigma string patterns (OR), case-insensitive ones through the ASCII fast
+ *  paths, with the toLowerCase reference as the fallback. */
+export class StringSetMatcher {
+  private readonly exactTrie: Trie | null;
+  private readonly prefixTrie: Trie | null;
+  private readonly suffixTrie: Trie | null;
+  private readonly automaton: ContainsAutomaton | null;
+  private readonly lowerExact: Set<string>;
+  private readonly lowerPrefixes: string[] = [];
+  private readonly lowerSuffixes: string[] = [];
+  private readonly lowerInfixes: string[] = [];
+  private readonly lowerGlobs: RegExp[] = [];
+  private readonly casedExact = new Set<string>();
+  private readonly casedPrefixes: string[] = [];
+  private readonly casedSuffixes: string[] = [];
+  private readonly casedInfixes: string[] = [];
+  private readonly casedGlobs: RegExp[] = [];
+  private readonly hasFolded: boolean;
+  private readonly hasCased: boolean;
+
+  constructor(patterns: readonly StringPatternSpec[]) {
+    const lowerExact: string[] = [];
+    for (const pattern of patterns) {
+      const parts = normalizeParts(pattern.parts);
+      const shape = literalShape(parts);
+      if (pattern.cased) {
+        if (!shape) this.casedGlobs.push(globToRegExp(parts, false));
+        else if (shape.position === 'exact') this.casedExact.add(shape.text);
+        else if (shape.position === 'startswith') this.casedPrefixes.push(shape.text);
+        else if (shape.position === 'endswith') this.casedSuffixes.push(shape.text);
+        else this.casedInfixes.push(shape.text);
+        continue;
+      }
+      if (!shape) {
+        this.lowerGlobs.push(globToRegExp(parts, true));
+        continue;
+      }
+      const lowered = shape.text.toLowerCase();
+      if (shape.position === 'exact') lowerExact.push(lowered);
+      else if (shape.position === 'startswith') this.lowerPrefixes.push(lowered);
+      else if (shape.position === 'endswith') this.lowerSuffixes.push(lowered);
+      else this.lowerInfixes.push(lowered);
+    }
+    this.lowerExact = new Set(lowerExact);
+    this.exactTrie = lowerExact.length > 0 ? new Trie(lowerExact, false, 'whole') : null;
+    this.prefixTrie = this.lowerPrefixes.length > 0 ? new Trie(this.lowerPrefixes, false, 'prefix') : null;
+    this.suffixTrie = this.lowerSuffixes.length > 0 ? new Trie(this.lowerSuffixes, true, 'prefix') : null;
+    const asciiInfixes = this.lowerInfixes.filter(isAscii);
+    this.automaton = asciiInfixes.length > 0 ? new ContainsAutomaton(asciiInfixes) : null;
+    this.hasFolded = lowerExact.length + this.lowerPrefixes.length + this.lowerSuffixes.length + this.lowerInfixes.length + this.lowerGlobs.length > 0;
+    this.hasCased =
+      this.casedExact.size + this.casedPrefixes.length + this.casedSuffixes.length + this.casedInfixes.length + this.casedGlobs.length > 0;
+  }
+
+  test(haystack: string): boolean {
+    if (this.hasFolded && this.testFolded(haystack)) return true;
+    return this.hasCased && this.testCased(haystack);
+  }
+
+  /** `test` as a closure specialised for the common single-shape sets (only contains, only endswith, ...),
+   *  which saves the per-shape checks and calls on the hot path. */
+  tester(): (haystack: string) => boolean {
+    const onlyOneFastShape =
+      !this.hasCased &&
+      this.lowerGlobs.length === 0 &&
+      [this.exactTrie, this.prefixTrie, this.suffixTrie, this.lowerInfixes.length > 0 ? this.lowerInfixes : null].filter((shape) => shape !== null).length === 1;
+    if (!onlyOneFastShape) return (haystack) => this.test(haystack);
+    const slow = (haystack: string) => this.testLowered(haystack.toLowerCase());
+    const engine = this.exactTrie ?? this.prefixTrie ?? this.suffixTrie ?? this.automaton;
+    if (engine === null) return (haystack) => !isAscii(haystack) && slow(haystack);
+    return (haystack) => {
+      const verdict = engine.run(haystack);
+      return verdict === MATCH || (verdict === UNDECIDED && slow(haystack));
+    };
+  }
+
+  private testFolded(haystack: string): boolean {
+    let undecided = this.lowerGlobs.length > 0;
+    let verdict: Verdict;
+    if (this.exactTrie !== null) {
+      verdict = this.exactTrie.run(haystack);
+      if (verdict === MATCH) return true;
+      if (verdict === UNDECIDED) undecided = true;
+    }
+    if (this.suffixTrie !== null) {
+      verdict = this.suffixTrie.run(haystack);
+      if (verdict === MATCH) return true;
+      if (verdict === UNDECIDED) undecided = true;
+    }
+    if (this.prefixTrie !== null) {
+      verdict = this.prefixTrie.run(haystack);
+      if (verdict === MATCH) return true;
+      if (verdict === UNDECIDED) undecided = true;
+    }
+    if (this.automaton !== null) {
+      verdict = this.automaton.run(haystack);
+      if (verdict === MATCH) return true;
+      if (verdict === UNDECIDED) undecided = true;
+    } else if (this.lowerInfixes.length > 0 && !isAscii(haystack)) {
+      undecided = true;
+    }
+    return undecided && this.testLowered(haystack.toLowerCase());
+  }
+
+  /** The reference semantics on an already lower-cased haystack. */
+  private testLowered(lowered: string): boolean {
+    if (this.lowerExact.has(lowered)) return true;
+    for (const suffix of this.lowerSuffixes) if (lowered.endsWith(suffix)) return true;
+    for (const prefix of this.lowerPrefixes) if (lowered.startsWith(prefix)) return true;
+    for (const infix of this.lowerInfixes) if (lowered.includes(infix)) return true;
+    for (const glob of this.lowerGlobs) if (glob.test(lowered)) return true;
+    return false;
+  }
+
+  private testCased(haystack: string): boolean {
+    if (this.casedExact.has(haystack)) return true;
+    for (const suffix of this.casedSuffixes) if (haystack.endsWith(suffix)) return true;
+    for (const prefix of this.casedPrefixes) if (haystack.startsWith(prefix)) return true;
+    for (const infix of this.casedInfixes) if (haystack.includes(infix)) return true;
+    for (const glob of this.casedGlobs) if (glob.test(haystack)) return true;
+    return false;
+  }
+}
