@@ -1,0 +1,61 @@
+import type { LogsTable } from '@azure/monitor-query-logs';
+import { normalizeKustoDatetime } from './datetime.js';
+import { LogAnalyticsError } from './errors.js';
+
+/** A result column as the service describes it (`string`, `datetime`, `long`, `int`, `real`, `bool`,
+ *  `dynamic`, `guid`, `timespan`, `decimal`). */
+export interface QueryColumn {
+  name: string;
+  type: string;
+}
+
+/**
+ * One result row keyed by column name, with the SDK's conversions: datetime → `Date` (milliseconds only!),
+ * dynamic → parsed JSON, numbers and booleans as sent, null for empty cells.
+ */
+export type QueryRow = Record<string, unknown>;
+
+export interface QueryTable {
+  columns: QueryColumn[];
+  rows: QueryRow[];
+}
+
+export function tableToRows(table: LogsTable | undefined): QueryTable {
+  if (!table) return { columns: [], rows: [] };
+  const columns = table.columnDescriptors.map((c) => ({ name: c.name ?? '', type: String(c.type ?? '') }));
+  const names = columns.map((c) => c.name);
+  // A Kusto column may be named ['__proto__']; plain assignment would set the prototype instead.
+  const safe = !names.includes('__proto__');
+  const rows = table.rows.map((cells) => {
+    if (!safe) return Object.fromEntries(names.map((name, i) => [name, cells[i] ?? null]));
+    const row: QueryRow = {};
+    for (let i = 0; i < names.length; i++) row[names[i]] = cells[i] ?? null;
+    return row;
+  });
+  return { columns, rows };
+}
+
+/**
+ * The full 100 ns text of a datetime column, for watermarks and dedup keys. The query must send it as a
+ * string (`| extend IngestedAt = tostring(ingestion_time())`): a column that arrives typed `datetime` was
+ * already cut to milliseconds by the SDK, and this refuses it instead of returning a lossy value.
+ * Returns undefined for a null cell.
+ */
+export function fullPrecisionDatetime(row: QueryRow, column: string): string | undefined {
+  const value = row[column];
+  if (value === null || value === undefined || value === '') return undefined;
+  if (value instanceof Date) {
+    throw new LogAnalyticsError(
+      'precision',
+      `column '${column}' arrived as a datetime, which the SDK keeps to milliseconds; project tostring(${column}) in the query`,
+    );
+  }
+  if (typeof value !== 'string') {
+    throw new LogAnalyticsError('precision', `column '${column}' holds a ${typeof value}, not a datetime text`);
+  }
+  const normalized = normalizeKustoDatetime(value);
+  if (!normalized) {
+    throw new LogAnalyticsError('precision', `column '${column}' value '${value}' is not a Kusto datetime text`);
+  }
+  return normalized;
+}

@@ -1,0 +1,321 @@
+/**
+ * The real LogsQueryClient (@azure/monitor-query-logs) over plain http to the local fake: what `runQuery`
+ * makes of each reply the service can send.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LogsQueryClient } from '@azure/monitor-query-logs';
+import {
+  createLogsQueryClient,
+  fullPrecisionDatetime,
+  LogAnalyticsError,
+  runQuery,
+  type QueryOutcome,
+  type QueryRetryEvent,
+  type RunQueryOptions,
+} from '../../src/loganalytics/index.js';
+import {
+  fakeReply,
+  replySequence,
+  startLogAnalyticsFake,
+  type FakeColumn,
+  type FakeReply,
+  type LogAnalyticsFake,
+} from '../fakes/log-analytics-fake.js';
+
+const WORKSPACE = '11111111-2222-3333-4444-555555555555';
+const QUERY = '_Im_NetworkSession(starttime=datetime(2024-05-01T10:00:00Z)) | where DstPortNumber == 4444';
+const WINDOW = { startTime: new Date('2024-05-01T10:00:00.000Z'), endTime: new Date('2024-05-01T11:00:00.000Z') };
+const T0 = Date.UTC(2024, 4, 1, 11, 5, 0);
+
+const COLUMNS: FakeColumn[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
+  { name: 'IngestedAt', type: 'string' },
+  { name: 'DstPortNumber', type: 'int' },
+  { name: 'EventCount', type: 'long' },
+  { name: 'AdditionalFields', type: 'dynamic' },
+  { name: 'SrcIpAddr', type: 'string' },
+];
+const ROW = [new Date('2024-05-01T10:15:00.123Z'), '2024-05-01T10:16:00.1234567Z', 4444, 2, { Proto: 'tcp' }, '10.0.0.5'];
+
+let fake: LogAnalyticsFake;
+let client: LogsQueryClient;
+
+beforeAll(async () => {
+  fake = await startLogAnalyticsFake();
+  client = createLogsQueryClient({ endpoint: fake.url, insecureLocal: true });
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+});
+
+/** A clock that only moves when `runQuery` sleeps, so waits are asserted exactly and tests do not wait. */
+function virtualTime(start = T0) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    options: {
+      clock: () => now,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      random: () => 0.5,
+    } satisfies Partial<RunQueryOptions>,
+  };
+}
+
+function respondWith(...replies: FakeReply[]): void {
+  fake.setRespond(replySequence(...replies));
+}
+
+function query(options: Partial<RunQueryOptions> = {}): Promise<QueryOutcome> {
+  const time = virtualTime();
+  return runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline: T0 + 120_000, ...time.options, ...options });
+}
+
+describe('runQuery against the fake', () => {
+  it('returns a complete result with rows keyed by column and the SDK conversions', async () => {
+    respondWith(fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
+    const outcome = await query();
+    expect(outcome.kind).toBe('complete');
+    if (outcome.kind !== 'complete') return;
+    expect(outcome.columns.map((c) => `${c.name}:${c.type}`)).toEqual(COLUMNS.map((c) => `${c.name}:${c.type}`));
+    const [row] = outcome.rows;
+    expect(row.TimeGenerated).toEqual(new Date('2024-05-01T10:15:00.123Z'));
+    expect(row).toMatchObject({ DstPortNumber: 4444, EventCount: 2, AdditionalFields: { Proto: 'tcp' }, SrcIpAddr: '10.0.0.5' });
+    expect(fullPrecisionDatetime(row, 'IngestedAt')).toBe('2024-05-01T10:16:00.1234567Z');
+    expect(outcome.attempts).toBe(1);
+  });
+
+  it('sends the query, the ISO interval, the server wait and the request id we chose', async () => {
+    respondWith(fakeReply.success(fakeReply.table(COLUMNS, [])));
+    const outcome = await query({ serverTimeoutSeconds: 90 });
+    expect(fake.requests).toHaveLength(1);
+    const [request] = fake.requests;
+    expect(request.workspaceId).toBe(WORKSPACE);
+    expect(request.query).toBe(QUERY);
+    expect(request.timespan).toBe('2024-05-01T10:00:00.000Z/2024-05-01T11:00:00.000Z');
+    expect(request.prefer).toEqual({ waitSeconds: 90, includeStatistics: false, includeRender: false });
+    expect(request.headers['x-ms-client-request-id']).toBe(outcome.requestIds[0]);
+    expect(request.headers.authorization).toBeUndefined();
+  });
+
+  it('lowers the server wait to the budget left', async () => {
+    respondWith(fakeReply.success(fakeReply.table(COLUMNS, [])));
+    await query({ deadline: T0 + 42_500 });
+    expect(fake.requests[0].prefer.waitSeconds).toBe(42);
+  });
+
+  it('asks for statistics and returns them', async () => {
+    respondWith(fakeReply.success(fakeReply.table(COLUMNS, [ROW, ROW])));
+    const outcome = await query({ includeStatistics: true });
+    expect(fake.requests[0].prefer.includeStatistics).toBe(true);
+    expect(outcome).toMatchObject({ kind: 'complete', statistics: { query: { datasetStatistics: [{ tableRowCount: 2 }] } } });
+  });
+
+  it('reports a PartialError for another reason as partial, with its rows and inner error', async () => {
+    respondWith(
+      fakeReply.partial(fakeReply.table(COLUMNS, [ROW]), [
+        {
+          code: 'EngineError',
+          message: 'Something went wrong processing your query on the server.',
+          innererror: { code: '-2133196799', message: 'Query execution was aborted (E_RUNAWAY_QUERY)' },
+        },
+      ]),
+    );
+    const outcome = await query();
+    expect(outcome).toMatchObject({ kind: 'partial', code: 'E_RUNAWAY_QUERY', innerError: { code: '-2133196799' }, attempts: 1 });
+    if (outcome.kind === 'partial') expect(outcome.rows).toHaveLength(1);
+  });
+
+  it('reports the recorded result-too-large partial error as truncated, with the reason the SDK drops', async () => {
+    respondWith(fakeReply.resultTooLarge(fakeReply.table(COLUMNS, [ROW, ROW, ROW]), 'size'));
+    const outcome = await query();
+    expect(outcome).toMatchObject({ kind: 'truncated', code: 'E_QUERY_RESULT_SET_TOO_LARGE', limit: 'size', innerError: { code: '-2133196797' } });
+    if (outcome.kind !== 'truncated') return;
+    expect(outcome.reason).toContain('internal data size limit');
+    expect(outcome.rows).toHaveLength(3);
+  });
+
+  it('reports a successful reply of exactly 500,000 rows as truncated', async () => {
+    const columns: FakeColumn[] = [{ name: 'N', type: 'long' }, { name: 'Host', type: 'string' }];
+    const table = { name: 'PrimaryResult', columns, rows: Array.from({ length: 500_000 }, (_, i) => [i, 'h']) };
+    respondWith(fakeReply.success(table));
+    const outcome = await query();
+    expect(outcome).toMatchObject({ kind: 'truncated', limit: 'records' });
+    if (outcome.kind === 'truncated') {
+      expect(outcome.rows).toHaveLength(500_000);
+      expect(outcome.rows[499_999]).toEqual({ N: 499_999, Host: 'h' });
+    }
+  }, 30_000);
+
+  it('waits the Retry-After seconds of a 429, then retries', async () => {
+    respondWith(fakeReply.throttled(4), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
+    const time = virtualTime();
+    const events: QueryRetryEvent[] = [];
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline: T0 + 60_000, ...time.options, log: (e) => events.push(e) });
+    expect(outcome).toMatchObject({ kind: 'complete', attempts: 2 });
+    expect(time.sleeps).toEqual([4_000]);
+    expect(events).toMatchObject([{ attempt: 1, statusCode: 429, delayMs: 4_000 }]);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('waits until the HTTP-date of a Retry-After', async () => {
+    respondWith(fakeReply.throttled(new Date(T0 + 7_000)), fakeReply.success(fakeReply.table(COLUMNS, [])));
+    const time = virtualTime();
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline: T0 + 60_000, ...time.options });
+    expect(outcome.kind).toBe('complete');
+    expect(time.sleeps).toEqual([7_000]);
+  });
+
+  it('gives up at once, retryable, when Retry-After passes the deadline', async () => {
+    respondWith(fakeReply.throttled(300), fakeReply.success(fakeReply.table(COLUMNS, [])));
+    const time = virtualTime();
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline: T0 + 60_000, ...time.options });
+    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, statusCode: 429, attempts: 1 });
+    expect(time.sleeps).toEqual([]);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('retries 503 and 500 with exponential backoff, then returns the result', async () => {
+    respondWith(fakeReply.serverError(503), fakeReply.serverError(500), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
+    const time = virtualTime();
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline: T0 + 60_000, ...time.options });
+    expect(outcome).toMatchObject({ kind: 'complete', attempts: 3 });
+    expect(time.sleeps).toEqual([750, 1_500]); // random 0.5: step/2 + step/4 for steps 1 s and 2 s
+    expect(new Set(fake.requests.map((r) => r.headers['x-ms-client-request-id'])).size).toBe(3);
+  });
+
+  it('keeps retrying 5xx until the deadline and then fails, retryable, without passing it', async () => {
+    respondWith(fakeReply.serverError(502));
+    const time = virtualTime();
+    const deadline = T0 + 20_000;
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline, maxAttempts: 100, ...time.options, random: () => 1 });
+    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, statusCode: 502, code: 'BadGateway' });
+    expect(time.sleeps).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(time.now()).toBeLessThanOrEqual(deadline);
+    expect(outcome.attempts).toBe(5);
+    expect(fake.requests).toHaveLength(5);
+  });
+
+  it('stops after maxAttempts even with budget left', async () => {
+    respondWith(fakeReply.gatewayTimeout());
+    const outcome = await query({ maxAttempts: 2 });
+    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, statusCode: 504, code: 'GatewayTimeout', attempts: 2 });
+    if (outcome.kind === 'failed') expect(outcome.reason).toContain('Kusto query timed out');
+  });
+
+  it('does not retry a query the service rejects, and says why', async () => {
+    respondWith(fakeReply.badQuery("Query could not be parsed at 'whre' on line [1,5]"));
+    const outcome = await query();
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      retryable: false,
+      statusCode: 400,
+      code: 'BadArgumentError',
+      innerError: { code: 'SyntaxError' },
+      attempts: 1,
+    });
+    if (outcome.kind === 'failed') expect(outcome.reason).toContain("parsed at 'whre'");
+  });
+
+  it('does not retry 403', async () => {
+    respondWith(fakeReply.forbidden());
+    expect(await query()).toMatchObject({ kind: 'failed', retryable: false, statusCode: 403, code: 'InsufficientAccessError' });
+  });
+
+  it('turns a 204 reply into an empty complete result', async () => {
+    respondWith(fakeReply.noContent());
+    expect(await query()).toMatchObject({ kind: 'complete', columns: [], rows: [], attempts: 1 });
+  });
+
+  it('turns an empty 200 reply into an empty complete result', async () => {
+    respondWith(fakeReply.emptyBody());
+    expect(await query()).toMatchObject({ kind: 'complete', columns: [], rows: [], attempts: 1 });
+  });
+
+  it('retries a 503 whose body is an HTML page instead of failing on it', async () => {
+    respondWith(
+      fakeReply.raw(503, '<html>Service Unavailable</html>', { 'content-type': 'text/html' }),
+      fakeReply.success(fakeReply.table(COLUMNS, [])),
+    );
+    const time = virtualTime();
+    const events: QueryRetryEvent[] = [];
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline: T0 + 60_000, ...time.options, log: (e) => events.push(e) });
+    expect(outcome).toMatchObject({ kind: 'complete', attempts: 2 });
+    expect(events[0]).toMatchObject({ statusCode: 503 });
+    expect(events[0].reason).toContain('Service Unavailable');
+  });
+
+  it('retries after a connection reset', async () => {
+    respondWith(fakeReply.connectionReset(), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
+    const time = virtualTime();
+    const events: QueryRetryEvent[] = [];
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, { deadline: T0 + 60_000, ...time.options, log: (e) => events.push(e) });
+    expect(outcome).toMatchObject({ kind: 'complete', attempts: 2 });
+    expect(events[0].code).toBe('ECONNRESET');
+  });
+
+  it('times out a slow reply and retries it', async () => {
+    respondWith(fakeReply.delayed(5_000, fakeReply.success(fakeReply.table(COLUMNS, []))), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
+    const events: QueryRetryEvent[] = [];
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, {
+      deadline: Date.now() + 10_000,
+      requestTimeoutMs: 200,
+      backoff: { baseDelayMs: 20 },
+      log: (e) => events.push(e),
+    });
+    expect(outcome).toMatchObject({ kind: 'complete', attempts: 2 });
+    expect(events[0]).toMatchObject({ code: 'ClientTimeout' });
+  });
+
+  it('times out a reply whose body stalls after the headers, and retries it', async () => {
+    respondWith(fakeReply.stalledBody(5_000, fakeReply.table(COLUMNS, [ROW])), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
+    const started = Date.now();
+    const events: QueryRetryEvent[] = [];
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, {
+      deadline: started + 10_000,
+      requestTimeoutMs: 300,
+      backoff: { baseDelayMs: 20 },
+      log: (e) => events.push(e),
+    });
+    expect(outcome).toMatchObject({ kind: 'complete', attempts: 2 });
+    expect(events[0]).toMatchObject({ code: 'ClientTimeout' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('fails, retryable, within the budget when every reply is too slow', async () => {
+    respondWith(fakeReply.delayed(5_000, fakeReply.success(fakeReply.table(COLUMNS, []))));
+    const started = Date.now();
+    const budgetMs = 1_500;
+    const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, {
+      deadline: started + budgetMs,
+      requestTimeoutMs: 300,
+      minAttemptMs: 100,
+      maxAttempts: 100,
+      backoff: { baseDelayMs: 50, maxDelayMs: 100 },
+    });
+    const elapsed = Date.now() - started;
+    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, code: 'ClientTimeout' });
+    expect(outcome.attempts).toBeGreaterThanOrEqual(2);
+    expect(elapsed).toBeLessThan(budgetMs + 500); // event-loop latency only: no attempt or wait is started past the deadline
+  });
+
+  it('does not send a request when the deadline has already passed', async () => {
+    respondWith(fakeReply.success(fakeReply.table(COLUMNS, [])));
+    const outcome = await query({ deadline: T0 - 1 });
+    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, code: 'DeadlineExceeded', attempts: 0 });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses a window that ends before it starts', async () => {
+    await expect(
+      runQuery(client, WORKSPACE, QUERY, { startTime: WINDOW.endTime, endTime: WINDOW.startTime }, { deadline: Date.now() + 10_000 }),
+    ).rejects.toThrow(LogAnalyticsError);
+  });
+});
