@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.js';
+import { convertCommand } from './convert.js';
 import { validateCommand } from './validate.js';
 
 /** Every CLI command, in the order `--help` lists them. */
-export const commands: CliCommand[] = [validateCommand];
+export const commands: CliCommand[] = [validateCommand, convertCommand];

@@ -1,0 +1,140 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CliCommand, CliIo } from '../command.js';
+import { UsageError } from '../command.js';
+import { compileToKql } from '../../kql/compile.js';
+import { loadPlaceholderValues, loadRules } from '../../rule/load.js';
+import type { PlaceholderValues } from '../../rule/model.js';
+import { formatLocation, SigmaError } from '../../rule/errors.js';
+import { isTargetName, TARGET_NAMES, type TargetName } from '../../targets/index.js';
+
+const USAGE = `Usage: sigma-hunt convert --rule <file|dir> --target ${TARGET_NAMES.join('|')} [--workspace-parser] [--placeholders <file>]
+
+Converts Sigma rules to KQL for Microsoft Sentinel.
+  asim    ASIM parsers (_Im_NetworkSession, _Im_ProcessCreate)
+  mde     Defender tables (DeviceNetworkEvents, DeviceProcessEvents)
+  sysmon  raw Sysmon events in the Event table
+
+For a file holding one rule, prints the query (ready for the Logs blade: the last hour, ago(1h) .. now());
+warnings go to stderr. For a folder, prints one JSON line per rule:
+  {"ruleId":"...","path":"...","target":"mde","kql":"...","warnings":[...]}
+  {"ruleId":"...","path":"...","target":"mde","error":"never-matches: ...","warnings":[]}
+
+Options:
+  --workspace-parser     asim: call the workspace-deployed parsers (imNetworkSession, imProcessCreate)
+  --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
+
+Exit codes: 0 every rule converts, 1 at least one is refused (or none was found), 2 usage error.`;
+
+interface ConvertArgs {
+  rule: string;
+  target: TargetName;
+  workspaceParser: boolean;
+  placeholdersFile?: string;
+}
+
+function parseArgs(args: string[]): ConvertArgs {
+  let rule: string | undefined;
+  let target: string | undefined;
+  let placeholdersFile: string | undefined;
+  let workspaceParser = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const given = inline ?? args[++i];
+      if (given === undefined || given === '') throw new UsageError(`${name} needs a value`);
+      return given;
+    };
+    if (name === '--rule') {
+      if (rule !== undefined) throw new UsageError('--rule given twice');
+      rule = value();
+    } else if (name === '--target') {
+      if (target !== undefined) throw new UsageError('--target given twice');
+      target = value();
+    } else if (name === '--placeholders') {
+      placeholdersFile = value();
+    } else if (name === '--workspace-parser' && inline === undefined) {
+      workspaceParser = true;
+    } else {
+      throw new UsageError(`unknown argument '${arg}'`);
+    }
+  }
+  if (rule === undefined) throw new UsageError('give the rule file or folder with --rule');
+  if (target === undefined) throw new UsageError(`give the target with --target (${TARGET_NAMES.join(', ')})`);
+  if (!isTargetName(target)) throw new UsageError(`unknown target '${target}' (${TARGET_NAMES.join(', ')})`);
+  return { rule, target, workspaceParser, ...(placeholdersFile !== undefined ? { placeholdersFile } : {}) };
+}
+
+export const convertCommand: CliCommand = {
+  name: 'convert',
+  summary: 'Convert Sigma rules to KQL for Sentinel (ASIM, Defender tables or raw Sysmon)',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const { rule, target, workspaceParser, placeholdersFile } = parseArgs(args);
+    let placeholders: PlaceholderValues | undefined;
+    if (placeholdersFile !== undefined) {
+      try {
+        placeholders = await loadPlaceholderValues(path.resolve(io.cwd, placeholdersFile));
+      } catch (err) {
+        if (!(err instanceof SigmaError)) throw err;
+        io.stderr.write(`sigma-hunt convert: placeholder file: ${err.message}\n`);
+        return 2;
+      }
+    }
+    const resolved = path.resolve(io.cwd, rule);
+    const isFolder = await stat(resolved).then((info) => info.isDirectory(), () => false);
+    const loaded = await loadRules([resolved], { placeholders });
+    const display = (file: string) => {
+      const relative = path.relative(io.cwd, file);
+      return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+    };
+
+    if (!isFolder && loaded.outcomes.length === 1 && loaded.rules.length === 1) {
+      const result = compileToKql(loaded.rules[0]!, target, { useWorkspaceParser: workspaceParser });
+      if (!result.ok) {
+        io.stderr.write(`sigma-hunt convert: ${display(resolved)}: refused (${result.code}): ${result.reason}\n`);
+        return 1;
+      }
+      for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+      io.stdout.write(result.kql + '\n');
+      return 0;
+    }
+
+    if (!isFolder && loaded.rules.length === 0 && loaded.outcomes.length === 1 && loaded.outcomes[0]!.error) {
+      const error = loaded.outcomes[0]!.error;
+      io.stderr.write(`sigma-hunt convert: refused (${error.code}): ${formatLocation({ ...error.location, file: display(error.location.file) })}${error.reason}\n`);
+      return 1;
+    }
+
+    let refused = 0;
+    const rulesByLocation = new Map(loaded.rules.map((sigmaRule) => [`${sigmaRule.source.file}#${sigmaRule.source.document}`, sigmaRule]));
+    for (const outcome of loaded.outcomes) {
+      const line: Record<string, unknown> = { ruleId: outcome.ruleId ?? null, path: display(outcome.path), target };
+      const sigmaRule = rulesByLocation.get(`${outcome.path}#${outcome.document}`);
+      if (!outcome.ok || !sigmaRule) {
+        if (outcome.kind === 'filter') continue; // filters are applied to their rules, not converted
+        const error = outcome.error;
+        line.error = error ? `${error.code}: ${formatLocation({ ...error.location, file: display(error.location.file) })}${error.reason}` : 'not a rule';
+        line.warnings = [];
+        refused += 1;
+      } else {
+        const result = compileToKql(sigmaRule, target, { useWorkspaceParser: workspaceParser });
+        if (result.ok) line.kql = result.kql;
+        else {
+          line.error = `${result.code}: ${result.reason}`;
+          refused += 1;
+        }
+        line.warnings = result.ok ? result.warnings : [];
+      }
+      io.stdout.write(JSON.stringify(line) + '\n');
+    }
+    const total = loaded.rules.length + loaded.outcomes.filter((outcome) => !outcome.ok).length;
+    io.stderr.write(`${total} rule(s): ${total - refused} converted, ${refused} refused\n`);
+    if (total === 0) {
+      io.stderr.write('sigma-hunt convert: no Sigma rules found\n');
+      return 1;
+    }
+    return refused > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,219 @@
+// ASIM unifying parsers (_Im_NetworkSession, _Im_ProcessCreate): the breadth target. Mappings follow
+// docs/research/target-schemas.md A.2-A.7 and B.2. ASIM renames and splits Sysmon fields differently per source
+// parser (and per parser version), so several Sigma fields are recovered by an expression over several columns;
+// each such field carries a caveat that is emitted as a warning when a rule uses it.
+//
+// Parameters: only starttime/endtime are pushed down. Every other parser parameter is at best a superset filter
+// and several return no rows at all on some sources (research E.1, E.2), so the full predicate is applied to the
+// parser output instead.
+import type { KqlParameterSchema } from '../kql/schema.js';
+import type { CategoryMapping, ColumnDeclaration, ValueExpr, TargetSchema } from './types.js';
+
+const column = (name: string): ValueExpr => ({ kind: 'column', column: name });
+const first = (...names: string[]): ValueExpr => ({ kind: 'first', of: names.map(column) });
+const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
+const optional = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string', optional: true }));
+
+const COMMON_COLUMNS: ColumnDeclaration[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
+  { name: 'EventStartTime', type: 'datetime' },
+  { name: 'EventEndTime', type: 'datetime' },
+  { name: 'EventCount', type: 'int' },
+  ...strings('EventType', 'EventResult', 'EventProduct', 'EventVendor', 'EventSchema', 'EventSchemaVersion'),
+  ...strings('EventOriginalUid', 'Dvc', 'DvcHostname', 'DvcDomain', 'DvcFQDN', 'DvcIpAddr', 'DvcId', 'DvcAction', 'Type'),
+  // Not part of every leg's output: read through column_ifexists.
+  ...optional('_ItemId'),
+];
+
+const NETWORK_PARAMETERS: KqlParameterSchema[] = [
+  { name: 'starttime', type: 'datetime', default: 'datetime(null)' },
+  { name: 'endtime', type: 'datetime', default: 'datetime(null)' },
+  { name: 'srcipaddr_has_any_prefix', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'dstipaddr_has_any_prefix', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'ipaddr_has_any_prefix', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'dstportnumber', type: 'int', default: 'int(null)' },
+  { name: 'hostname_has_any', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'dvcaction', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'eventresult', type: 'string', default: "'*'" },
+  { name: 'pack', type: 'bool', default: 'false' },
+];
+
+const PROCESS_PARAMETERS: KqlParameterSchema[] = [
+  { name: 'starttime', type: 'datetime', default: 'datetime(null)' },
+  { name: 'endtime', type: 'datetime', default: 'datetime(null)' },
+  { name: 'commandline_has_any', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'commandline_has_all', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'commandline_has_any_ip_prefix', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'actingprocess_has_any', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'targetprocess_has_any', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'parentprocess_has_any', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'targetusername', type: 'string', default: "'*'" },
+  { name: 'dvcipaddr_has_any_prefix', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'dvcname_has_any', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'hashes_has_any', type: 'dynamic', default: 'dynamic([])' },
+  { name: 'eventtype', type: 'string', default: "'*'" },
+];
+
+const COMPUTER = {
+  kind: 'value',
+  value: column('Dvc'),
+  caveat: 'asim: Computer is read from Dvc, which holds the reporting host as each source parser names it',
+} as const;
+
+const networkSession: CategoryMapping = {
+  source: {
+    kind: 'function',
+    name: '_Im_NetworkSession',
+    workspaceName: 'imNetworkSession',
+    parameters: NETWORK_PARAMETERS,
+    startParameter: 'starttime',
+    endParameter: 'endtime',
+  },
+  columns: [
+    ...COMMON_COLUMNS,
+    ...strings('SrcIpAddr', 'DstIpAddr', 'SrcHostname', 'SrcDomain', 'SrcFQDN', 'DstHostname', 'DstDomain', 'DstFQDN'),
+    { name: 'SrcPortNumber', type: 'int' },
+    { name: 'DstPortNumber', type: 'int' },
+    ...strings('SrcProcessName', 'SrcProcessId', 'DstProcessName', 'DstProcessId', 'SrcUsername', 'DstUsername'),
+    ...strings('SrcAppName', 'DstAppName', 'NetworkProtocol', 'NetworkProtocolVersion', 'NetworkDirection'),
+    // Passed through from DeviceNetworkEvents by the Defender leg only (research A.6).
+    ...optional('InitiatingProcessFolderPath', 'SrcProcessCommandLine', 'DstProcessCommandLine'),
+  ],
+  timeColumn: 'TimeGenerated',
+  identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
+  hostColumns: ['Dvc'],
+  entityFields: ['Image', 'User', 'ProcessId', 'Initiated', 'DestinationHostname', 'DestinationIp', 'DestinationPort'],
+  fields: {
+    Computer: COMPUTER,
+    Image: {
+      kind: 'value',
+      // Defender: the full path is only in InitiatingProcessFolderPath (Src/DstProcessName hold the file name).
+      // Sysmon fills exactly one of Src/DstProcessName with the full path, which one depends on the parser version.
+      value: first('InitiatingProcessFolderPath', 'SrcProcessName', 'DstProcessName'),
+      caveat:
+        'asim: Image is recovered as the first non-empty of InitiatingProcessFolderPath (Defender), SrcProcessName and ' +
+        'DstProcessName (Sysmon); other sources may hold only a file name there',
+    },
+    Initiated: {
+      kind: 'value',
+      value: {
+        kind: 'cases',
+        cases: [
+          { when: { kind: 'in', column: 'NetworkDirection', values: ['Outbound'] }, then: 'true' },
+          { when: { kind: 'in', column: 'NetworkDirection', values: ['Inbound'] }, then: 'false' },
+          // Sysmon parser v0.1.x sets no NetworkDirection and puts the Image of an initiated connection into
+          // DstProcessName, of an accepted one into SrcProcessName (research A.3).
+          {
+            when: { kind: 'all', of: [{ kind: 'empty', column: 'NetworkDirection' }, { kind: 'nonEmpty', column: 'DstProcessName' }, { kind: 'empty', column: 'SrcProcessName' }] },
+            then: 'true',
+          },
+          {
+            when: { kind: 'all', of: [{ kind: 'empty', column: 'NetworkDirection' }, { kind: 'nonEmpty', column: 'SrcProcessName' }, { kind: 'empty', column: 'DstProcessName' }] },
+            then: 'false',
+          },
+        ],
+      },
+      caveat:
+        "asim: ASIM has no Initiated; it is recovered from NetworkDirection (Outbound/Inbound) or, for rows without one " +
+        '(Sysmon parser v0.1.x), from which of DstProcessName/SrcProcessName is set',
+    },
+    // DstHostname is the first label only; DstFQDN is empty for single-label names (research A.5).
+    DestinationHostname: { kind: 'value', value: first('DstFQDN', 'DstHostname') },
+    SourceHostname: { kind: 'value', value: first('SrcFQDN', 'SrcHostname') },
+    DestinationIp: { kind: 'value', value: column('DstIpAddr') },
+    SourceIp: { kind: 'value', value: column('SrcIpAddr') },
+    DestinationPort: { kind: 'value', value: column('DstPortNumber') },
+    SourcePort: { kind: 'value', value: column('SrcPortNumber') },
+    // ASIM upper-cases (TCP); Sysmon writes tcp.
+    Protocol: { kind: 'value', value: { kind: 'lower', of: column('NetworkProtocol') } },
+    User: { kind: 'value', value: first('SrcUsername', 'DstUsername') },
+    ProcessId: { kind: 'value', value: first('SrcProcessId', 'DstProcessId') },
+    CommandLine: {
+      kind: 'value',
+      value: first('SrcProcessCommandLine', 'DstProcessCommandLine'),
+      caveat: 'asim: CommandLine exists only on rows of the Defender source (Src/DstProcessCommandLine)',
+    },
+    ParentImage: { kind: 'missing', reason: 'ASIM network sessions carry no parent process path' },
+    SourceIsIpv6: { kind: 'missing', reason: 'ASIM folds the IPv6 flags into NetworkProtocolVersion' },
+    DestinationIsIpv6: { kind: 'missing', reason: 'ASIM folds the IPv6 flags into NetworkProtocolVersion' },
+    SourcePortName: { kind: 'missing', reason: 'ASIM drops port names' },
+    DestinationPortName: { kind: 'missing', reason: 'ASIM drops port names' },
+  },
+};
+
+const processCreate: CategoryMapping = {
+  source: {
+    kind: 'function',
+    name: '_Im_ProcessCreate',
+    workspaceName: 'imProcessCreate',
+    parameters: PROCESS_PARAMETERS,
+    startParameter: 'starttime',
+    endParameter: 'endtime',
+  },
+  columns: [
+    ...COMMON_COLUMNS,
+    ...strings('TargetProcessName', 'TargetProcessCommandLine', 'TargetProcessId', 'TargetProcessFilename'),
+    ...strings('TargetProcessMD5', 'TargetProcessSHA1', 'TargetProcessSHA256', 'TargetProcessIMPHASH'),
+    ...strings('TargetProcessIntegrityLevel', 'TargetProcessCurrentDirectory', 'TargetProcessFileProduct'),
+    ...strings('TargetProcessFileCompany', 'TargetProcessFileDescription', 'TargetProcessFileVersion'),
+    ...strings('TargetUsername', 'TargetUserSessionId', 'ActingProcessName', 'ActingProcessCommandLine'),
+    ...strings('ActingProcessId', 'ActorUsername', 'ParentProcessName'),
+    // Passed through from DeviceProcessEvents by the Defender leg only (research B.2).
+    ...optional('ProcessVersionInfoOriginalFileName'),
+  ],
+  timeColumn: 'TimeGenerated',
+  identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
+  hostColumns: ['Dvc', 'DvcHostname'],
+  entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
+  fields: {
+    Computer: COMPUTER,
+    Image: { kind: 'value', value: column('TargetProcessName') },
+    CommandLine: { kind: 'value', value: column('TargetProcessCommandLine') },
+    // ASIM ParentProcessName is the grandparent on Defender rows; the parent is the acting process (research B.2).
+    ParentImage: { kind: 'value', value: column('ActingProcessName') },
+    ParentCommandLine: { kind: 'value', value: column('ActingProcessCommandLine') },
+    User: { kind: 'value', value: column('TargetUsername') },
+    ParentUser: { kind: 'value', value: column('ActorUsername') },
+    OriginalFileName: {
+      kind: 'value',
+      // Defender puts the on-disk FileName into TargetProcessFilename; the PE original name passes through unrenamed.
+      value: {
+        kind: 'cases',
+        cases: [{ when: { kind: 'in', column: 'EventProduct', values: ['M365 Defender for Endpoint'] }, then: column('ProcessVersionInfoOriginalFileName') }],
+        otherwise: column('TargetProcessFilename'),
+      },
+      caveat:
+        'asim: OriginalFileName is ProcessVersionInfoOriginalFileName on Defender rows and TargetProcessFilename elsewhere ' +
+        '(which holds the on-disk file name on some sources)',
+    },
+    Hashes: {
+      kind: 'value',
+      value: {
+        kind: 'concat',
+        of: ['SHA1=', column('TargetProcessSHA1'), ',MD5=', column('TargetProcessMD5'), ',SHA256=', column('TargetProcessSHA256'), ',IMPHASH=', column('TargetProcessIMPHASH')],
+      },
+      caveat: 'asim: Hashes is rebuilt as SHA1=..,MD5=..,SHA256=..,IMPHASH=.. from the TargetProcess* hash columns',
+    },
+    IntegrityLevel: { kind: 'value', value: column('TargetProcessIntegrityLevel') },
+    CurrentDirectory: { kind: 'value', value: column('TargetProcessCurrentDirectory') },
+    Product: { kind: 'value', value: column('TargetProcessFileProduct') },
+    Company: { kind: 'value', value: column('TargetProcessFileCompany') },
+    Description: { kind: 'value', value: column('TargetProcessFileDescription') },
+    FileVersion: { kind: 'value', value: column('TargetProcessFileVersion') },
+    ProcessId: { kind: 'value', value: column('TargetProcessId') },
+    ParentProcessId: { kind: 'value', value: column('ActingProcessId') },
+    LogonId: {
+      kind: 'value',
+      value: column('TargetUserSessionId'),
+      caveat: 'asim: LogonId (TargetUserSessionId) is hex text on Sysmon rows and a decimal number on Defender rows',
+    },
+    TerminalSessionId: { kind: 'missing', reason: 'ASIM process events carry no terminal session id' },
+    LogonGuid: { kind: 'missing', reason: 'ASIM process events carry no logon GUID' },
+  },
+};
+
+export const asimTarget: TargetSchema = {
+  name: 'asim',
+  description: 'ASIM unifying parsers (_Im_NetworkSession, _Im_ProcessCreate; imNetworkSession/imProcessCreate deployed)',
+  categories: { network_connection: networkSession, process_creation: processCreate },
+};

@@ -1,0 +1,198 @@
+// The two readings of a ValueExpr: KQL text (forwards) and evaluation on a result row (backwards). Each case
+// below is written so that both readings give the same value on every row; the notes say why where it is not
+// obvious. Agreement is also tested (test/targets/expr.test.ts) by running both on the same rows.
+import { kqlString } from '../kql/language-service.js';
+import type { KqlType } from '../kql/schema.js';
+import type { ColumnDeclaration, Condition, ResultRow, ValueExpr } from './types.js';
+
+/** A Sigma event value as the adapter produces it: absent (undefined), a non-empty string, or a number. */
+export type AdaptedValue = string | number | boolean | undefined;
+
+/** A column reference in KQL: bare when it is a plain identifier, else `['name']`. */
+export function kqlColumn(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KQL_KEYWORDS.has(name) ? name : `[${kqlString(name)}]`;
+}
+
+// Column names we declare that a bare reference would misread; the list only needs the names we use.
+const KQL_KEYWORDS = new Set(['Type', 'and', 'or', 'not', 'in', 'has', 'contains', 'between', 'by', 'on', 'with']);
+
+/** The KQL type of an expression's value: 'string', 'int' or 'long'. */
+export function valueType(expr: ValueExpr, columns: ReadonlyMap<string, ColumnDeclaration>): KqlType {
+  switch (expr.kind) {
+    case 'column':
+      return columns.get(expr.column)?.type ?? 'string';
+    case 'cases': {
+      const first = expr.cases[0]?.then;
+      return first === undefined || typeof first === 'string' ? 'string' : valueType(first, columns);
+    }
+    default:
+      return 'string';
+  }
+}
+
+/** Every raw column the expression reads (values and conditions). */
+export function valueColumns(expr: ValueExpr, into: Set<string> = new Set()): Set<string> {
+  switch (expr.kind) {
+    case 'column':
+      into.add(expr.column);
+      break;
+    case 'first':
+    case 'joinNonEmpty':
+      for (const part of expr.of) valueColumns(part, into);
+      break;
+    case 'lower':
+      valueColumns(expr.of, into);
+      break;
+    case 'concat':
+      for (const part of expr.of) if (typeof part !== 'string') valueColumns(part, into);
+      break;
+    case 'cases':
+      for (const { when, then } of expr.cases) {
+        conditionColumns(when, into);
+        if (typeof then !== 'string') valueColumns(then, into);
+      }
+      if (expr.otherwise) valueColumns(expr.otherwise, into);
+      break;
+  }
+  return into;
+}
+
+function conditionColumns(condition: Condition, into: Set<string>): void {
+  if (condition.kind === 'all') for (const part of condition.of) conditionColumns(part, into);
+  else into.add(condition.column);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Forwards: KQL
+
+export function renderValue(expr: ValueExpr, columns: ReadonlyMap<string, ColumnDeclaration>): string {
+  switch (expr.kind) {
+    case 'column':
+      return kqlColumn(expr.column);
+    case 'first':
+      // coalesce() skips empty strings, not only nulls (Kusto docs, coalesce): the adapter's "first non-empty".
+      return expr.of.length === 1 ? renderValue(expr.of[0]!, columns) : `coalesce(${expr.of.map((part) => renderValue(part, columns)).join(', ')})`;
+    case 'lower':
+      return `tolower(${renderValue(expr.of, columns)})`;
+    case 'joinNonEmpty':
+      return renderJoin(expr.of.map((part) => renderValue(part, columns)), kqlString(expr.separator));
+    case 'concat':
+      return `strcat(${expr.of.map((part) => (typeof part === 'string' ? kqlString(part) : renderValue(part, columns))).join(', ')})`;
+    case 'cases': {
+      const type = valueType(expr, columns);
+      const pieces: string[] = [];
+      for (const { when, then } of expr.cases) {
+        pieces.push(renderCondition(when), typeof then === 'string' ? kqlString(then) : renderValue(then, columns));
+      }
+      pieces.push(expr.otherwise ? renderValue(expr.otherwise, columns) : type === 'string' ? '""' : `${type}(null)`);
+      return `case(${pieces.join(', ')})`;
+    }
+  }
+}
+
+function renderJoin(parts: string[], separator: string): string {
+  if (parts.length === 1) return parts[0]!;
+  const head = parts[0]!;
+  const rest = renderJoin(parts.slice(1), separator);
+  return `iff(isempty(${head}), ${rest}, iff(isempty(${rest}), ${head}, strcat(${head}, ${separator}, ${rest})))`;
+}
+
+export function renderCondition(condition: Condition): string {
+  switch (condition.kind) {
+    case 'in':
+      return condition.values.length === 1
+        ? `${kqlColumn(condition.column)} == ${kqlString(condition.values[0]!)}`
+        : `${kqlColumn(condition.column)} in (${condition.values.map(kqlString).join(', ')})`;
+    case 'startswith':
+      return `${kqlColumn(condition.column)} startswith_cs ${kqlString(condition.prefix)}`;
+    case 'nonEmpty':
+      return `isnotempty(${kqlColumn(condition.column)})`;
+    case 'empty':
+      return `isempty(${kqlColumn(condition.column)})`;
+    case 'all':
+      return `(${condition.of.map(renderCondition).join(' and ')})`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backwards: evaluation on a row
+
+/** A row cell as an adapted value: '' and null are absent; Dates become ISO text; objects become JSON text. */
+function cellValue(cell: unknown): AdaptedValue {
+  if (cell === undefined || cell === null) return undefined;
+  if (typeof cell === 'string') return cell === '' ? undefined : cell;
+  if (typeof cell === 'number') return Number.isNaN(cell) ? undefined : cell;
+  if (typeof cell === 'bigint') return Number(cell);
+  if (typeof cell === 'boolean') return cell;
+  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? undefined : cell.toISOString();
+  const text = JSON.stringify(cell);
+  return text === undefined || text === '' ? undefined : text;
+}
+
+/** The text KQL's string functions see for a cell: '' for null. */
+function cellText(cell: unknown): string {
+  const value = cellValue(cell);
+  return value === undefined ? '' : String(value);
+}
+
+export function evaluateValue(expr: ValueExpr, row: ResultRow): AdaptedValue {
+  switch (expr.kind) {
+    case 'column':
+      return cellValue(row[expr.column]);
+    case 'first':
+      for (const part of expr.of) {
+        const value = evaluateValue(part, row);
+        if (value !== undefined) return value;
+      }
+      return undefined;
+    case 'lower': {
+      const value = evaluateValue(expr.of, row);
+      return value === undefined ? undefined : String(value).toLowerCase();
+    }
+    case 'joinNonEmpty': {
+      const parts = expr.of.map((part) => evaluateValue(part, row)).filter((part) => part !== undefined);
+      return parts.length === 0 ? undefined : parts.map(String).join(expr.separator);
+    }
+    case 'concat': {
+      const text = expr.of.map((part) => (typeof part === 'string' ? part : textOf(evaluateValue(part, row)))).join('');
+      return text === '' ? undefined : text;
+    }
+    case 'cases':
+      for (const { when, then } of expr.cases) {
+        if (!evaluateCondition(when, row)) continue;
+        return typeof then === 'string' ? (then === '' ? undefined : then) : evaluateValue(then, row);
+      }
+      return expr.otherwise ? evaluateValue(expr.otherwise, row) : undefined;
+  }
+}
+
+function textOf(value: AdaptedValue): string {
+  return value === undefined ? '' : String(value);
+}
+
+export function evaluateCondition(condition: Condition, row: ResultRow): boolean {
+  switch (condition.kind) {
+    case 'in':
+      return condition.values.includes(cellText(row[condition.column]));
+    case 'startswith':
+      return cellText(row[condition.column]).startsWith(condition.prefix);
+    case 'nonEmpty':
+      return cellText(row[condition.column]) !== '';
+    case 'empty':
+      return cellText(row[condition.column]) === '';
+    case 'all':
+      return condition.of.every((part) => evaluateCondition(part, row));
+  }
+}
+
+/** The values a `cases` expression can take when every case yields fixed text and there is no `otherwise`:
+ *  a finite domain the compiler can test value by value. Null otherwise. */
+export function finiteDomain(expr: ValueExpr): { value: string; when: Condition }[] | null {
+  if (expr.kind !== 'cases' || expr.otherwise) return null;
+  const domain: { value: string; when: Condition }[] = [];
+  for (const { when, then } of expr.cases) {
+    if (typeof then !== 'string') return null;
+    domain.push({ value: then, when });
+  }
+  return domain;
+}

@@ -1,0 +1,156 @@
+// Microsoft Defender for Endpoint tables as Sentinel holds them (DeviceNetworkEvents, DeviceProcessEvents).
+// Sources: docs/research/target-schemas.md C.1-C.4 (column docs, ASIM Defender parser, pySigma microsoft_xdr).
+import type { CategoryMapping, Condition, ValueExpr, ColumnDeclaration, TargetSchema } from './types.js';
+
+const column = (name: string): ValueExpr => ({ kind: 'column', column: name });
+const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
+
+const COMMON_COLUMNS: ColumnDeclaration[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
+  { name: 'Timestamp', type: 'datetime' },
+  ...strings('DeviceId', 'DeviceName', 'ActionType'),
+  { name: 'ReportId', type: 'long' },
+  ...strings('InitiatingProcessFileName', 'InitiatingProcessFolderPath', 'InitiatingProcessCommandLine'),
+  { name: 'InitiatingProcessId', type: 'long' },
+  ...strings('InitiatingProcessAccountDomain', 'InitiatingProcessAccountName', 'InitiatingProcessAccountSid'),
+  ...strings('InitiatingProcessParentFileName', 'InitiatingProcessIntegrityLevel'),
+  ...strings('InitiatingProcessSHA1', 'InitiatingProcessSHA256', 'InitiatingProcessMD5'),
+  ...strings('InitiatingProcessVersionInfoCompanyName', 'InitiatingProcessVersionInfoProductName'),
+  ...strings('InitiatingProcessVersionInfoProductVersion', 'InitiatingProcessVersionInfoOriginalFileName'),
+  ...strings('InitiatingProcessVersionInfoFileDescription'),
+  { name: 'InitiatingProcessParentId', type: 'long' },
+  { name: 'AdditionalFields', type: 'dynamic' },
+  ...strings('TenantId', 'SourceSystem', 'Type'),
+];
+
+/** The three ActionTypes the ASIM Defender parser calls outbound (research A.6, C.3): Sigma `Initiated: 'true'`. */
+const OUTBOUND: Condition = { kind: 'in', column: 'ActionType', values: ['ConnectionSuccess', 'ConnectionFailed', 'ConnectionRequest'] };
+/** Sysmon's Source/Destination are the connection's initiator/acceptor, Defender's Local/Remote the device's
+ *  side and the peer: outbound rows map Destination to Remote, every other row to Local. */
+const byDirection = (outbound: string, inbound: string): ValueExpr => ({
+  kind: 'cases',
+  cases: [{ when: OUTBOUND, then: column(outbound) }],
+  otherwise: column(inbound),
+});
+const account = (domain: string, name: string): ValueExpr => ({ kind: 'joinNonEmpty', separator: '\\', of: [column(domain), column(name)] });
+
+const networkConnection: CategoryMapping = {
+  source: { kind: 'table', table: 'DeviceNetworkEvents' },
+  columns: [
+    ...COMMON_COLUMNS,
+    ...strings('RemoteIP', 'RemoteUrl', 'LocalIP', 'Protocol', 'LocalIPType', 'RemoteIPType'),
+    { name: 'RemotePort', type: 'int' },
+    { name: 'LocalPort', type: 'int' },
+  ],
+  timeColumn: 'TimeGenerated',
+  identityColumns: ['DeviceId', 'ReportId'],
+  hostColumns: ['DeviceName'],
+  entityFields: ['Image', 'User', 'CommandLine', 'ProcessId', 'DestinationHostname', 'DestinationIp', 'DestinationPort', 'Initiated'],
+  fields: {
+    Image: { kind: 'value', value: column('InitiatingProcessFolderPath') },
+    Computer: { kind: 'value', value: column('DeviceName') },
+    Initiated: {
+      kind: 'value',
+      value: {
+        kind: 'cases',
+        cases: [
+          { when: OUTBOUND, then: 'true' },
+          { when: { kind: 'in', column: 'ActionType', values: ['InboundConnectionAccepted'] }, then: 'false' },
+        ],
+      },
+      caveat:
+        "mde: Initiated is read from ActionType ('true' = ConnectionSuccess/ConnectionFailed/ConnectionRequest, " +
+        "'false' = InboundConnectionAccepted; other ActionTypes carry no Initiated)",
+    },
+    DestinationHostname: {
+      kind: 'value',
+      value: byDirection('RemoteUrl', 'DeviceName'),
+      caveat: 'mde: DestinationHostname is RemoteUrl on outbound rows, which Defender fills only when it saw the name',
+    },
+    DestinationIp: { kind: 'value', value: byDirection('RemoteIP', 'LocalIP') },
+    DestinationPort: { kind: 'value', value: byDirection('RemotePort', 'LocalPort') },
+    SourceIp: { kind: 'value', value: byDirection('LocalIP', 'RemoteIP') },
+    SourcePort: { kind: 'value', value: byDirection('LocalPort', 'RemotePort') },
+    SourceHostname: { kind: 'value', value: byDirection('DeviceName', 'RemoteUrl') },
+    Protocol: {
+      kind: 'value',
+      // Defender writes Tcp/TcpV4/TcpV6/Udp/...; Sysmon writes tcp/udp (research C.1, ASIM Defender parser).
+      value: {
+        kind: 'cases',
+        cases: [
+          { when: { kind: 'startswith', column: 'Protocol', prefix: 'Tcp' }, then: 'tcp' },
+          { when: { kind: 'startswith', column: 'Protocol', prefix: 'Udp' }, then: 'udp' },
+        ],
+        otherwise: { kind: 'lower', of: column('Protocol') },
+      },
+    },
+    User: { kind: 'value', value: account('InitiatingProcessAccountDomain', 'InitiatingProcessAccountName') },
+    CommandLine: { kind: 'value', value: column('InitiatingProcessCommandLine') },
+    ProcessId: { kind: 'value', value: column('InitiatingProcessId') },
+    ParentImage: {
+      kind: 'missing',
+      reason: 'DeviceNetworkEvents has only the parent file name (InitiatingProcessParentFileName), not its path',
+    },
+    SourceIsIpv6: { kind: 'missing', reason: 'DeviceNetworkEvents has no IPv6 flag' },
+    DestinationIsIpv6: { kind: 'missing', reason: 'DeviceNetworkEvents has no IPv6 flag' },
+    SourcePortName: { kind: 'missing', reason: 'DeviceNetworkEvents has no port names' },
+    DestinationPortName: { kind: 'missing', reason: 'DeviceNetworkEvents has no port names' },
+  },
+};
+
+const processCreation: CategoryMapping = {
+  source: { kind: 'table', table: 'DeviceProcessEvents' },
+  columns: [
+    ...COMMON_COLUMNS,
+    ...strings('FileName', 'FolderPath', 'ProcessCommandLine', 'ProcessIntegrityLevel', 'ProcessTokenElevation'),
+    { name: 'ProcessId', type: 'long' },
+    { name: 'ProcessCreationTime', type: 'datetime' },
+    ...strings('ProcessVersionInfoCompanyName', 'ProcessVersionInfoProductName', 'ProcessVersionInfoProductVersion'),
+    ...strings('ProcessVersionInfoInternalFileName', 'ProcessVersionInfoOriginalFileName', 'ProcessVersionInfoFileDescription'),
+    ...strings('SHA1', 'SHA256', 'MD5', 'AccountDomain', 'AccountName', 'AccountSid', 'AccountUpn'),
+    { name: 'LogonId', type: 'long' },
+    { name: 'FileSize', type: 'long' },
+  ],
+  timeColumn: 'TimeGenerated',
+  identityColumns: ['DeviceId', 'ReportId'],
+  hostColumns: ['DeviceName'],
+  entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
+  fields: {
+    Image: { kind: 'value', value: column('FolderPath') },
+    Computer: { kind: 'value', value: column('DeviceName') },
+    CommandLine: { kind: 'value', value: column('ProcessCommandLine') },
+    OriginalFileName: { kind: 'value', value: column('ProcessVersionInfoOriginalFileName') },
+    Description: { kind: 'value', value: column('ProcessVersionInfoFileDescription') },
+    Product: { kind: 'value', value: column('ProcessVersionInfoProductName') },
+    Company: { kind: 'value', value: column('ProcessVersionInfoCompanyName') },
+    FileVersion: {
+      kind: 'value',
+      value: column('ProcessVersionInfoProductVersion'),
+      caveat: 'mde: FileVersion is read from ProcessVersionInfoProductVersion (Defender has no file version column)',
+    },
+    User: { kind: 'value', value: account('AccountDomain', 'AccountName') },
+    IntegrityLevel: { kind: 'value', value: column('ProcessIntegrityLevel') },
+    ProcessId: { kind: 'value', value: column('ProcessId') },
+    ParentImage: { kind: 'value', value: column('InitiatingProcessFolderPath') },
+    ParentCommandLine: { kind: 'value', value: column('InitiatingProcessCommandLine') },
+    ParentProcessId: { kind: 'value', value: column('InitiatingProcessId') },
+    ParentUser: { kind: 'value', value: account('InitiatingProcessAccountDomain', 'InitiatingProcessAccountName') },
+    Hashes: {
+      kind: 'value',
+      value: { kind: 'concat', of: ['SHA1=', column('SHA1'), ',MD5=', column('MD5'), ',SHA256=', column('SHA256')] },
+      caveat: 'mde: Hashes is rebuilt as SHA1=..,MD5=..,SHA256=..; Defender has no IMPHASH',
+    },
+    CurrentDirectory: { kind: 'missing', reason: 'DeviceProcessEvents has no current directory' },
+    LogonId: { kind: 'missing', reason: 'DeviceProcessEvents.LogonId is a decimal number, Sysmon LogonId is hex text' },
+    TerminalSessionId: { kind: 'missing', reason: 'DeviceProcessEvents has no terminal session id' },
+    LogonGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no logon GUID' },
+    ProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
+    ParentProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
+  },
+};
+
+export const mdeTarget: TargetSchema = {
+  name: 'mde',
+  description: 'Microsoft Defender for Endpoint tables in Sentinel (DeviceNetworkEvents, DeviceProcessEvents)',
+  categories: { network_connection: networkConnection, process_creation: processCreation },
+};

@@ -1,0 +1,114 @@
+// A target schema: where one kind of Sigma event lives in a Log Analytics workspace, and how each Sigma field is
+// held by its columns. One declaration is read in both directions (style.md, "one-fact-one-place"):
+//   - forwards by the KQL compiler (src/kql/compile.ts): `renderValue(expr)` is the KQL that computes the field;
+//   - backwards by the row adapter (src/targets/adapter.ts): `evaluateValue(expr, row)` computes the same value
+//     from a result row.
+// Both readings are derived from the same `ValueExpr`, so they cannot drift apart. The decisions that make them
+// agree (empty string = absent, case-sensitive conditions, ...) are written down in src/targets/README.md.
+import type { KqlParameterSchema, KqlType } from '../kql/schema.js';
+
+export type TargetName = 'asim' | 'mde' | 'sysmon';
+export const TARGET_NAMES: readonly TargetName[] = ['asim', 'mde', 'sysmon'];
+
+/** Sigma logsource categories a target can serve (windows product). */
+export type SigmaCategory = 'network_connection' | 'process_creation';
+
+export interface ColumnDeclaration {
+  readonly name: string;
+  readonly type: KqlType;
+  /** The source may lack the column (a column one leg of an ASIM `union isfuzzy=true` adds): the query reads it
+   *  through `column_ifexists(name, "")` so a workspace without that leg still runs the query. String only. */
+  readonly optional?: boolean;
+}
+
+/** A test on the raw columns of a row. String tests are case-sensitive on both sides (KQL `in`, `startswith_cs`). */
+export type Condition =
+  | { readonly kind: 'in'; readonly column: string; readonly values: readonly string[] }
+  | { readonly kind: 'startswith'; readonly column: string; readonly prefix: string }
+  | { readonly kind: 'nonEmpty'; readonly column: string }
+  | { readonly kind: 'empty'; readonly column: string }
+  | { readonly kind: 'all'; readonly of: readonly Condition[] };
+
+/**
+ * How a Sigma field's value is computed from a row. Every string result of `''` means "absent" (Kusto strings
+ * are never null, so the empty string is the only way a row can say "no value"); a null number is absent too.
+ */
+export type ValueExpr =
+  /** A column as is (string, int or long). */
+  | { readonly kind: 'column'; readonly column: string }
+  /** The first non-empty string among the alternatives: KQL `coalesce` (which skips empty strings). */
+  | { readonly kind: 'first'; readonly of: readonly ValueExpr[] }
+  /** Lower-cased (KQL `tolower`). Only used for ASCII vocabularies (protocol names). */
+  | { readonly kind: 'lower'; readonly of: ValueExpr }
+  /** `a\b` joined with a separator, skipping empty parts (DOMAIN\user from two columns). */
+  | { readonly kind: 'joinNonEmpty'; readonly separator: string; readonly of: readonly ValueExpr[] }
+  /** Fixed text and values concatenated (KQL `strcat`): never empty when a text part is non-empty. */
+  | { readonly kind: 'concat'; readonly of: readonly (string | ValueExpr)[] }
+  /** The value of the first case whose condition holds; `otherwise` (or absent) when none does. */
+  | {
+      readonly kind: 'cases';
+      readonly cases: readonly { readonly when: Condition; readonly then: string | ValueExpr }[];
+      readonly otherwise?: ValueExpr;
+    };
+
+/** How one Sigma field is held by the target. */
+export type FieldMapping =
+  | {
+      readonly kind: 'value';
+      readonly value: ValueExpr;
+      /** Emitted as a warning whenever a rule uses the field: where the target's meaning is not Sigma's. */
+      readonly caveat?: string;
+    }
+  /** The target has no such data: the adapter never sets the field, so every test of it is evaluated as the
+   *  matcher evaluates it on an absent field (a constant), with a warning. */
+  | { readonly kind: 'missing'; readonly reason: string };
+
+/** Where a category's rows come from. */
+export type CategorySource =
+  /** A stored function (ASIM parser) whose first two parameters take the time window. */
+  | {
+      readonly kind: 'function';
+      readonly name: string;
+      /** The workspace-deployed twin (`imNetworkSession`) used with `useWorkspaceParser`. */
+      readonly workspaceName: string;
+      readonly parameters: readonly KqlParameterSchema[];
+      readonly startParameter: string;
+      readonly endParameter: string;
+    }
+  /** A table, with an exact row filter: every listed column equals its value. */
+  | { readonly kind: 'table'; readonly table: string; readonly rowFilter?: readonly { readonly column: string; readonly equals: string | number }[] };
+
+/** Fields parsed out of an XML string column (Sysmon `<Data Name="Image">...</Data>` in `Event.EventData`). */
+export interface XmlDataExtraction {
+  readonly column: string;
+  /** Sysmon data names this category can extract; each becomes a string column of that name. */
+  readonly names: readonly string[];
+}
+
+export interface CategoryMapping {
+  readonly source: CategorySource;
+  /** The columns rows have before any extraction (the table's or the parser's output). */
+  readonly columns: readonly ColumnDeclaration[];
+  readonly timeColumn: string;
+  /** Columns that identify a hit (deduplication across runs). */
+  readonly identityColumns: readonly string[];
+  /** Columns that name the host an event comes from. */
+  readonly hostColumns: readonly string[];
+  /** Sigma fields always projected for enrichment and entities (host, account, process, peer). */
+  readonly entityFields: readonly string[];
+  readonly extraction?: XmlDataExtraction;
+  /** Every Sigma field the category knows. Fields not listed here are refused. */
+  readonly fields: Readonly<Record<string, FieldMapping>>;
+  /** Warnings that apply to every rule compiled for this category on this target. */
+  readonly caveats?: readonly string[];
+}
+
+export interface TargetSchema {
+  readonly name: TargetName;
+  readonly description: string;
+  /** Table and function declarations beyond the categories' own (none yet); the database is derived. */
+  readonly categories: Readonly<Partial<Record<SigmaCategory, CategoryMapping>>>;
+}
+
+/** A Log Analytics result row: column name → value (string, number, boolean, Date, null, object). */
+export type ResultRow = Readonly<Record<string, unknown>>;
