@@ -1,0 +1,369 @@
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { EventTextProblem, parseEventText } from '../../events/parse.js';
+import { EVENT_FORMATS, openEventInput, openEventStream, type EventStream } from '../../events/read.js';
+import { EventReadError, RECORD_UNIT, type EventFormat } from '../../events/types.js';
+import { compileRule } from '../../match/compile.js';
+import { createRulesPrefilter, type RawTextPrefilter } from '../../match/prefilter.js';
+import type { CompiledRule, SigmaEvent } from '../../match/types.js';
+import { formatLocation, SigmaError } from '../../rule/errors.js';
+import { loadPlaceholderValues, loadRules } from '../../rule/load.js';
+import type { PlaceholderValues } from '../../rule/model.js';
+import type { CliCommand, CliIo } from '../command.js';
+import { UsageError } from '../command.js';
+
+const USAGE = `Usage: sigma-hunt scan --rule <file|dir>... --events <file|-> [options]
+
+Evaluates every event against every rule and prints one JSON line per match on stdout:
+  {"ruleId":"...","title":"...","level":"high","line":41,"event":{...},"matched":{"matchedSearches":[...],"reasons":[...]}}
+and a summary on stderr (records read, matches per rule, refusals, time).
+
+Events (format detected from the content, the extension breaking ties; '-' reads standard input):
+  JSON lines   one object per line; "line" is the 0-based physical line (blank lines count, are skipped)
+  JSON array   [ {...}, ... ]; "line" is the 0-based element index
+  CSV          Log Analytics portal export: header row, RFC 4180 quoting, UTF-8 BOM allowed, dynamic
+               columns as JSON text; "line" is the 0-based data row (header excluded, newlines inside
+               quoted fields not counted); cells are strings, an empty cell is ''
+A record that cannot be read is reported on stderr (file:line: reason [line|element|row N]) and skipped.
+
+Options:
+  --rule <file|dir>...   Sigma rules: files, or folders searched for *.yml/*.yaml (repeatable)
+  --events <file|->      the events to scan
+  --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
+  --format <f>           jsonl, json-array or csv: skip format detection
+  --no-prefilter         parse every JSON record; by default a record that provably cannot match any
+                         rule is skipped unparsed, and so is not checked for being valid JSON
+
+Exit codes: 0 the scan ran (with or without matches), 1 a rule or a record was refused or the input could
+not be read, 2 usage error.`;
+
+interface ScanArgs {
+  rulePaths: string[];
+  events: string;
+  placeholdersFile?: string;
+  format?: EventFormat;
+  prefilter: boolean;
+}
+
+function parseArgs(args: string[]): ScanArgs {
+  const rulePaths: string[] = [];
+  let events: string | undefined;
+  let placeholdersFile: string | undefined;
+  let format: EventFormat | undefined;
+  let prefilter = true;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (what: string): string => {
+      const given = inline ?? args[++i];
+      if (given === undefined || given === '') throw new UsageError(`${flag} needs ${what}`);
+      return given;
+    };
+    switch (flag) {
+      case '--rule':
+      case '--rules':
+        rulePaths.push(value('a rule file or folder'));
+        // `--rule a.yml b.yml` (a shell glob) takes every argument up to the next option.
+        if (inline === undefined) while (i + 1 < args.length && !args[i + 1].startsWith('-')) rulePaths.push(args[++i]);
+        break;
+      case '--events':
+        if (events !== undefined) throw new UsageError('--events given twice');
+        events = value("a file or '-'");
+        break;
+      case '--placeholders':
+        if (placeholdersFile !== undefined) throw new UsageError('--placeholders given twice');
+        placeholdersFile = value('a file');
+        break;
+      case '--format': {
+        const given = value(`one of ${EVENT_FORMATS.join(', ')}`);
+        if (!(EVENT_FORMATS as readonly string[]).includes(given)) throw new UsageError(`--format must be one of ${EVENT_FORMATS.join(', ')}, not '${given}'`);
+        format = given as EventFormat;
+        break;
+      }
+      case '--no-prefilter':
+        prefilter = false;
+        break;
+      default:
+        throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}' (rules go after --rule)`);
+    }
+  }
+  if (rulePaths.length === 0) throw new UsageError('give at least one --rule');
+  if (events === undefined) throw new UsageError("give --events <file|->");
+  return { rulePaths, events, placeholdersFile, format, prefilter };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scan loop (also what `npm run bench` measures end to end)
+// ---------------------------------------------------------------------------------------------------
+
+export interface ScanCounts {
+  /** Records read: JSON lines that are not blank, array elements, CSV rows (refused ones included). */
+  records: number;
+  /** Records the pre-filter skipped unparsed. */
+  skipped: number;
+  /** Records refused (bad JSON, not an object, unreadable CSV row). */
+  refused: number;
+  /** Matches per rule, in the order of `rules`. */
+  matches: number[];
+}
+
+export interface ScanResult extends ScanCounts {
+  format: EventFormat;
+  /** A read error that ended the scan early (broken JSON array, unreadable input), if any. */
+  fatal: EventReadError | null;
+  /** Why the output stream failed (EPIPE: the reader went away, as with `| head`), which stopped the scan. */
+  outputError: Error | null;
+  seconds: number;
+}
+
+export interface ScanOptions {
+  rules: readonly CompiledRule[];
+  stream: EventStream;
+  /** Where match lines go; backpressure is honoured. */
+  output: Writable;
+  /** Null to parse every record; defaults to the rules' pre-filter. */
+  prefilter?: RawTextPrefilter | null;
+  /** Every refused record and the fatal error, in input order. */
+  onError?: (error: EventReadError) => void;
+  /** Called after each batch with the running counts. */
+  onProgress?: (counts: ScanCounts) => void;
+}
+
+/** The match line: key order is part of the output format. */
+function matchLine(compiled: CompiledRule, index: number, event: SigmaEvent): string | null {
+  const matched = compiled.explain(event);
+  if (matched === null) return null;
+  const { rule } = compiled;
+  return JSON.stringify({ ruleId: rule.id ?? rule.name ?? null, title: rule.title, level: rule.level ?? null, line: index, event, matched }) + '\n';
+}
+
+/** Resolves when the output can take more, or will never take more (closed, failed). */
+function drained(output: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (output.destroyed || !output.writableNeedDrain) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      output.off('drain', done);
+      output.off('close', done);
+      output.off('error', done);
+      resolve();
+    };
+    output.on('drain', done);
+    output.on('close', done);
+    output.on('error', done);
+  });
+}
+
+export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
+  const { rules, stream, output, onError, onProgress } = options;
+  const prefilter = options.prefilter === undefined ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : options.prefilter;
+  const unit = RECORD_UNIT[stream.format];
+  const counts: ScanCounts = { records: 0, skipped: 0, refused: 0, matches: rules.map(() => 0) };
+  let fatal: EventReadError | null = null;
+  let outputError: Error | null = null;
+  const onOutputError = (error: Error): void => {
+    outputError ??= error;
+  };
+  output.on('error', onOutputError);
+  const started = performance.now();
+  let pending: string[] = [];
+
+  const evaluate = (index: number, event: SigmaEvent): void => {
+    for (let r = 0; r < rules.length; r++) {
+      if (!rules[r].matches(event)) continue;
+      const line = matchLine(rules[r], index, event);
+      if (line === null) continue;
+      counts.matches[r]++;
+      pending.push(line);
+    }
+  };
+  const refuse = (error: EventReadError): void => {
+    counts.refused++;
+    onError?.(error);
+  };
+
+  try {
+    for await (const batch of stream.batches) {
+      if (batch.kind === 'error') {
+        if (batch.error.fatal) {
+          fatal = batch.error;
+          onError?.(batch.error);
+        } else {
+          // A record the reader could not decode (a CSV row): read, and refused.
+          counts.records++;
+          refuse(batch.error);
+        }
+        continue;
+      }
+      if (batch.kind === 'events') {
+        for (const record of batch.records) {
+          counts.records++;
+          evaluate(record.index, record.event);
+        }
+      } else {
+        const { texts, firstIndex, startLines, asciiOnly } = batch;
+        for (let k = 0; k < texts.length; k++) {
+          const text = texts[k];
+          if (text === '') continue;
+          counts.records++;
+          // A text known to hold non-ASCII can never be rejected: go straight to parsing it.
+          const ascii = asciiOnly === undefined ? undefined : asciiOnly[k] === 1;
+          if (prefilter !== null && ascii !== false && prefilter.rejects(text, ascii)) {
+            counts.skipped++;
+            continue;
+          }
+          const parsed = parseEventText(text);
+          if (parsed instanceof EventTextProblem) {
+            refuse(new EventReadError(parsed.code, stream.name, startLines?.[k] ?? firstIndex + k + 1, firstIndex + k, unit, parsed.reason));
+            continue;
+          }
+          evaluate(firstIndex + k, parsed);
+        }
+      }
+      if (pending.length > 0) {
+        const chunk = pending.join('');
+        pending = [];
+        if (!output.write(chunk)) await drained(output);
+      }
+      if (outputError !== null) break;
+      onProgress?.(counts);
+    }
+  } finally {
+    output.off('error', onOutputError);
+  }
+  return { ...counts, format: stream.format, fatal, outputError, seconds: (performance.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The command
+// ---------------------------------------------------------------------------------------------------
+
+/** Refusal messages beyond this many are counted, not printed: a wrong file can refuse every line. */
+const MAX_PRINTED_RECORD_ERRORS = 100;
+const PROGRESS_INTERVAL_MS = 250;
+
+function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+function describeSigmaError(error: SigmaError, cwd: string): string {
+  return formatLocation({ ...error.location, file: displayPath(error.location.file, cwd) }) + error.reason;
+}
+
+async function loadCompiledRules(args: ScanArgs, io: CliIo, placeholders: PlaceholderValues | undefined): Promise<{ rules: CompiledRule[]; refused: number }> {
+  const resolved = args.rulePaths.map((given) => path.resolve(io.cwd, given));
+  const loaded = await loadRules(resolved, { placeholders });
+  let refused = 0;
+  for (const outcome of loaded.outcomes) {
+    if (outcome.ok || !outcome.error) continue;
+    refused++;
+    io.stderr.write(`sigma-hunt scan: rule refused: ${describeSigmaError(outcome.error, io.cwd)}\n`);
+  }
+  const rules: CompiledRule[] = [];
+  for (const rule of loaded.rules) {
+    try {
+      rules.push(compileRule(rule));
+    } catch (error) {
+      if (!(error instanceof SigmaError)) throw error;
+      refused++;
+      io.stderr.write(`sigma-hunt scan: rule refused: ${describeSigmaError(error, io.cwd)}\n`);
+    }
+  }
+  if (loaded.outcomes.length === 0) io.stderr.write(`sigma-hunt scan: no Sigma rules found in ${args.rulePaths.join(', ')}\n`);
+  return { rules, refused };
+}
+
+function isClosedPipe(error: Error): boolean {
+  return (error as NodeJS.ErrnoException).code === 'EPIPE';
+}
+
+function formatRate(records: number, seconds: number): string {
+  return seconds > 0 ? `${Math.round(records / seconds)} events/s` : '-';
+}
+
+function summary(result: ScanResult, rules: readonly CompiledRule[], refusedRules: number, name: string): string {
+  const totalMatches = result.matches.reduce((sum, n) => sum + n, 0);
+  const lines = [
+    `sigma-hunt scan: ${result.records} events read from ${name} (${result.format}) in ${result.seconds.toFixed(2)} s, ${formatRate(result.records, result.seconds)}`,
+    `  parsed ${result.records - result.skipped - result.refused}, skipped by the pre-filter ${result.skipped}, refused ${result.refused}`,
+    `  rules: ${rules.length} run, ${refusedRules} refused`,
+    `  matches: ${totalMatches}`,
+    ...rules.map((compiled, r) => `    ${String(result.matches[r]).padStart(8)}  ${compiled.rule.id ?? compiled.rule.name ?? '-'}  ${compiled.rule.title}`),
+  ];
+  if (result.fatal) lines.push(`  stopped early: ${result.fatal.message}`);
+  if (result.outputError !== null) lines.push(`  stopped early: ${isClosedPipe(result.outputError) ? 'the output was closed' : `cannot write the output: ${result.outputError.message}`}`);
+  return lines.join('\n') + '\n';
+}
+
+export const scanCommand: CliCommand = {
+  name: 'scan',
+  summary: 'Match events (JSON lines, JSON array, Log Analytics CSV) against Sigma rules locally',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const parsed = parseArgs(args);
+    let placeholders: PlaceholderValues | undefined;
+    if (parsed.placeholdersFile !== undefined) {
+      try {
+        placeholders = await loadPlaceholderValues(path.resolve(io.cwd, parsed.placeholdersFile));
+      } catch (error) {
+        if (!(error instanceof SigmaError)) throw error;
+        io.stderr.write(`sigma-hunt scan: placeholder file: ${describeSigmaError(error, io.cwd)}\n`);
+        return 2;
+      }
+    }
+    const { rules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders);
+    if (rules.length === 0) {
+      io.stderr.write('sigma-hunt scan: no rule to run\n');
+      return 1;
+    }
+
+    const input = openEventInput(parsed.events, io.stdin, io.cwd);
+    const stream = await openEventStream(input.source, { name: input.name, format: parsed.format });
+    let printedErrors = 0;
+    let unprintedErrors = 0;
+    const progress = io.stderr.isTTY === true;
+    let progressShown = false;
+    let lastProgress = performance.now();
+    const started = lastProgress;
+    const clearProgress = (): void => {
+      if (progressShown) io.stderr.write('\r\x1b[K');
+      progressShown = false;
+    };
+    // A reader that goes away (`| head`) fails writes with EPIPE, possibly after the scan has returned:
+    // the scan stops on it; an error event with no listener would crash the process instead.
+    io.stdout.on('error', () => undefined);
+    const result = await scanEvents({
+      rules,
+      stream,
+      output: io.stdout,
+      prefilter: parsed.prefilter ? undefined : null,
+      onError: (error) => {
+        if (!error.fatal && printedErrors >= MAX_PRINTED_RECORD_ERRORS) {
+          unprintedErrors++;
+          return;
+        }
+        if (!error.fatal) printedErrors++;
+        clearProgress();
+        io.stderr.write(`sigma-hunt scan: ${error.fatal ? '' : 'skipped: '}${error.message}\n`);
+      },
+      onProgress: progress
+        ? (counts) => {
+            const now = performance.now();
+            if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+            lastProgress = now;
+            const matches = counts.matches.reduce((sum, n) => sum + n, 0);
+            io.stderr.write(`\r\x1b[K${counts.records} events, ${matches} matches, ${formatRate(counts.records, (now - started) / 1000)}`);
+            progressShown = true;
+          }
+        : undefined,
+    });
+    clearProgress();
+    if (unprintedErrors > 0) io.stderr.write(`sigma-hunt scan: ${unprintedErrors} more refused records not shown\n`);
+    io.stderr.write(summary(result, rules, refusedRules, input.name));
+    const outputBroken = result.outputError !== null && !isClosedPipe(result.outputError);
+    return refusedRules > 0 || result.refused > 0 || result.fatal !== null || outputBroken ? 1 : 0;
+  },
+};
