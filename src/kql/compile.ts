@@ -431,11 +431,15 @@ function compilePattern(pattern: ValuePattern, subject: Subject, context: Contex
       return inexact(atom(`todouble(${subject.text}) ${op} ${numberLiteral(pattern.value)}`), context, positive);
     }
     case 'cidr': {
+      // ipv4_is_in_range/ipv6_is_in_range return null (not false) for an empty or non-address value, and a null
+      // under `not(...)` would make `where` drop a row the matcher keeps (`selection and not filter_cidr`):
+      // coalesce to false so the test is two-valued, as the matcher's is.
+      const inRange = (fn: string, net: string) => atom(`coalesce(${fn}(${text}, ${net}), false)`);
       const network = kqlString(`${pattern.network}/${pattern.prefixLength}`);
-      if (pattern.family === 6) return and([atom(`${text} contains ":"`), atom(`ipv6_is_in_range(${text}, ${network})`)]);
+      if (pattern.family === 6) return and([atom(`${text} contains ":"`), inRange('ipv6_is_in_range', network)]);
       // The matcher also accepts an IPv4-mapped IPv6 address (::ffff:a.b.c.d) in an IPv4 network.
       const mapped = kqlString(`::ffff:${pattern.network}/${96 + pattern.prefixLength}`);
-      return or([atom(`ipv4_is_in_range(${text}, ${network})`), and([atom(`${text} contains ":"`), atom(`ipv6_is_in_range(${text}, ${mapped})`)])]);
+      return or([inRange('ipv4_is_in_range', network), and([atom(`${text} contains ":"`), inRange('ipv6_is_in_range', mapped)])]);
     }
     case 'fieldref': {
       const otherMapping = Object.hasOwn(context.mapping.fields, pattern.field) ? context.mapping.fields[pattern.field] : undefined;

@@ -189,7 +189,7 @@ describe('numbers, networks and field references', () => {
 
   it('compiles an IPv6 cidr with ipv6_is_in_range on IPv6 text only', () => {
     const result = converted(compileToKql(rule(`    selection:\n        DestinationIp|cidr: 'fe80::/10'\n    condition: selection`, 'network_connection'), 'sysmon'));
-    expect(rulePredicate(result.kql)).toBe('DestinationIp contains ":" and ipv6_is_in_range(DestinationIp, "fe80::/10")');
+    expect(rulePredicate(result.kql)).toBe('DestinationIp contains ":" and coalesce(ipv6_is_in_range(DestinationIp, "fe80::/10"), false)');
   });
 
   it('compiles fieldref as a column comparison of two present values', () => {
