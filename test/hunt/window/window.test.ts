@@ -1,0 +1,355 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CLOCK_SKEW_MS,
+  INGESTION_TIME_COLUMN,
+  WindowError,
+  assessIngestionTimes,
+  compareKustoDatetimes,
+  formatKustoDatetime,
+  ingestionTimeFilter,
+  ingestionTimeProjection,
+  kqlDatetime,
+  laterWatermark,
+  parseKustoDatetime,
+  parserTimeArguments,
+  planWindow,
+  queryTimespanOf,
+  splitWindow,
+  ticksOfDate,
+  timeGeneratedFilter,
+  type HuntWindow,
+  type Ticks,
+} from '../../../src/hunt/window.js';
+import { analyzeKql, kqlErrors, parseKqlSyntax, type KqlExpression } from '../../../src/kql/language-service.js';
+import { targetDatabase } from '../../../src/targets/index.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const NOW = new Date('2026-11-28T06:00:00.000Z');
+const SETTINGS = { lookbackMs: HOUR, ingestionDelayMs: 5 * MINUTE, safetyLagMs: 2 * MINUTE };
+
+function errorOf(action: () => unknown): WindowError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof WindowError) return error;
+    throw error;
+  }
+  throw new Error('expected a WindowError');
+}
+
+const ticks = (iso: string): Ticks => parseKustoDatetime(iso);
+
+describe('full-precision datetimes', () => {
+  it('keeps all 7 fractional digits through parse and format', () => {
+    expect(formatKustoDatetime(parseKustoDatetime('2026-11-28T06:00:00.1234567Z'))).toBe('2026-11-28T06:00:00.1234567Z');
+  });
+
+  it('pads shorter fractions and a missing fraction to 7 digits', () => {
+    expect(formatKustoDatetime(parseKustoDatetime('2026-11-28T06:00:00.5Z'))).toBe('2026-11-28T06:00:00.5000000Z');
+    expect(formatKustoDatetime(parseKustoDatetime('2026-11-28T06:00:00Z'))).toBe('2026-11-28T06:00:00.0000000Z');
+  });
+
+  it('orders datetimes that differ by 100 ns, which Date cannot tell apart', () => {
+    expect(new Date('2026-11-28T06:00:00.1234567Z').getTime()).toBe(new Date('2026-11-28T06:00:00.1234568Z').getTime());
+    expect(compareKustoDatetimes('2026-11-28T06:00:00.1234567Z', '2026-11-28T06:00:00.1234568Z')).toBe(-1);
+  });
+
+  it('compares texts of different fraction widths by value, not as text', () => {
+    // As text '.1Z' > '.0999999Z' happens to hold, but '.1Z' vs '.10Z' would differ: compare by value.
+    expect(compareKustoDatetimes('2026-11-28T06:00:00.1Z', '2026-11-28T06:00:00.1000000Z')).toBe(0);
+    expect(compareKustoDatetimes('2026-11-28T06:00:00Z', '2026-11-28T06:00:00.0000001Z')).toBe(-1);
+    expect(compareKustoDatetimes('2026-11-28T06:00:01Z', '2026-11-28T06:00:00.9999999Z')).toBe(1);
+  });
+
+  it.each([
+    ['a rolled-over calendar date', '2026-02-30T00:00:00Z'],
+    ['an offset instead of Z', '2026-11-28T06:00:00+01:00'],
+    ['8 fractional digits', '2026-11-28T06:00:00.12345678Z'],
+    ['hour 24', '2026-11-28T24:00:00Z'],
+    ['KQL after the datetime', '2026-11-28T06:00:00Z) | take 1 //'],
+    ['a date without time', '2026-11-28'],
+  ])('refuses %s with code datetime', (_what, text) => {
+    expect(errorOf(() => parseKustoDatetime(text)).code).toBe('datetime');
+  });
+
+  it('round-trips every tick value in 1900..2100 (property)', () => {
+    const low = ticks('1900-01-01T00:00:00Z');
+    const high = ticks('2100-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.bigInt({ min: low, max: high }), (value) => {
+        expect(parseKustoDatetime(formatKustoDatetime(value))).toBe(value);
+      }),
+    );
+  });
+
+  it('never moves a watermark backwards', () => {
+    expect(laterWatermark('2026-11-28T06:00:00.0000002Z', '2026-11-28T06:00:00.0000001Z')).toBe('2026-11-28T06:00:00.0000002Z');
+    expect(laterWatermark('2026-11-28T06:00:00Z', '2026-11-28T06:00:00.0000001Z')).toBe('2026-11-28T06:00:00.0000001Z');
+    expect(laterWatermark(undefined, '2026-11-28T06:00:00Z')).toBe('2026-11-28T06:00:00.0000000Z');
+  });
+});
+
+describe('planWindow', () => {
+  it('starts the first run at now - lookback and ends it at now - safety lag', () => {
+    const plan = planWindow({ now: NOW, ...SETTINGS });
+    expect(plan.firstRun).toBe(true);
+    expect(plan.windows).toEqual([
+      {
+        ingestionFrom: '2026-11-28T05:00:00.0000000Z',
+        ingestionTo: '2026-11-28T05:58:00.0000000Z',
+        timeFrom: '2026-11-28T04:55:00.0000000Z',
+        timeTo: '2026-11-28T06:03:00.0000000Z',
+        firstRun: true,
+        ingestionDelayMs: 5 * MINUTE,
+        clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
+      },
+    ]);
+  });
+
+  it('continues from the stored watermark at full precision, reaching TimeGenerated back by the ingestion delay only', () => {
+    const plan = planWindow({ now: NOW, watermark: '2026-11-28T05:53:00.1234567Z', ...SETTINGS });
+    expect(plan.firstRun).toBe(false);
+    expect(plan.windows).toHaveLength(1);
+    const [window] = plan.windows;
+    expect(window.ingestionFrom).toBe('2026-11-28T05:53:00.1234567Z');
+    expect(window.ingestionTo).toBe('2026-11-28T05:58:00.0000000Z');
+    // Not watermark - delay - lookback: the lookback is only the first run's reach.
+    expect(window.timeFrom).toBe('2026-11-28T05:48:00.1234567Z');
+    expect(window.firstRun).toBe(false);
+  });
+
+  it('catches up after a long outage in contiguous windows no longer than the max span', () => {
+    const plan = planWindow({ now: NOW, watermark: '2026-11-25T06:00:00Z', ...SETTINGS, maxSpanMs: 6 * HOUR });
+    const spans = plan.windows.map((window) => ticks(window.ingestionTo) - ticks(window.ingestionFrom));
+    expect(plan.windows).toHaveLength(12); // 3 days - 2 min in 6 h pieces
+    expect(spans.every((span) => span <= BigInt(6 * HOUR) * 10_000n)).toBe(true);
+    expect(plan.windows[0].ingestionFrom).toBe('2026-11-25T06:00:00.0000000Z');
+    expect(plan.windows.at(-1)!.ingestionTo).toBe('2026-11-28T05:58:00.0000000Z');
+    for (let index = 1; index < plan.windows.length; index++) {
+      expect(plan.windows[index].ingestionFrom).toBe(plan.windows[index - 1].ingestionTo);
+    }
+  });
+
+  it('plans nothing when the watermark is already at now - safety lag', () => {
+    const plan = planWindow({ now: NOW, watermark: '2026-11-28T05:58:00Z', ...SETTINGS });
+    expect(plan).toEqual({ windows: [], firstRun: false, watermarkAhead: false });
+  });
+
+  it('plans nothing and flags it when the watermark is ahead of now - safety lag (clock stepped back)', () => {
+    const plan = planWindow({ now: NOW, watermark: '2026-11-28T05:59:00Z', ...SETTINGS });
+    expect(plan).toEqual({ windows: [], firstRun: false, watermarkAhead: true });
+  });
+
+  it('refuses a lookback that does not exceed the safety lag', () => {
+    expect(errorOf(() => planWindow({ now: NOW, ...SETTINGS, lookbackMs: 2 * MINUTE })).code).toBe('window');
+  });
+
+  it('refuses a malformed stored watermark with code datetime', () => {
+    expect(errorOf(() => planWindow({ now: NOW, watermark: 'yesterday', ...SETTINGS })).code).toBe('datetime');
+  });
+
+  it('covers (watermark, now - lag] exactly, in contiguous windows within the max span (property)', () => {
+    const base = ticksOfDate(NOW);
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: BigInt(10 * DAY) * 10_000n }),
+        fc.integer({ min: 5, max: 24 * 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        (behind, maxSpanMinutes, lagMinutes) => {
+          const watermark = formatKustoDatetime(base - BigInt(lagMinutes * MINUTE) * 10_000n - behind);
+          const plan = planWindow({ now: NOW, watermark, lookbackMs: 2 * HOUR, ingestionDelayMs: 5 * MINUTE, safetyLagMs: lagMinutes * MINUTE, maxSpanMs: maxSpanMinutes * MINUTE });
+          expect(plan.windows[0].ingestionFrom).toBe(watermark);
+          expect(plan.windows.at(-1)!.ingestionTo).toBe(formatKustoDatetime(base - BigInt(lagMinutes * MINUTE) * 10_000n));
+          for (const [index, window] of plan.windows.entries()) {
+            const span = ticks(window.ingestionTo) - ticks(window.ingestionFrom);
+            expect(span > 0n && span <= BigInt(maxSpanMinutes * MINUTE) * 10_000n).toBe(true);
+            if (index > 0) expect(window.ingestionFrom).toBe(plan.windows[index - 1].ingestionTo);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+/** A row as the service holds it: when it happened (TimeGenerated) and when it was ingested (null: the source
+ *  drops ingestion_time()). */
+interface SimulatedRow {
+  timeGenerated: Ticks;
+  ingestionTime: Ticks | null;
+}
+
+/** What the query `<timeGeneratedFilter> | <ingestionTimeFilter keep>` selects, evaluated in JS. */
+function selects(window: HuntWindow, row: SimulatedRow, mode: 'keep' | 'drop' = 'keep'): boolean {
+  const inTime = row.timeGenerated >= ticks(window.timeFrom) && row.timeGenerated <= ticks(window.timeTo);
+  if (row.ingestionTime === null) return inTime && mode === 'keep';
+  return inTime && row.ingestionTime > ticks(window.ingestionFrom) && row.ingestionTime <= ticks(window.ingestionTo);
+}
+
+/** Runs the hunt every 5 minutes for a day, storing each window's end as the watermark, and returns the
+ *  windows in which each row was visible (a row is visible once its ingestion/arrival time has passed). */
+function simulateRuns(rows: readonly (SimulatedRow & { arrival: Ticks })[]): number[] {
+  const seen = rows.map(() => 0);
+  let watermark: string | undefined;
+  for (let run = 0; run < 288; run++) {
+    const now = new Date(NOW.getTime() + run * 5 * MINUTE);
+    const plan = planWindow({ now, watermark, ...SETTINGS });
+    for (const window of plan.windows) {
+      rows.forEach((row, index) => {
+        if (row.arrival <= ticksOfDate(now) && selects(window, row)) seen[index] += 1;
+      });
+      watermark = window.ingestionTo;
+    }
+  }
+  return seen;
+}
+
+describe('window math across runs', () => {
+  const start = ticksOfDate(NOW) + BigInt(2 * HOUR) * 10_000n;
+
+  it('reads every row with an ingestion time exactly once when it arrives within the ingestion delay', () => {
+    const rows = Array.from({ length: 300 }, (_, index) => {
+      const timeGenerated = start + BigInt(index * 4 * MINUTE + index * 37) * 10_000n;
+      const lateness = BigInt((index * 7919) % (5 * MINUTE)) * 10_000n + BigInt(index % 10_000);
+      const ingestionTime = timeGenerated + lateness;
+      return { timeGenerated, ingestionTime, arrival: ingestionTime };
+    });
+    expect(simulateRuns(rows).every((count) => count === 1)).toBe(true);
+  });
+
+  it('reads a row arriving later than the ingestion delay in no run (the documented limit)', () => {
+    const timeGenerated = start;
+    const ingestionTime = start + BigInt(30 * MINUTE) * 10_000n;
+    expect(simulateRuns([{ timeGenerated, ingestionTime, arrival: ingestionTime }])).toEqual([0]);
+  });
+
+  it('reads every row without an ingestion time at least once and at most 1 + (delay + skew) / period times (TimeGenerated fallback, overlap deduplicated)', () => {
+    const rows = Array.from({ length: 300 }, (_, index) => {
+      const timeGenerated = start + BigInt(index * 4 * MINUTE + index * 53) * 10_000n;
+      const arrival = timeGenerated + BigInt((index * 104_729) % (5 * MINUTE)) * 10_000n;
+      return { timeGenerated, ingestionTime: null, arrival };
+    });
+    const counts = simulateRuns(rows);
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(1);
+    // 5 min delay + 5 min skew over a 5 min period: a row sits in up to 3 consecutive TimeGenerated windows.
+    expect(Math.max(...counts)).toBe(3);
+  });
+
+  it('loses every row without an ingestion time under the strict filter, which is why keep is the default', () => {
+    const [window] = planWindow({ now: NOW, ...SETTINGS }).windows;
+    const row = { timeGenerated: ticks(window.ingestionTo), ingestionTime: null };
+    expect(selects(window, row, 'drop')).toBe(false);
+    expect(selects(window, row, 'keep')).toBe(true);
+  });
+
+  it('keeps a row whose source clock runs ahead of the ingestion time by less than the clock skew', () => {
+    const [window] = planWindow({ now: NOW, ...SETTINGS }).windows;
+    const ingestionTime = ticks(window.ingestionTo);
+    expect(selects(window, { timeGenerated: ingestionTime + BigInt(4 * MINUTE) * 10_000n, ingestionTime })).toBe(true);
+  });
+});
+
+describe('splitWindow', () => {
+  const [window] = planWindow({ now: NOW, watermark: '2026-11-28T04:00:00.0000001Z', ...SETTINGS, maxSpanMs: 4 * HOUR }).windows;
+
+  it('halves the ingestion range into two contiguous windows with their own TimeGenerated bounds', () => {
+    const [first, second] = splitWindow(window);
+    expect(first.ingestionFrom).toBe(window.ingestionFrom);
+    expect(first.ingestionTo).toBe(second.ingestionFrom);
+    expect(second.ingestionTo).toBe(window.ingestionTo);
+    expect(first.ingestionTo).toBe('2026-11-28T04:59:00.0000000Z');
+    expect(first.timeTo).toBe('2026-11-28T05:04:00.0000000Z');
+    expect(second.timeFrom).toBe('2026-11-28T04:54:00.0000000Z');
+    expect(first.timeFrom).toBe(window.timeFrom);
+    expect(second.timeTo).toBe(window.timeTo);
+  });
+
+  it('refuses to split below the minimum span with code too-small', () => {
+    let pieces = [window];
+    let error: WindowError | undefined;
+    for (let round = 0; round < 64 && !error; round++) {
+      try {
+        pieces = splitWindow(pieces[0]);
+      } catch (caught) {
+        if (!(caught instanceof WindowError)) throw caught;
+        error = caught;
+      }
+    }
+    expect(error?.code).toBe('too-small');
+    const span = ticks(pieces[0].ingestionTo) - ticks(pieces[0].ingestionFrom);
+    expect(span >= BigInt(MINUTE) * 10_000n && span < BigInt(2 * MINUTE) * 10_000n).toBe(true);
+  });
+});
+
+describe('KQL fragments', () => {
+  const window: HuntWindow = {
+    ingestionFrom: '2026-11-28T05:53:00.1234567Z',
+    ingestionTo: '2026-11-28T05:58:00Z',
+    timeFrom: '2026-11-28T05:48:00.1234567Z',
+    timeTo: '2026-11-28T06:03:00Z',
+    firstRun: false,
+    ingestionDelayMs: 5 * MINUTE,
+    clockSkewMs: 5 * MINUTE,
+  };
+
+  it('prints the TimeGenerated filter with 100 ns datetime literals', () => {
+    expect(timeGeneratedFilter(window)).toBe(
+      'where TimeGenerated between (datetime(2026-11-28T05:48:00.1234567Z) .. datetime(2026-11-28T06:03:00.0000000Z))',
+    );
+  });
+
+  it('prints the null-tolerant ingestion filter by default and the strict one on request', () => {
+    expect(ingestionTimeFilter(window)).toBe(
+      'where isnull(ingestion_time()) or (ingestion_time() > datetime(2026-11-28T05:53:00.1234567Z) and ingestion_time() <= datetime(2026-11-28T05:58:00.0000000Z))',
+    );
+    expect(ingestionTimeFilter(window, { rowsWithoutIngestionTime: 'drop' })).toBe(
+      'where ingestion_time() > datetime(2026-11-28T05:53:00.1234567Z) and ingestion_time() <= datetime(2026-11-28T05:58:00.0000000Z)',
+    );
+  });
+
+  it('parses without errors after a table and after an ASIM parser call', () => {
+    const tableQuery = ['Event', timeGeneratedFilter(window), ingestionTimeFilter(window), ingestionTimeProjection()].join('\n| ');
+    const parserQuery = [`_Im_NetworkSession(${parserTimeArguments(window)})`, ingestionTimeFilter(window), ingestionTimeProjection()].join('\n| ');
+    expect(kqlErrors(analyzeKql(tableQuery, targetDatabase('sysmon')))).toEqual([]);
+    expect(kqlErrors(analyzeKql(parserQuery, targetDatabase('asim')))).toEqual([]);
+  });
+
+  it('makes Kusto read the same 100 ns ticks the window holds', () => {
+    const tree = parseKqlSyntax(`print ${kqlDatetime(window.ingestionFrom)}`);
+    const statement = tree.statements[0];
+    const column = statement.kind === 'expression' && statement.expression.kind === 'print' ? statement.expression.columns[0] : undefined;
+    const literal = column as KqlExpression | undefined;
+    expect(literal?.kind === 'literal' && literal.type === 'datetime' ? literal.value : undefined).toBe(ticks(window.ingestionFrom));
+  });
+
+  it('refuses datetime text that carries KQL', () => {
+    expect(errorOf(() => kqlDatetime('2026-11-28T06:00:00Z) | take 1 //')).code).toBe('datetime');
+    expect(errorOf(() => timeGeneratedFilter({ timeFrom: '2026-11-28T06:00:00Z', timeTo: '") or true //' })).code).toBe('datetime');
+  });
+
+  it('gives the query API a millisecond timespan that contains the TimeGenerated window', () => {
+    const timespan = queryTimespanOf(window);
+    expect(timespan.startTime.toISOString()).toBe('2026-11-28T05:48:00.123Z');
+    expect(ticksOfDate(timespan.startTime) <= ticks(window.timeFrom)).toBe(true);
+    expect(ticksOfDate(timespan.endTime) > ticks(window.timeTo)).toBe(true);
+  });
+});
+
+describe('assessIngestionTimes', () => {
+  it('reports ingestion mode when every row carries an ingestion time', () => {
+    expect(assessIngestionTimes([{ [INGESTION_TIME_COLUMN]: '2026-11-28T05:55:00.1234567Z' }]).mode).toBe('ingestion');
+  });
+
+  it('reports time-only mode when no row does (null, missing or the empty text tostring gives a null)', () => {
+    const assessment = assessIngestionTimes([{ [INGESTION_TIME_COLUMN]: null }, { [INGESTION_TIME_COLUMN]: '' }, {}]);
+    expect(assessment).toEqual({ total: 3, withIngestionTime: 0, withoutIngestionTime: 3, mode: 'time-only' });
+  });
+
+  it('reports mixed mode for a union whose legs differ, and empty for no rows', () => {
+    expect(assessIngestionTimes([{ [INGESTION_TIME_COLUMN]: '2026-11-28T05:55:00Z' }, { [INGESTION_TIME_COLUMN]: '' }]).mode).toBe('mixed');
+    expect(assessIngestionTimes([]).mode).toBe('empty');
+  });
+});

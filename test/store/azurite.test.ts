@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TableClient } from '@azure/data-tables';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startAzurite } from '../../src/local/azurite.js';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitUntilClosed(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await portAnswers(port))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'sigma-hunt-azurite-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('azurite harness', () => {
+  test('starts in memory, serves the development account, and stop closes the port', async () => {
+    const azurite = await startAzurite({ silent: true });
+    expect(azurite.tableEndpoint).toBe(`http://127.0.0.1:${azurite.port}/devstoreaccount1`);
+    expect(azurite.connectionString).toContain(`TableEndpoint=${azurite.tableEndpoint};`);
+    const client = TableClient.fromConnectionString(azurite.connectionString, 'harness', { allowInsecureConnection: true });
+    await client.createTable();
+    await client.createEntity({ partitionKey: 'p', rowKey: 'r', value: 1 });
+    expect((await client.getEntity('p', 'r')).value).toBe(1);
+    await azurite.stop();
+    await azurite.stop(); // a second stop is a no-op
+    expect(await portAnswers(azurite.port)).toBe(false);
+  });
+
+  test('two instances run side by side on different ports', async () => {
+    const [first, second] = await Promise.all([startAzurite({ silent: true }), startAzurite({ silent: true })]);
+    try {
+      expect(first.port).not.toBe(second.port);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+
+  test('with a location, data survives a restart', async () => {
+    const location = path.join(scratch, 'persist', 'nested');
+    const first = await startAzurite({ silent: true, location });
+    const client = TableClient.fromConnectionString(first.connectionString, 'persisted', { allowInsecureConnection: true });
+    await client.createTable();
+    await client.createEntity({ partitionKey: 'p', rowKey: 'r', value: 'still here' });
+    await first.stop();
+
+    const second = await startAzurite({ silent: true, location });
+    try {
+      const again = TableClient.fromConnectionString(second.connectionString, 'persisted', { allowInsecureConnection: true });
+      expect((await again.getEntity('p', 'r')).value).toBe('still here');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  describe('a parent that goes away takes Azurite with it', () => {
+    let harness: string;
+    beforeAll(async () => {
+      // Node 20 cannot run TypeScript: compile the harness to plain JS in the scratch folder. NODE_PATH lets its
+      // createRequire find the azurite package from there.
+      harness = path.join(scratch, 'azurite.mjs');
+      await build({ entryPoints: [path.join(projectRoot, 'src/local/azurite.ts')], outfile: harness, format: 'esm', platform: 'node', logLevel: 'silent' });
+    });
+
+    async function startInChild(afterStart: string): Promise<{ port: number; exited: Promise<void>; kill: () => void }> {
+      const script = path.join(scratch, `parent-${Math.random().toString(36).slice(2)}.mjs`);
+      await writeFile(
+        script,
+        `import { startAzurite } from ${JSON.stringify(harness)};\n` +
+          `const azurite = await startAzurite({ silent: true });\n` +
+          `process.stdout.write(JSON.stringify({ port: azurite.port }) + '\\n');\n` +
+          afterStart,
+      );
+      const child = spawn(process.execPath, [script], {
+        env: { ...process.env, NODE_PATH: path.join(projectRoot, 'node_modules') },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const port = await new Promise<number>((resolve, reject) => {
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
+          if (line) resolve((JSON.parse(line) as { port: number }).port);
+        });
+        child.once('exit', () => reject(new Error(`parent exited before reporting a port: ${output}`)));
+      });
+      return { port, exited, kill: () => child.kill('SIGKILL') };
+    }
+
+    test('a parent that exits normally stops Azurite', async () => {
+      const parent = await startInChild(`setTimeout(() => process.exit(0), 200);\n`);
+      expect(await portAnswers(parent.port)).toBe(true);
+      await parent.exited;
+      expect(await waitUntilClosed(parent.port, 5000)).toBe(true);
+    });
+
+    test('a parent killed with SIGKILL does not leave Azurite running', async () => {
+      const parent = await startInChild(`setInterval(() => {}, 1000);\n`);
+      expect(await portAnswers(parent.port)).toBe(true);
+      parent.kill();
+      await parent.exited;
+      expect(await waitUntilClosed(parent.port, 10_000)).toBe(true);
+    });
+  });
+});
