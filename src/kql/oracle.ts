@@ -917,6 +917,14 @@ function toText(value: Value, span: KqlSpan): string {
       return value.value === null ? '' : String(value.value);
     case 'guid':
       return value.value ?? '';
+    case 'datetime': {
+      // Kusto prints a datetime with all 7 fractional digits: 2026-03-02T09:57:00.1234567Z (null: '').
+      if (value.value === null) return '';
+      const ticks = value.value;
+      const seconds = ticks / 10_000_000n - (ticks % 10_000_000n < 0n ? 1n : 0n);
+      const fraction = ticks - seconds * 10_000_000n;
+      return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction.toString().padStart(7, '0')}Z`;
+    }
     default:
       throw new KqlOracleError('unsupported', `tostring of ${value.type}`, span);
   }

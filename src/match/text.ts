@@ -332,8 +332,11 @@ export class StringSetMatcher {
     return this.hasCased && this.testCased(haystack);
   }
 
-  /** `test` as a closure specialised for the common single-shape sets (only contains, only endswith, ...),
-   *  which saves the per-shape checks and calls on the hot path. */
+  /** `test` as a closure for the hot path. Single-shape sets (only contains, only endswith, ...) get a
+   *  closure that skips the per-shape checks.
+   *  A verdict memo keyed by the value was tried and dropped: it only paid off when the same string objects
+   *  came back (their hash cached); on freshly parsed events, as in scan and the hunt, hashing every value
+   *  made matching slower than scanning it. */
   tester(): (haystack: string) => boolean {
     const onlyOneFastShape =
       !this.hasCased &&
@@ -341,7 +344,19 @@ export class StringSetMatcher {
       [this.exactTrie, this.prefixTrie, this.suffixTrie, this.lowerInfixes.length > 0 ? this.lowerInfixes : null].filter((shape) => shape !== null).length === 1;
     if (!onlyOneFastShape) return (haystack) => this.test(haystack);
     const slow = (haystack: string) => this.testLowered(haystack.toLowerCase());
-    const engine = this.exactTrie ?? this.prefixTrie ?? this.suffixTrie ?? this.automaton;
+    const exactTrie = this.exactTrie;
+    if (exactTrie !== null) {
+      // A value spelled exactly like an ASCII needle is all-ASCII lower case, so it is its own lower case:
+      // a match without walking the trie. Short values (`true`, `3`) are interned by V8, so this is mostly
+      // a pointer comparison.
+      const asciiExact = new Set([...this.lowerExact].filter(isAscii));
+      return (haystack) => {
+        if (asciiExact.has(haystack)) return true;
+        const verdict = exactTrie.run(haystack);
+        return verdict === MATCH || (verdict === UNDECIDED && slow(haystack));
+      };
+    }
+    const engine = this.prefixTrie ?? this.suffixTrie ?? this.automaton;
     if (engine === null) return (haystack) => !isAscii(haystack) && slow(haystack);
     return (haystack) => {
       const verdict = engine.run(haystack);

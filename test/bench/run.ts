@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { ensureBenchData } from './generate.js';
 import { formatTable, type BenchSection, type SectionResult } from './sections.js';
 import { endToEndSection, inMemorySection } from './seed-rule.js';
+import { huntSection } from './hunt.js';
 
-export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection];
+export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, huntSection];
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_SEED = 20251103;

@@ -1,0 +1,20 @@
+// The timer trigger. Everything it does lives in src/hunt/timer.ts; this file only translates between the
+// Functions runtime and that code. The schedule comes from the HUNT_SCHEDULE app setting (default in
+// src/hunt/config.ts: every 5 minutes); never runOnStartup in production (a cold start or scale-out would
+// start a hunt outside the schedule).
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { huntTimerHandler, setUpHuntTimer } from '../src/hunt/timer.js';
+
+const setup = setUpHuntTimer(process.env);
+if (!setup.ok) console.error(setup.error.message);
+const hunt = huntTimerHandler(setup);
+
+export async function sigmaHunt(_timer: Timer, context: InvocationContext): Promise<void> {
+  await hunt({
+    info: (message, fields) => context.log(message, ...(fields ? [fields] : [])),
+    warn: (message, fields) => context.warn(message, ...(fields ? [fields] : [])),
+    error: (message, fields) => context.error(message, ...(fields ? [fields] : [])),
+  });
+}
+
+app.timer('sigmaHunt', { schedule: '%HUNT_SCHEDULE%', runOnStartup: false, handler: sigmaHunt });

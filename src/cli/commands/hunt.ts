@@ -1,0 +1,148 @@
+import path from 'node:path';
+import type { CliCommand, CliIo } from '../command.js';
+import { UsageError } from '../command.js';
+import { ConfigError, formatDuration, parseDuration, parseHuntConfig } from '../../hunt/config.js';
+import { runConfiguredHunt, type HuntClients } from '../../hunt/clients.js';
+import { formatIncidentTable } from '../../hunt/incident-table.js';
+import type { HuntLog } from '../../hunt/pipeline.js';
+import { formatSummary } from '../../hunt/summary.js';
+import { createLogsQueryClient } from '../../loganalytics/index.js';
+import { openHuntTables } from '../../local/local-store.js';
+import { projectRootOf } from '../../local/run-local.js';
+import { IncidentStore } from '../../store/incident-store.js';
+import { isTargetName } from '../../targets/index.js';
+
+const USAGE = `Usage: sigma-hunt hunt --workspace <id> [--since <duration>] [--rules <path>] [--target asim|mde|sysmon]
+                        [--format text|json] [--local-dir <folder>] [--log-analytics-endpoint <url>]
+
+Runs one hunt against a Log Analytics workspace from this machine, with DefaultAzureCredential (az login,
+environment credentials or a managed identity): the same pipeline as the timer function. Incidents go to Azure
+Table Storage when HUNT_STORAGE_TABLE_ENDPOINT is set, else to the local store (.local/ of the checkout).
+
+Options:
+  --workspace <id>    workspace (customer) id, a GUID (default: LOG_ANALYTICS_WORKSPACE_ID)
+  --since <duration>  hunt from now - duration (5m, 2h, 1d, PT30M), ignoring the stored watermark; the watermark
+                      is still only moved forward. Default: from the watermark, or HUNT_LOOKBACK on a first run
+  --rules <path>      Sigma rule file or folder (default: HUNT_RULES_PATH, else the bundled rules/)
+  --target <name>     asim (default), mde or sysmon (default: HUNT_TARGET)
+  --format <fmt>      text (default): incidents table and run summary; json: the run summary as one JSON object
+  --local-dir <dir>   the local store's folder (default: <checkout>/.local)
+  --log-analytics-endpoint <url>
+                      query API base URL ending in /v1 (sovereign clouds); http://127.0.0.1 for a local fake
+
+Other settings (HUNT_INGESTION_DELAY, HUNT_SAFETY_LAG, HUNT_MAX_WINDOW, HUNT_KQL_OVERRIDES_PATH, ...) are read
+from the environment as in the function app. Exit codes: 0 complete, 1 a window failed or was left for a later
+run, 2 usage or settings error.`;
+
+interface HuntArgs {
+  workspace?: string;
+  sinceMs?: number;
+  rules?: string;
+  target?: string;
+  format: 'text' | 'json';
+  localDir?: string;
+  endpoint?: string;
+}
+
+const OPTIONS = ['workspace', 'since', 'rules', 'target', 'format', 'local-dir', 'log-analytics-endpoint'] as const;
+
+function parseArgs(args: string[], cwd: string): HuntArgs {
+  const parsed: HuntArgs = { format: 'text' };
+  for (let index = 0; index < args.length; index++) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(args[index]!);
+    const name = match?.[1] as (typeof OPTIONS)[number] | undefined;
+    if (!match || !name || !OPTIONS.includes(name)) throw new UsageError(`unknown argument '${args[index]}'`);
+    const value = match[2] ?? args[++index];
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+    switch (name) {
+      case 'workspace':
+        parsed.workspace = value;
+        break;
+      case 'since': {
+        const ms = parseDuration(value);
+        if (ms === undefined || ms <= 0) throw new UsageError(`--since '${value}' is not a duration (5m, 2h, 1d, PT30M)`);
+        parsed.sinceMs = ms;
+        break;
+      }
+      case 'rules':
+        parsed.rules = path.resolve(cwd, value);
+        break;
+      case 'target':
+        if (!isTargetName(value)) throw new UsageError(`unknown target '${value}' (asim, mde or sysmon)`);
+        parsed.target = value;
+        break;
+      case 'format':
+        if (value !== 'text' && value !== 'json') throw new UsageError(`unknown format '${value}' (text or json)`);
+        parsed.format = value;
+        break;
+      case 'local-dir':
+        parsed.localDir = path.resolve(cwd, value);
+        break;
+      case 'log-analytics-endpoint':
+        parsed.endpoint = value;
+        break;
+    }
+  }
+  return parsed;
+}
+
+function isLoopbackHttp(endpoint: string): boolean {
+  try {
+    const url = new URL(endpoint);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export const huntCommand: CliCommand = {
+  name: 'hunt',
+  summary: 'Run one hunt against a Log Analytics workspace (DefaultAzureCredential)',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const options = parseArgs(args, io.cwd);
+    const local = options.endpoint !== undefined && isLoopbackHttp(options.endpoint);
+    const env: Record<string, string | undefined> = {
+      ...io.env,
+      ...(options.workspace !== undefined ? { LOG_ANALYTICS_WORKSPACE_ID: options.workspace } : {}),
+      ...(options.rules !== undefined ? { HUNT_RULES_PATH: options.rules } : {}),
+      ...(options.target !== undefined ? { HUNT_TARGET: options.target } : {}),
+      ...(options.endpoint !== undefined && !local ? { HUNT_LOG_ANALYTICS_ENDPOINT: options.endpoint } : {}),
+    };
+    let config;
+    try {
+      config = parseHuntConfig(env, { environment: 'local', appRoot: projectRootOf() });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      io.stderr.write(`sigma-hunt hunt: ${error.message}\n`);
+      return 2;
+    }
+    if (!config.workspaceId) throw new UsageError('--workspace is required (or set LOG_ANALYTICS_WORKSPACE_ID)');
+    const logsClient = local
+      ? createLogsQueryClient({ endpoint: options.endpoint!, insecureLocal: true })
+      : createLogsQueryClient({ endpoint: config.logAnalyticsEndpoint, scopes: [config.logAnalyticsScope], userAgentPrefix: 'sigma-hunt-cli' });
+    const opened = await openHuntTables(config, options.localDir ? { localDir: options.localDir } : {});
+    try {
+      const clients: HuntClients = { logsClient, tables: opened.tables };
+      const log: HuntLog = {
+        info: (message) => void io.stderr.write(`${message}\n`),
+        warn: (message) => void io.stderr.write(`warning: ${message}\n`),
+        error: (message) => void io.stderr.write(`error: ${message}\n`),
+      };
+      if (options.sinceMs !== undefined) io.stderr.write(`hunting from now - ${formatDuration(options.sinceMs)}\n`);
+      const summary = await runConfiguredHunt(config, clients, log, {
+        workspaceId: config.workspaceId,
+        ...(options.sinceMs !== undefined ? { settings: { sinceMs: options.sinceMs } } : {}),
+      });
+      if (options.format === 'json') {
+        io.stdout.write(JSON.stringify(summary) + '\n');
+      } else {
+        const incidents = await new IncidentStore(opened.tables.incidents, { groupingWindowMs: config.groupingWindowMs }).listIncidents();
+        io.stdout.write(`${formatIncidentTable(incidents)}\n\n${formatSummary(summary)}\n`);
+      }
+      return summary.outcome === 'ok' ? 0 : 1;
+    } finally {
+      await opened.close();
+    }
+  },
+};

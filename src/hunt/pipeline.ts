@@ -1,0 +1,406 @@
+/**
+ * One hunt run: for each rule, the windows from its stored ingestion watermark to now - safetyLag, each
+ *
+ *     query (split until complete) → verify → enrich → store → checkpoint
+ *
+ * Exactly-once, by construction rather than by care:
+ * - the watermark (one per workspace + target + rule) is advanced, with the ETag it was read with, only after
+ *   the window's incidents are written; a crash anywhere before leaves it where it was, and the next run reads
+ *   the same window again;
+ * - reading a window again is harmless: every row has a stable hit id (hit-identity.ts), the store keeps each
+ *   hit once and folds incidents order-independently (src/store/incident-store.ts), and the enrichment of an
+ *   incident is a function of the incident's hits in the window and its bucket, so it is rewritten identically;
+ * - a result that hits the service limits (500,000 rows / 64 MB) or comes back partial is never used as is: the
+ *   window is halved on ingestion time and each part re-queried until every part is complete;
+ * - a window that still fails (throttled or failing past the run's budget, too large even when minimal) stops
+ *   its rule for this run with the watermark untouched: the next run starts there.
+ *
+ * `faults` is called after each step (tests crash the run there and check that the next run converges).
+ */
+import type { LogsQueryClient } from '@azure/monitor-query-logs';
+import { incidentEnrichment, type RuleEnrichment } from '../enrich/incident-enrichment.js';
+import { bucketStartOf, identityOf, incidentKeyOfIdentity } from '../incidents/grouping.js';
+import { compareHitOrder, type VerifiedHit } from '../incidents/model.js';
+import { runQuery, type QueryRow, type RunQueryOptions } from '../loganalytics/index.js';
+import type { CompiledRule } from '../match/types.js';
+import type { SigmaRule } from '../rule/model.js';
+import { CheckpointConflictError, type CheckpointStore } from '../store/checkpoint-store.js';
+import type { IncidentStore, UpsertReport } from '../store/incident-store.js';
+import type { CategoryMapping, TargetName } from '../targets/types.js';
+import { hitIdOf } from './hit-identity.js';
+import { windowQuery, type RuleQuery } from './query-plan.js';
+import { emptyRuleSummary, totalsOf, type HuntSummary, type RuleRunSummary, type WindowFailureReason } from './summary.js';
+import { verifyRows } from './verify.js';
+import {
+  assessIngestionTimes,
+  DEFAULT_MIN_SPLIT_SPAN_MS,
+  laterWatermark,
+  planWindow,
+  queryTimespanOf,
+  splitWindow,
+  WindowError,
+  type HuntWindow,
+} from './window.js';
+
+export type HuntStep = 'query' | 'verify' | 'enrich' | 'store' | 'checkpoint';
+export const HUNT_STEPS: readonly HuntStep[] = ['query', 'verify', 'enrich', 'store', 'checkpoint'];
+
+/** Called after each step of each window; throwing ends the run there, as a crash would. */
+export type HuntFaults = (step: HuntStep, at: { ruleId: string; window: HuntWindow }) => void | Promise<void>;
+
+export interface HuntLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A rule ready to hunt: its matcher, its query and its rule-level enrichment. */
+export interface HuntRule {
+  rule: SigmaRule;
+  ruleId: string;
+  compiled: CompiledRule;
+  query: RuleQuery;
+  mapping: CategoryMapping;
+  enrichment: RuleEnrichment;
+}
+
+export interface HuntSettings {
+  workspaceId: string;
+  target: TargetName;
+  lookbackMs: number;
+  ingestionDelayMs: number;
+  safetyLagMs: number;
+  maxWindowMs: number;
+  groupingWindowMs: number;
+  runBudgetMs: number;
+  clockSkewMs?: number;
+  minSplitSpanMs?: number;
+  /** A complete result with this many rows counts as truncated (default 500,000, the service limit). */
+  rowLimit?: number;
+  /** One-off hunt from now - sinceMs, ignoring the stored watermark (which is still only ever moved forward). */
+  sinceMs?: number;
+  /** Time kept back from the queries for storing and checkpointing the last window; default min(60 s, budget/4). */
+  storeReserveMs?: number;
+}
+
+export interface HuntDependencies {
+  logsClient: LogsQueryClient;
+  incidents: IncidentStore;
+  checkpoints: CheckpointStore;
+  log: HuntLog;
+  now?: () => Date;
+  faults?: HuntFaults;
+  /** Passed to every runQuery (tests shorten the backoff). */
+  queryOptions?: Omit<RunQueryOptions, 'deadline' | 'rowLimit'>;
+  /** Incident partitions written in parallel; default 8. */
+  storeConcurrency?: number;
+}
+
+/** The checkpoint scope of a rule: a watermark per workspace, target and rule, so adding a rule starts it at
+ *  the lookback instead of inheriting another rule's progress. */
+export function checkpointScopeOf(workspaceId: string, target: TargetName, ruleId: string): string {
+  return `hunt/v1/${workspaceId}/${target}/${ruleId}`;
+}
+
+export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings, deps: HuntDependencies, skippedRules: HuntSummary['skippedRules'] = []): Promise<HuntSummary> {
+  // Two clocks: `now` places the windows (tests move it), elapsed time and the budget are real.
+  const clock = deps.now ?? (() => new Date());
+  const startedAt = clock();
+  const startedMs = Date.now();
+  const deadline = startedMs + settings.runBudgetMs;
+  const summaries: RuleRunSummary[] = [];
+  let failed = false;
+  for (const huntRule of rules) {
+    const summary = emptyRuleSummary(huntRule.ruleId, huntRule.rule.title, huntRule.query.source);
+    summaries.push(summary);
+    try {
+      await huntRuleWindows(huntRule, settings, deps, clock, deadline, summary);
+    } catch (error) {
+      failed = true;
+      summary.stopped = { reason: 'error', detail: describe(error) };
+      deps.log.error(`rule ${huntRule.ruleId}: run failed; the watermark stays at the last stored window`, { error: describe(error) });
+    }
+  }
+  const windows = summaries.flatMap((rule) => (rule.window ? [rule.window] : []));
+  const summary: HuntSummary = {
+    event: 'sigma-hunt.run',
+    outcome: failed ? 'failed' : summaries.some((rule) => rule.stopped) ? 'incomplete' : 'ok',
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedMs,
+    workspaceId: settings.workspaceId,
+    target: settings.target,
+    ...(windows.length > 0
+      ? {
+          window: {
+            ingestionFrom: minText(windows.map((window) => window.ingestionFrom)),
+            ingestionTo: maxText(windows.map((window) => window.ingestionTo)),
+            timeFrom: minText(windows.map((window) => window.timeFrom)),
+            timeTo: maxText(windows.map((window) => window.timeTo)),
+          },
+        }
+      : {}),
+    rules: summaries,
+    skippedRules,
+    totals: totalsOf(summaries),
+  };
+  return summary;
+}
+
+async function huntRuleWindows(
+  huntRule: HuntRule,
+  settings: HuntSettings,
+  deps: HuntDependencies,
+  clock: () => Date,
+  deadline: number,
+  summary: RuleRunSummary,
+): Promise<void> {
+  const scope = checkpointScopeOf(settings.workspaceId, settings.target, huntRule.ruleId);
+  const checkpoint = await deps.checkpoints.read(scope);
+  let etag = checkpoint?.etag;
+  let watermark = checkpoint?.watermark;
+  if (watermark !== undefined) summary.watermark = watermark;
+  const plan = planWindow({
+    now: clock(),
+    ...(settings.sinceMs === undefined && watermark !== undefined ? { watermark } : {}),
+    lookbackMs: settings.sinceMs ?? settings.lookbackMs,
+    ingestionDelayMs: settings.ingestionDelayMs,
+    safetyLagMs: settings.safetyLagMs,
+    maxSpanMs: settings.maxWindowMs,
+    ...(settings.clockSkewMs !== undefined ? { clockSkewMs: settings.clockSkewMs } : {}),
+  });
+  summary.windowsPlanned = plan.windows.length;
+  if (plan.watermarkAhead) deps.log.warn(`rule ${huntRule.ruleId}: the stored watermark ${watermark} is ahead of now - safety lag; nothing to read`);
+  const storeReserveMs = settings.storeReserveMs ?? Math.min(60_000, Math.floor(settings.runBudgetMs / 4));
+  const queryDeadline = deadline - storeReserveMs;
+  const at = (window: HuntWindow) => ({ ruleId: huntRule.ruleId, window });
+  const assessments = { with: 0, without: 0 };
+
+  for (const window of plan.windows) {
+    if (queryDeadline - Date.now() < 1_000) {
+      stop(summary, deps, huntRule, 'budget', `run budget spent before window ${window.ingestionFrom} .. ${window.ingestionTo}`);
+      return;
+    }
+    // 1. query, split until every part is complete
+    const fetched = await fetchWindow(huntRule, window, settings, deps, queryDeadline, summary);
+    if (fetched.kind === 'failed') {
+      stop(summary, deps, huntRule, fetched.reason, fetched.detail);
+      return;
+    }
+    const rows = fetched.rows;
+    summary.rows += rows.length;
+    const assessment = assessIngestionTimes(rows);
+    assessments.with += assessment.withIngestionTime;
+    assessments.without += assessment.withoutIngestionTime;
+    summary.rowsWithoutIngestionTime = assessments.without;
+    summary.ingestionTimes =
+      assessments.with + assessments.without === 0 ? 'empty' : assessments.without === 0 ? 'ingestion' : assessments.with === 0 ? 'time-only' : 'mixed';
+    if (assessment.mode === 'time-only' || assessment.mode === 'mixed') {
+      deps.log.warn(
+        `rule ${huntRule.ruleId}: ${assessment.withoutIngestionTime} of ${assessment.total} rows have no ingestion_time() (the source drops it); ` +
+          'they were selected by TimeGenerated only and deduplicated by hit id',
+      );
+    }
+    await deps.faults?.('query', at(window));
+
+    // 2. verify
+    const verified = verifyRows(rows, huntRule.mapping, huntRule.compiled);
+    summary.verifiedHits += verified.hits.length;
+    summary.kqlOverMatch += verified.kqlOverMatch;
+    if (verified.kqlOverMatch > 0) {
+      deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
+        querySource: huntRule.query.source,
+        sample: verified.overMatchSample,
+      });
+    }
+    await deps.faults?.('verify', at(window));
+
+    // 3. enrich: one enrichment per incident of this window
+    const groups = groupForEnrichment(verified.hits, huntRule, settings);
+    await deps.faults?.('enrich', at(window));
+
+    // 4. store
+    const report = await storeGroups(groups, deps);
+    summary.incidentsCreated += report.incidentsCreated;
+    summary.incidentsUpdated += report.incidentsUpdated;
+    summary.incidentsUnchanged += report.incidentsUnchanged;
+    summary.hitsStored += report.hitsStored;
+    summary.hitsAlreadyStored += report.hitsAlreadyStored;
+    await deps.faults?.('store', at(window));
+
+    // 5. checkpoint, only now that every incident of the window is durably written
+    const next = laterWatermark(watermark, window.ingestionTo);
+    try {
+      const advanced = await deps.checkpoints.advance(scope, etag, next);
+      etag = advanced.etag;
+      watermark = advanced.watermark;
+      summary.watermark = watermark;
+    } catch (error) {
+      if (error instanceof CheckpointConflictError) {
+        // Another run moved it: its window overlaps ours, and the stored hits were deduplicated; let it go on.
+        stop(summary, deps, huntRule, 'checkpoint-conflict', error.reason);
+        return;
+      }
+      throw error;
+    }
+    summary.windowsCompleted += 1;
+    summary.window = summary.window
+      ? { ...summary.window, ingestionTo: window.ingestionTo, timeTo: window.timeTo }
+      : { ingestionFrom: window.ingestionFrom, ingestionTo: window.ingestionTo, timeFrom: window.timeFrom, timeTo: window.timeTo };
+    await deps.faults?.('checkpoint', at(window));
+  }
+}
+
+function stop(summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRule, reason: WindowFailureReason, detail: string): void {
+  summary.stopped = { reason, detail };
+  deps.log.warn(`rule ${huntRule.ruleId}: stopped (${reason}); the watermark stays at ${summary.watermark ?? 'its start'} and the next run resumes there`, { detail });
+}
+
+type FetchResult = { kind: 'rows'; rows: QueryRow[] } | { kind: 'failed'; reason: WindowFailureReason; detail: string };
+
+async function fetchWindow(
+  huntRule: HuntRule,
+  window: HuntWindow,
+  settings: HuntSettings,
+  deps: HuntDependencies,
+  deadline: number,
+  summary: RuleRunSummary,
+): Promise<FetchResult> {
+  const pending: HuntWindow[] = [window];
+  const parts: QueryRow[][] = [];
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    summary.queries += 1;
+    const outcome = await runQuery(deps.logsClient, settings.workspaceId, windowQuery(huntRule.query.template, part), queryTimespanOf(part), {
+      ...deps.queryOptions,
+      deadline,
+      ...(settings.rowLimit !== undefined ? { rowLimit: settings.rowLimit } : {}),
+      log: (event) => deps.log.warn(`rule ${huntRule.ruleId}: query attempt ${event.attempt} failed (${event.reason}); retrying in ${event.delayMs} ms`, { ...event }),
+    });
+    if (outcome.kind === 'complete') {
+      parts.push(outcome.rows);
+      continue;
+    }
+    if (outcome.kind === 'failed') {
+      return { kind: 'failed', reason: 'query-failed', detail: `${outcome.reason}${outcome.retryable ? ' (retryable: left for the next run)' : ''}` };
+    }
+    // truncated or partial: never use the rows; halve and query both halves
+    let halves: [HuntWindow, HuntWindow];
+    try {
+      halves = splitWindow(part, settings.minSplitSpanMs ?? DEFAULT_MIN_SPLIT_SPAN_MS);
+    } catch (error) {
+      if (error instanceof WindowError) return { kind: 'failed', reason: 'too-large', detail: `${outcome.reason}; ${error.reason}` };
+      throw error;
+    }
+    summary.splits += 1;
+    deps.log.info(`rule ${huntRule.ruleId}: ${outcome.kind} result for ${part.ingestionFrom} .. ${part.ingestionTo} (${outcome.reason}); splitting`, {
+      rowsReturned: outcome.rows.length,
+    });
+    // Keep ingestion order: the halves replace the part at the front.
+    pending.unshift(...halves);
+  }
+  if (parts.length === 1) return { kind: 'rows', rows: parts[0]! };
+  // Rows without an ingestion time can be in both halves (their TimeGenerated ranges overlap): keep one.
+  const seen = new Set<string>();
+  const rows: QueryRow[] = [];
+  for (const part of parts) {
+    for (const row of part) {
+      const id = hitIdOf(row, huntRule.mapping);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      rows.push(row);
+    }
+  }
+  return { kind: 'rows', rows };
+}
+
+export interface EnrichedGroup {
+  incidentKey: string;
+  hits: VerifiedHit[];
+  enrichment: object;
+}
+
+/**
+ * Hits grouped as the store will group them, each group with its incident's enrichment: the rule's, plus the
+ * entities of the group's earliest hit and pivot queries over the incident's bucket (an hour either side).
+ * Deterministic in the window's hits, so re-running the window rewrites the same enrichment.
+ */
+export function groupForEnrichment(hits: readonly VerifiedHit[], huntRule: HuntRule, settings: Pick<HuntSettings, 'groupingWindowMs' | 'target'>): EnrichedGroup[] {
+  const groups = new Map<string, { hits: VerifiedHit[]; bucketStart: Date }>();
+  // The key hashes normalised fields; hits with the same raw fields share it (one sha256 per distinct tuple).
+  const keys = new Map<string, string>();
+  for (const hit of hits) {
+    const { destination } = hit;
+    const raw = `${hit.ruleId}\u0000${hit.host}\u0000${hit.processImage}\u0000${destination.fqdn ?? ''}\u0000${destination.ip ?? ''}\u0000${destination.port ?? ''}\u0000${Math.floor(hit.eventTime.getTime() / settings.groupingWindowMs)}`;
+    let key = keys.get(raw);
+    if (key === undefined) {
+      key = incidentKeyOfIdentity(identityOf(hit, settings.groupingWindowMs));
+      keys.set(raw, key);
+    }
+    let group = groups.get(key);
+    if (!group) {
+      group = { hits: [], bucketStart: bucketStartOf(hit.eventTime, settings.groupingWindowMs) };
+      groups.set(key, group);
+    }
+    group.hits.push(hit);
+  }
+  const hour = 3_600_000;
+  return [...groups.entries()].map(([incidentKey, group]) => {
+    let earliest = group.hits[0]!;
+    for (const hit of group.hits) if (compareHitOrder(hit, earliest) < 0) earliest = hit;
+    const bucketStart = bucketStartOf(earliest.eventTime, settings.groupingWindowMs).getTime();
+    return {
+      incidentKey,
+      hits: group.hits,
+      enrichment: incidentEnrichment({
+        rule: huntRule.enrichment,
+        hit: earliest,
+        target: settings.target,
+        pivotFrom: new Date(bucketStart - hour),
+        pivotTo: new Date(bucketStart + settings.groupingWindowMs + hour),
+      }),
+    };
+  });
+}
+
+/** Writes every group (bounded parallelism); after the first failure no group starts and the error is rethrown
+ *  once the running ones settle, so nothing is written after the call failed. */
+async function storeGroups(groups: readonly EnrichedGroup[], deps: HuntDependencies): Promise<UpsertReport> {
+  const total: UpsertReport = {
+    hitsReceived: 0,
+    hitsDistinct: 0,
+    hitsStored: 0,
+    hitsAlreadyStored: 0,
+    incidentsCreated: 0,
+    incidentsUpdated: 0,
+    incidentsUnchanged: 0,
+    conflictRetries: 0,
+  };
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < groups.length) {
+      const group = groups[next++]!;
+      try {
+        const report = await deps.incidents.upsertHits(group.hits, () => group.enrichment);
+        for (const key of Object.keys(total) as (keyof UpsertReport)[]) total[key] += report[key];
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.storeConcurrency ?? 8, groups.length) }, worker));
+  if (failure) throw failure.error;
+  return total;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function minText(values: string[]): string {
+  return values.reduce((min, value) => (value < min ? value : min));
+}
+
+function maxText(values: string[]): string {
+  return values.reduce((max, value) => (value > max ? value : max));
+}

@@ -1,0 +1,114 @@
+/**
+ * The one structured record each run ends with (one JSON line in the function log, so a Log Analytics query
+ * over FunctionAppLogs / traces can chart rows, hits, over-matches and incidents per run), and its human form
+ * for the local run and the CLI.
+ */
+import type { IngestionTimeAssessment } from './window.js';
+
+export type WindowFailureReason = 'query-failed' | 'too-large' | 'budget' | 'checkpoint-conflict' | 'error';
+
+export interface RuleRunSummary {
+  ruleId: string;
+  title: string;
+  querySource: 'compiled' | 'override';
+  /** Ingestion range actually completed this run (absent when no window completed). */
+  window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
+  windowsPlanned: number;
+  windowsCompleted: number;
+  /** Queries sent (a split window sends one per part). */
+  queries: number;
+  /** Parts a window was split into because a result hit the service limits or came back partial. */
+  splits: number;
+  rows: number;
+  verifiedHits: number;
+  kqlOverMatch: number;
+  incidentsCreated: number;
+  incidentsUpdated: number;
+  incidentsUnchanged: number;
+  hitsStored: number;
+  hitsAlreadyStored: number;
+  ingestionTimes: IngestionTimeAssessment['mode'];
+  rowsWithoutIngestionTime: number;
+  watermark?: string;
+  /** Why the rule stopped before reaching now - safetyLag; the watermark stays at the last completed window. */
+  stopped?: { reason: WindowFailureReason; detail: string };
+}
+
+export interface HuntSummary {
+  event: 'sigma-hunt.run';
+  outcome: 'ok' | 'incomplete' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  workspaceId: string;
+  target: string;
+  /** Union of the rules' completed windows. */
+  window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
+  rules: RuleRunSummary[];
+  /** Rules not hunted (the compiler refused them for this target, unreadable override...). */
+  skippedRules: { ruleId: string; reason: string }[];
+  totals: {
+    rows: number;
+    verifiedHits: number;
+    kqlOverMatch: number;
+    incidentsCreated: number;
+    incidentsUpdated: number;
+    queries: number;
+    splits: number;
+  };
+}
+
+export function emptyRuleSummary(ruleId: string, title: string, querySource: 'compiled' | 'override'): RuleRunSummary {
+  return {
+    ruleId,
+    title,
+    querySource,
+    windowsPlanned: 0,
+    windowsCompleted: 0,
+    queries: 0,
+    splits: 0,
+    rows: 0,
+    verifiedHits: 0,
+    kqlOverMatch: 0,
+    incidentsCreated: 0,
+    incidentsUpdated: 0,
+    incidentsUnchanged: 0,
+    hitsStored: 0,
+    hitsAlreadyStored: 0,
+    ingestionTimes: 'empty',
+    rowsWithoutIngestionTime: 0,
+  };
+}
+
+export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'] {
+  const sum = (pick: (rule: RuleRunSummary) => number) => rules.reduce((total, rule) => total + pick(rule), 0);
+  return {
+    rows: sum((rule) => rule.rows),
+    verifiedHits: sum((rule) => rule.verifiedHits),
+    kqlOverMatch: sum((rule) => rule.kqlOverMatch),
+    incidentsCreated: sum((rule) => rule.incidentsCreated),
+    incidentsUpdated: sum((rule) => rule.incidentsUpdated),
+    queries: sum((rule) => rule.queries),
+    splits: sum((rule) => rule.splits),
+  };
+}
+
+/** The run in a few lines for a terminal. */
+export function formatSummary(summary: HuntSummary): string {
+  const totals = summary.totals;
+  const window = summary.window ? `${summary.window.ingestionFrom} .. ${summary.window.ingestionTo} (ingestion time)` : 'nothing new to read';
+  const lines = [
+    `hunt ${summary.outcome}: ${summary.target} on ${summary.workspaceId}, ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `  window:     ${window}`,
+    `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.splits} splits)`,
+    `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped`,
+    `  incidents:  ${totals.incidentsCreated} created, ${totals.incidentsUpdated} updated`,
+  ];
+  for (const rule of summary.rules) {
+    if (rule.stopped) lines.push(`  ! ${rule.title}: stopped (${rule.stopped.reason}): ${rule.stopped.detail}`);
+    if (rule.ingestionTimes === 'time-only' || rule.ingestionTimes === 'mixed') {
+      lines.push(`  ! ${rule.title}: ${rule.rowsWithoutIngestionTime} rows had no ingestion_time(); they were bounded by TimeGenerated only`);
+    }
+  }
+  for (const skipped of summary.skippedRules) lines.push(`  - skipped ${skipped.ruleId}: ${skipped.reason}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,54 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { runLocal } from '../../src/local/run-local.js';
+import { PassThrough } from 'node:stream';
+import { projectRoot } from '../support/paths.js';
+
+function capture(cwd: string) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  return { io: { stdin: new PassThrough(), stdout, stderr, cwd, env: {} }, out: () => out, err: () => err };
+}
+
+let localDir: string;
+beforeAll(async () => {
+  localDir = await mkdtemp(path.join(os.tmpdir(), 'sigma-hunt-incidents-'));
+  await runLocal({ localDir, env: {}, out: new PassThrough() });
+});
+
+describe('sigma-hunt incidents list', () => {
+  it('prints a table of the local store\'s incidents by default', async () => {
+    const run = capture(projectRoot);
+    expect(await main(['incidents', 'list', '--local-dir', localDir], run.io)).toBe(0);
+    const lines = run.out().trim().split('\n');
+    expect(lines[0]).toMatch(/^rule\s+severity\s+host\s+process image\s+destination\s+first seen \(UTC\)\s+last seen \(UTC\)\s+hits$/);
+    expect(lines).toHaveLength(2 + 4);
+    expect(run.err()).toMatch(/4 incident\(s\) from local /);
+  });
+
+  it('--format jsonl prints one JSON object per incident with its enrichment', async () => {
+    const run = capture(projectRoot);
+    expect(await main(['incidents', 'list', '--format', 'jsonl', '--local-dir', localDir], run.io)).toBe(0);
+    const incidents = run.out().trim().split('\n').map((line) => JSON.parse(line) as { incidentKey: string; hitCount: number; enrichment: { rule: { attack: unknown }; entities: unknown[]; pivots: unknown[] }; explanation: { matchedSearches: string[] } });
+    expect(incidents).toHaveLength(4);
+    for (const incident of incidents) {
+      expect(incident.hitCount).toBe(1);
+      expect(incident.enrichment.rule.attack).toBeDefined();
+      expect(incident.enrichment.entities.length).toBeGreaterThan(0);
+      expect(incident.enrichment.pivots.length).toBeGreaterThan(0);
+      expect(incident.explanation.matchedSearches).toContain('selection');
+    }
+  });
+
+  it('an unknown subcommand is a usage error', async () => {
+    const run = capture(projectRoot);
+    expect(await main(['incidents', 'delete'], run.io)).toBe(2);
+  });
+});

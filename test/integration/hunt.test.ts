@@ -1,0 +1,281 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fakeReply, type FakeReply, type FakeRespond } from '../../src/local/log-analytics-fake.js';
+import { DEFAULT_INGESTION_TIME_COLUMN } from '../../src/kql/oracle.js';
+import { HUNT_STEPS, checkpointScopeOf, type HuntRule } from '../../src/hunt/pipeline.js';
+import { CheckpointStore } from '../../src/store/checkpoint-store.js';
+import { IncidentStore } from '../../src/store/incident-store.js';
+import { submitTransaction } from '../../src/store/batches.js';
+import { oracleResponder, type SampleWorkspace } from '../../src/local/sample-workspace.js';
+import {
+  ANCHOR,
+  WORKSPACE_ID,
+  collectingLog,
+  dumpTables,
+  freshTables,
+  huntRunner,
+  sampleRows,
+  seedRules,
+  serveWorkspace,
+  startServices,
+  type Services,
+} from './harness.js';
+
+let services: Services;
+let rules: HuntRule[];
+let workspace: SampleWorkspace;
+/** Tables after one clean run over the sample workspace at ANCHOR: what every scenario must converge to. */
+let cleanTables: Awaited<ReturnType<typeof dumpTables>>;
+
+beforeAll(async () => {
+  services = await startServices();
+  rules = await seedRules();
+  workspace = await sampleRows();
+  serveWorkspace(services.fake, workspace);
+  const tables = await freshTables(services.azurite);
+  await huntRunner(services, tables, rules).run(ANCHOR);
+  cleanTables = await dumpTables(tables);
+});
+afterAll(async () => services?.stop());
+
+const MINUTE = 60_000;
+const SEED_RULE_ID = '7b434893-c57d-4f41-908d-6a17bf1ae98f';
+
+/** Replies `first` to the first `times` requests, then the oracle. */
+function firstThen(times: number, first: (index: number) => FakeReply): FakeRespond {
+  const oracle = oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows });
+  let count = 0;
+  return (request) => (count++ < times ? first(count - 1) : oracle(request));
+}
+
+describe('success', () => {
+  test('a run over the sample workspace stores the four incidents the seed rule matches', async () => {
+    serveWorkspace(services.fake, workspace);
+    const tables = await freshTables(services.azurite);
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR);
+    expect(summary.outcome).toBe('ok');
+    expect(summary.totals).toMatchObject({ verifiedHits: 4, incidentsCreated: 4, kqlOverMatch: 0 });
+    expect(summary.rules[0]?.ingestionTimes).toBe('ingestion');
+    const incidents = await new IncidentStore(tables.incidents).listIncidents();
+    expect(incidents.map((incident) => incident.processImage).sort()).toEqual([
+      'C:\\PerfLogs\\x64.exe',
+      'C:\\Users\\Public\\Downloads\\svchost.exe',
+      'C:\\Users\\jürgen.müller\\Music\\spotify_update.exe',
+      'c:\\windows\\fonts\\fontdrvhost64.exe',
+    ]);
+    const enrichment = incidents[0]!.enrichment as { rule: { ruleId: string; attack: { techniques: { id: string }[] } }; entities: unknown[]; pivots: unknown[] };
+    expect(enrichment.rule.ruleId).toBe(SEED_RULE_ID);
+    expect(enrichment.rule.attack.techniques.map((technique) => technique.id)).toContain('T1105');
+    expect(enrichment.entities.length).toBeGreaterThan(0);
+    expect(enrichment.pivots.length).toBeGreaterThan(0);
+  });
+
+  test('the watermark is stored per workspace, target and rule at now - safety lag', async () => {
+    serveWorkspace(services.fake, workspace);
+    const tables = await freshTables(services.azurite);
+    await huntRunner(services, tables, rules).run(ANCHOR);
+    const checkpoint = await new CheckpointStore(tables.checkpoints).read(checkpointScopeOf(WORKSPACE_ID, 'asim', SEED_RULE_ID));
+    expect(checkpoint?.watermark).toBe('2026-03-02T09:58:00.0000000Z');
+  });
+
+  test('a second run finds the first run\'s checkpoint and creates nothing', async () => {
+    serveWorkspace(services.fake, workspace);
+    const tables = await freshTables(services.azurite);
+    const runner = huntRunner(services, tables, rules);
+    await runner.run(ANCHOR);
+    const second = await runner.run(new Date(ANCHOR.getTime() + 5 * MINUTE));
+    expect(second.totals.incidentsCreated).toBe(0);
+    expect((await dumpTables(tables)).incidents).toEqual(cleanTables.incidents);
+  });
+
+  test('re-running a window from scratch (ignoring the watermark) leaves the tables as one clean run left them', async () => {
+    serveWorkspace(services.fake, workspace);
+    const tables = await freshTables(services.azurite);
+    const runner = huntRunner(services, tables, rules);
+    await runner.run(ANCHOR);
+    const again = await runner.run(ANCHOR, { settings: { sinceMs: 60 * MINUTE } });
+    expect(again.totals.verifiedHits).toBe(4);
+    expect(again.totals.incidentsCreated).toBe(0);
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+});
+
+describe('service limits', () => {
+  test('a result too large is split until every part is complete, and no row is lost', async () => {
+    services.fake.setRespond(oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows }, { rowLimit: 1 }));
+    const tables = await freshTables(services.azurite);
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR);
+    expect(summary.totals.splits).toBeGreaterThan(0);
+    expect(summary.totals.verifiedHits).toBe(4);
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+
+  test('a partial result is never used: its rows are dropped and the window is split and re-queried', async () => {
+    const bogus = fakeReply.tableFromObjects([{ name: 'Dvc', type: 'string' }, { name: 'TimeGenerated', type: 'datetime' }], [{ Dvc: 'PHANTOM', TimeGenerated: ANCHOR }]);
+    services.fake.setRespond(firstThen(1, () => fakeReply.partial(bogus, [{ code: 'LimitsExceeded', message: 'Query exceeded the memory limit' }])));
+    const tables = await freshTables(services.azurite);
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR);
+    expect(summary.totals.splits).toBe(1);
+    expect(summary.totals.queries).toBe(3);
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+
+  test('a window too large even at the minimal span is left for the next run with the watermark untouched', async () => {
+    services.fake.setRespond(() => fakeReply.resultTooLarge(fakeReply.table([], [])));
+    const tables = await freshTables(services.azurite);
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { minSplitSpanMs: 20 * MINUTE } });
+    expect(summary.rules[0]?.stopped?.reason).toBe('too-large');
+    expect((await dumpTables(tables)).checkpoints).toEqual([]);
+  });
+});
+
+describe('throttling and failures', () => {
+  test('a 429 with Retry-After is waited out and retried within the budget', async () => {
+    services.fake.setRespond(firstThen(1, () => fakeReply.throttled(1)));
+    const tables = await freshTables(services.azurite);
+    const log = collectingLog();
+    const started = Date.now();
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR, { log });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(summary.outcome).toBe('ok');
+    expect(log.lines.some((line) => /retrying in 1000 ms/.test(line.message))).toBe(true);
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+
+  test('transient 5xx replies are retried', async () => {
+    services.fake.setRespond(firstThen(2, (index) => fakeReply.serverError(index === 0 ? 503 : 500)));
+    const tables = await freshTables(services.azurite);
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR);
+    expect(summary.outcome).toBe('ok');
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+
+  test('a window that keeps failing is left for the next run, which then completes it', async () => {
+    services.fake.setRespond(() => fakeReply.serverError(503));
+    const tables = await freshTables(services.azurite);
+    const runner = huntRunner(services, tables, rules);
+    const failed = await runner.run(ANCHOR);
+    expect(failed.outcome).toBe('incomplete');
+    expect(failed.rules[0]?.stopped?.reason).toBe('query-failed');
+    expect(await dumpTables(tables)).toEqual({ incidents: [], checkpoints: [] });
+    serveWorkspace(services.fake, workspace);
+    await runner.run(ANCHOR);
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+
+  test('a 204 or an empty 200 body is an empty result: nothing stored, the watermark advances', async () => {
+    for (const reply of [fakeReply.noContent(), fakeReply.emptyBody()]) {
+      services.fake.setRespond(() => reply);
+      const tables = await freshTables(services.azurite);
+      const summary = await huntRunner(services, tables, rules).run(ANCHOR);
+      expect(summary.outcome).toBe('ok');
+      expect(summary.totals.rows).toBe(0);
+      const dump = await dumpTables(tables);
+      expect(dump.incidents).toEqual([]);
+      expect(dump.checkpoints).toHaveLength(1);
+    }
+  });
+
+  test('a slow response within the budget is waited for', async () => {
+    const oracle = oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows });
+    services.fake.setRespond(async (request) => fakeReply.delayed(400, await oracle(request)));
+    const tables = await freshTables(services.azurite);
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR);
+    expect(summary.outcome).toBe('ok');
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+
+  test('a response slower than the run budget leaves the window for the next run', async () => {
+    services.fake.setRespond(() => fakeReply.delayed(20_000, fakeReply.success(fakeReply.table([], []))));
+    const tables = await freshTables(services.azurite);
+    const started = Date.now();
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { runBudgetMs: 3_000, storeReserveMs: 500 } });
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(summary.rules[0]?.stopped?.reason).toBe('query-failed');
+    expect((await dumpTables(tables)).checkpoints).toEqual([]);
+  });
+});
+
+describe('late-arriving rows and overlapping windows', () => {
+  test('a row generated before the watermark but ingested after it is found by the next run', async () => {
+    const late: SampleWorkspace = { ...workspace, rows: [...workspace.rows] };
+    serveWorkspace(services.fake, late);
+    const tables = await freshTables(services.azurite);
+    const runner = huntRunner(services, tables, rules);
+    await runner.run(ANCHOR);
+    const matching = workspace.rows.find((row) => row.DstProcessName === 'C:\\PerfLogs\\x64.exe')!;
+    late.rows.push({
+      ...matching,
+      _ItemId: 'late-row-1',
+      Dvc: 'SRV-LATE.corp.contoso.com',
+      TimeGenerated: new Date(ANCHOR.getTime() - 6 * MINUTE),
+      [DEFAULT_INGESTION_TIME_COLUMN]: new Date(ANCHOR.getTime() + MINUTE),
+    });
+    const second = await runner.run(new Date(ANCHOR.getTime() + 5 * MINUTE));
+    expect(second.totals).toMatchObject({ verifiedHits: 1, incidentsCreated: 1 });
+    const incidents = await new IncidentStore(tables.incidents).listIncidents();
+    expect(incidents.reduce((sum, incident) => sum + incident.hitCount, 0)).toBe(5);
+  });
+
+  test('without ingestion_time() rows are selected by TimeGenerated and never counted twice across overlapping windows', async () => {
+    const timeOnly: SampleWorkspace = {
+      ...workspace,
+      rows: workspace.rows.map(({ [DEFAULT_INGESTION_TIME_COLUMN]: _dropped, ...row }) => row),
+    };
+    // A matching row inside the overlap of the two runs' TimeGenerated windows.
+    const matching = timeOnly.rows.find((row) => row.DstProcessName === 'C:\\PerfLogs\\x64.exe')!;
+    timeOnly.rows.push({ ...matching, _ItemId: 'overlap-row-1', Dvc: 'SRV-OVERLAP', TimeGenerated: new Date(ANCHOR.getTime() - 4 * MINUTE) });
+    serveWorkspace(services.fake, timeOnly);
+    const tables = await freshTables(services.azurite);
+    const runner = huntRunner(services, tables, rules);
+    const first = await runner.run(ANCHOR);
+    expect(first.rules[0]?.ingestionTimes).toBe('time-only');
+    expect(first.totals.verifiedHits).toBe(5);
+    // The next window's TimeGenerated range starts ingestionDelay before the watermark: it re-reads recent rows.
+    const second = await runner.run(new Date(ANCHOR.getTime() + 5 * MINUTE));
+    expect(second.totals.verifiedHits).toBe(1);
+    expect(second.totals.incidentsCreated).toBe(0);
+    const incidents = await new IncidentStore(tables.incidents).listIncidents();
+    expect(incidents.reduce((sum, incident) => sum + incident.hitCount, 0)).toBe(5);
+  });
+});
+
+describe('crash injection: a crash between any two steps, then a clean run, equals one clean run', () => {
+  for (const step of HUNT_STEPS) {
+    test(`crash after ${step}`, async () => {
+      serveWorkspace(services.fake, workspace);
+      const tables = await freshTables(services.azurite);
+      const runner = huntRunner(services, tables, rules);
+      const crashed = await runner.run(ANCHOR, {
+        faults: (at) => {
+          if (at === step) throw new Error(`injected crash after ${step}`);
+        },
+      });
+      expect(crashed.outcome).toBe('failed');
+      if (step !== 'checkpoint') expect((await dumpTables(tables)).checkpoints).toEqual([]);
+      await runner.run(ANCHOR);
+      expect(await dumpTables(tables)).toEqual(cleanTables);
+    });
+  }
+
+  test('crash in the middle of the store step (after the first transaction), then a clean run', async () => {
+    serveWorkspace(services.fake, workspace);
+    const tables = await freshTables(services.azurite);
+    const runner = huntRunner(services, tables, rules);
+    let transactions = 0;
+    const crashed = await runner.run(ANCHOR, {
+      store: {
+        concurrency: 1,
+        submitTransaction: async (client, partitionKey, actions) => {
+          if (transactions++ >= 1) throw new Error('injected crash inside the store');
+          return submitTransaction(client, partitionKey, actions);
+        },
+      },
+    });
+    expect(crashed.outcome).toBe('failed');
+    const partial = await dumpTables(tables);
+    expect(partial.incidents.length).toBeGreaterThan(0);
+    expect(partial.checkpoints).toEqual([]);
+    await runner.run(ANCHOR);
+    expect(await dumpTables(tables)).toEqual(cleanTables);
+  });
+});
