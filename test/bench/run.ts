@@ -8,8 +8,9 @@ import { ensureBenchData } from './generate.js';
 import { formatTable, type BenchSection, type SectionResult } from './sections.js';
 import { endToEndSection, inMemorySection } from './seed-rule.js';
 import { huntSection } from './hunt.js';
+import { convertSection } from './convert.js';
 
-export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, huntSection];
+export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, huntSection];
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_SEED = 20251103;
