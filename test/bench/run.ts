@@ -8,9 +8,10 @@ import { ensureBenchData } from './generate.js';
 import { formatTable, type BenchSection, type SectionResult } from './sections.js';
 import { endToEndSection, inMemorySection } from './seed-rule.js';
 import { huntSection } from './hunt.js';
+import { packageSection } from './package.js';
 import { convertSection } from './convert.js';
 
-export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, huntSection];
+export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, huntSection, packageSection];
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_SEED = 20251103;

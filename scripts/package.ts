@@ -1,0 +1,548 @@
+// `npm run package`: stages the deployable function app in package/app and zips it to package/sigma-hunt.zip.
+//
+//   node dist/scripts/package.js [--out-dir DIR]
+//
+// The app is one esbuild bundle of functions/hunt-timer.ts with src/ and the npm dependencies inside it, plus
+// what the bundle reads at run time: host.json, rules/, the ATT&CK data and the one dependency that is loaded
+// outside the bundle (@kusto/language-service-next, see RUNTIME_PACKAGES). No dev dependency, test or source map.
+//
+// Output is deterministic: entries sorted, fixed timestamps and modes, so packaging the same tree twice with the
+// same Node.js (its zlib does the deflating) gives the same bytes.
+//
+// Why the bundle *includes* @azure/functions rather than shipping it in node_modules: it is plain JavaScript whose
+// one link to the host is resolved at run time either way, and the app's copy is the one that registers the
+// functions in both layouts (it calls `setProgrammingModel` over the worker's built-in copy). That one link is
+// `require('@azure/functions-core')`, a module that exists nowhere on disk. The Node.js worker serves it by
+// wrapping `Module.prototype.require` (azure-functions-nodejs-worker src/setupCoreModule.ts), and the library
+// catches a failed require and silently switches to "test mode", where `app.timer` registers nothing. So
+// `@azure/functions-core` stays external (the maintainers' advice for bundlers, azure-functions-nodejs-library
+// issue #201), and the ESM bundle starts with a `createRequire` banner giving it a real CommonJS `require`, whose
+// calls go through `Module.prototype.require` and so meet the worker's hook. (Without the banner esbuild's require
+// shim throws: at load for the built-ins that bundled CommonJS packages require, and inside the library's
+// try/catch for functions-core, which would leave the deployed app running with no function at all.)
+// test/package/package.test.ts checks exactly that by hooking `Module.prototype.require` the same way.
+
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { deflateRawSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+// ---------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------
+
+export type PackageErrorCode =
+  | 'usage' // bad command-line arguments
+  | 'io' // a file cannot be read or written
+  | 'bundle' // esbuild refused the code
+  | 'dependency' // a runtime package is missing from node_modules or is not the locked version
+  | 'zip'; // the app is too large for a ZIP without ZIP64
+
+export class PackageError extends Error {
+  override readonly name = 'PackageError';
+  constructor(
+    readonly code: PackageErrorCode,
+    readonly subject: string,
+    readonly reason: string,
+  ) {
+    super(`${subject}: ${reason}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What goes into the app
+// ---------------------------------------------------------------------------------------------------
+
+/** The function entry, bundled to BUNDLE_PATH (inside the app). */
+export const ENTRY_POINT = 'functions/hunt-timer.ts';
+export const BUNDLE_PATH = 'dist/functions/hunt-timer.js';
+export const ZIP_FILE_NAME = 'sigma-hunt.zip';
+export const APP_DIRECTORY_NAME = 'app';
+
+/** The ATT&CK data lives beside the bundle: src/enrich/attack/index.ts looks for it next to its own module, and
+ *  in the bundle that module's `import.meta.url` is the bundle's. */
+const ATTACK_FILES = ['enterprise-attack.json', 'ATTRIBUTION.md'] as const;
+const ATTACK_SOURCE_DIRECTORY = 'src/enrich/attack';
+
+/** Node.js version of the Flex Consumption runtime (infra/app/function-app.bicep `runtime.version`). */
+const RUNTIME_NODE_MAJOR = 22;
+
+interface RuntimePackage {
+  name: string;
+  /** Files the code loads (and the package.json that resolution needs); license files are added when present. */
+  files: readonly string[];
+}
+
+/**
+ * Packages loaded outside the bundle, shipped in the app's node_modules. src/kql/language-service.ts loads the
+ * Kusto library with `createRequire(import.meta.url)` because the Bridge.NET runtime must run as a CommonJS
+ * script that installs globals; esbuild cannot see that require, and every hunt window parses its KQL with it.
+ * Only the two files it requires are shipped: the package also holds minified twins, typings and a browser demo
+ * (31 MB in all).
+ */
+export const RUNTIME_PACKAGES: readonly RuntimePackage[] = [
+  { name: '@kusto/language-service-next', files: ['package.json', 'bridge.js', 'Kusto.Language.Bridge.js'] },
+];
+
+/** Bundle imports left to the runtime. */
+const BUNDLE_EXTERNALS = ['@azure/functions-core', ...RUNTIME_PACKAGES.map((runtimePackage) => runtimePackage.name)];
+
+/** Gives the ESM bundle a CommonJS `require` (see the header: the worker's functions-core hook needs one). */
+const REQUIRE_BANNER = "import { createRequire as __sigmaHuntCreateRequire } from 'node:module';\nconst require = __sigmaHuntCreateRequire(import.meta.url);";
+
+const LICENSE_FILE = /^(licen[cs]e|copying|notice)(\.|-|$)/i;
+
+export interface PackageOptions {
+  /** The checkout: package.json, functions/, src/, rules/, host.json, node_modules/. */
+  projectRoot: string;
+  /** Receives app/ and sigma-hunt.zip; default <projectRoot>/package. */
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface PackagedFile {
+  /** Path inside the app, `/`-separated. */
+  path: string;
+  bytes: number;
+}
+
+export interface PackageResult {
+  appDir: string;
+  zipFile: string;
+  zipBytes: number;
+  unpackedBytes: number;
+  bundleBytes: number;
+  /** Every file in the app (and the zip), sorted by path. */
+  files: PackagedFile[];
+  /** npm packages inside the bundle, sorted; `directory` is relative to the checkout (a package-lock.json key). */
+  bundledPackages: { name: string; version: string; directory: string }[];
+  /** Development-only packages a bundled package imports optionally (debug → supports-color), left out. */
+  omittedDevPackages: string[];
+  /** sha256 of the zip, hex. */
+  zipSha256: string;
+}
+
+/** Stages the app in `<outDir>/app` (replacing what was there) and writes `<outDir>/sigma-hunt.zip`. */
+export async function buildPackage(options: PackageOptions): Promise<PackageResult> {
+  const projectRoot = path.resolve(options.projectRoot);
+  const outDir = path.resolve(options.outDir ?? path.join(projectRoot, 'package'));
+  const appDir = path.join(outDir, APP_DIRECTORY_NAME);
+  const zipFile = path.join(outDir, ZIP_FILE_NAME);
+  const log = options.log ?? (() => {});
+  const project = readJson(path.join(projectRoot, 'package.json')) as ProjectManifest;
+
+  io(appDir, () => rmSync(appDir, { recursive: true, force: true }));
+  io(appDir, () => mkdirSync(appDir, { recursive: true }));
+
+  const bundle = await bundleEntry(projectRoot, path.join(appDir, BUNDLE_PATH));
+  if (bundle.omittedDevPackages.length > 0) log(`left out of the bundle (development-only, absent from a production install): ${bundle.omittedDevPackages.join(', ')}`);
+  const bundledPackages = packagesOf(projectRoot, bundle.inputs);
+  const runtimePackages = RUNTIME_PACKAGES.map((runtimePackage) => copyRuntimePackage(projectRoot, appDir, runtimePackage, project));
+
+  copyInto(projectRoot, appDir, 'host.json');
+  for (const file of listFiles(path.join(projectRoot, 'rules'))) copyInto(projectRoot, appDir, path.posix.join('rules', file));
+  for (const file of ATTACK_FILES) {
+    copyFile(path.join(projectRoot, ATTACK_SOURCE_DIRECTORY, file), path.join(appDir, path.posix.dirname(BUNDLE_PATH), file));
+  }
+  writeText(path.join(appDir, 'package.json'), `${JSON.stringify(appManifest(project, runtimePackages), null, 2)}\n`);
+  writeText(path.join(appDir, 'THIRD-PARTY-NOTICES.md'), thirdPartyNotices([...bundledPackages, ...runtimePackages]));
+
+  const files = listFiles(appDir).map((file) => ({ path: file, bytes: statSync(path.join(appDir, file)).size }));
+  const zip = zipFiles(files.map((file) => ({ path: file.path, data: io(file.path, () => readFileSync(path.join(appDir, file.path))) })));
+  writeBytes(zipFile, zip);
+
+  const result: PackageResult = {
+    appDir,
+    zipFile,
+    zipBytes: zip.length,
+    unpackedBytes: files.reduce((total, file) => total + file.bytes, 0),
+    bundleBytes: bundle.bytes,
+    files,
+    bundledPackages: bundledPackages.map((found) => ({ name: found.name, version: found.version, directory: path.relative(projectRoot, found.directory).split(path.sep).join('/') })),
+    omittedDevPackages: bundle.omittedDevPackages,
+    zipSha256: createHash('sha256').update(zip).digest('hex'),
+  };
+  log(
+    `${path.relative(projectRoot, zipFile) || zipFile}: ${formatBytes(result.zipBytes)} (${files.length} files, ${formatBytes(result.unpackedBytes)} unpacked; ` +
+      `bundle ${formatBytes(result.bundleBytes)} with ${result.bundledPackages.length} npm packages; node_modules: ${runtimePackages.map((found) => found.name).join(', ')})`,
+  );
+  log(`sha256 ${result.zipSha256}`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Bundle
+// ---------------------------------------------------------------------------------------------------
+
+/** The esbuild options of the app bundle; tests bundle a probe with the same options. */
+export function bundleOptions(projectRoot: string, entryPoint: string, outfile: string, omittedDevPackages: Set<string> = new Set()): esbuild.BuildOptions {
+  return {
+    // Relative to the checkout, so the `// src/...` path comments in the output do not depend on where it is.
+    absWorkingDir: projectRoot,
+    entryPoints: [entryPoint],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    // ESM: src/ finds its data files through import.meta.url, which a CommonJS bundle would leave empty.
+    format: 'esm',
+    target: `node${RUNTIME_NODE_MAJOR - 2}`, // runs on the Node 20 of the tests and the local run too
+    external: BUNDLE_EXTERNALS,
+    banner: { js: REQUIRE_BANNER },
+    // Not minified: stack traces in Application Insights stay readable. Minifying halves the bundle (2.3 → 1.0 MB)
+    // but did not make the cold import measurably faster (21 fresh processes each, medians within noise).
+    minify: false,
+    sourcemap: false,
+    legalComments: 'eof',
+    plugins: [leaveOutDevPackages(projectRoot, omittedDevPackages)],
+    metafile: true,
+    logLevel: 'silent',
+  };
+}
+
+/**
+ * Keeps development-only packages out of the bundle. A bundled package may import one optionally, inside a
+ * try/catch (`debug` tries `supports-color`); esbuild would bundle it whenever a dev tool happens to have
+ * installed it, though a production install (`npm ci --omit=dev`) lacks it. Left external, the import fails at
+ * run time exactly as it would in a production install, and the package's fallback applies.
+ */
+function leaveOutDevPackages(projectRoot: string, omitted: Set<string>): esbuild.Plugin {
+  const devOnly = devOnlyPackageDirectories(projectRoot);
+  return {
+    name: 'leave-out-dev-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (devOnly.size === 0 || (args.pluginData as { resolving?: boolean } | undefined)?.resolving) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { resolving: true } });
+        if (resolved.errors.length > 0 || resolved.external || !resolved.path) return undefined;
+        const directory = packageDirectoryOf(path.relative(projectRoot, resolved.path).split(path.sep).join('/'));
+        if (directory === undefined || !devOnly.has(directory)) return undefined;
+        omitted.add(directory);
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+/** package-lock.json keys (`node_modules/x`, `node_modules/a/node_modules/x`) of packages only dev dependencies need. */
+function devOnlyPackageDirectories(projectRoot: string): Set<string> {
+  const lockFile = path.join(projectRoot, 'package-lock.json');
+  if (!existsSync(lockFile)) return new Set();
+  const lock = readJson(lockFile) as { packages?: Record<string, { dev?: boolean }> };
+  return new Set(Object.entries(lock.packages ?? {}).filter(([, locked]) => locked.dev === true).map(([key]) => key));
+}
+
+/** `node_modules/@scope/name` of a path inside a package (the innermost one), relative to the checkout. */
+function packageDirectoryOf(relativePath: string): string | undefined {
+  return /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(relativePath)?.[1];
+}
+
+async function bundleEntry(projectRoot: string, outfile: string): Promise<{ bytes: number; inputs: string[]; omittedDevPackages: string[] }> {
+  let built: esbuild.BuildResult;
+  const omitted = new Set<string>();
+  try {
+    built = await esbuild.build(bundleOptions(projectRoot, ENTRY_POINT, outfile, omitted));
+  } catch (cause) {
+    const errors = (cause as { errors?: esbuild.Message[] }).errors;
+    const detail = errors?.length ? errors.map((error) => `${error.location ? `${error.location.file}:${error.location.line} ` : ''}${error.text}`).join('; ') : String(cause);
+    throw new PackageError('bundle', ENTRY_POINT, detail);
+  }
+  const output = Object.values(built.metafile!.outputs)[0]!;
+  return { bytes: output.bytes, inputs: Object.keys(output.inputs), omittedDevPackages: [...omitted].sort() };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// npm packages: the bundled ones (for the notices) and the shipped ones
+// ---------------------------------------------------------------------------------------------------
+
+interface ProjectManifest {
+  name: string;
+  version: string;
+  description?: string;
+  license?: string;
+  dependencies?: Record<string, string>;
+}
+
+interface FoundPackage {
+  name: string;
+  version: string;
+  license: string;
+  directory: string;
+  /** License texts found in the package folder, by file name, sorted. */
+  licenseFiles: string[];
+}
+
+function packagesOf(projectRoot: string, inputs: readonly string[]): FoundPackage[] {
+  const directories = new Set<string>();
+  for (const input of inputs) {
+    const directory = packageDirectoryOf(input);
+    if (directory !== undefined) directories.add(directory);
+  }
+  return [...directories].map((directory) => describePackage(path.join(projectRoot, directory))).sort(byNameAndVersion);
+}
+
+function describePackage(directory: string): FoundPackage {
+  const manifest = readJson(path.join(directory, 'package.json')) as { name?: string; version?: string; license?: unknown };
+  return {
+    name: manifest.name ?? path.basename(directory),
+    version: manifest.version ?? '0.0.0',
+    license: typeof manifest.license === 'string' ? manifest.license : 'see the package',
+    directory,
+    licenseFiles: io(directory, () => readdirSync(directory))
+      .filter((file) => LICENSE_FILE.test(file))
+      .sort(),
+  };
+}
+
+function copyRuntimePackage(projectRoot: string, appDir: string, runtimePackage: RuntimePackage, project: ProjectManifest): FoundPackage {
+  const source = path.join(projectRoot, 'node_modules', runtimePackage.name);
+  if (!existsSync(path.join(source, 'package.json'))) {
+    throw new PackageError('dependency', runtimePackage.name, `not in ${path.join(projectRoot, 'node_modules')}; run \`npm ci\``);
+  }
+  const found = describePackage(source);
+  const locked = lockedVersion(projectRoot, runtimePackage.name);
+  if (locked !== undefined && locked !== found.version) {
+    throw new PackageError('dependency', runtimePackage.name, `node_modules holds ${found.version}, package-lock.json ${locked}; run \`npm ci\``);
+  }
+  if (!project.dependencies?.[runtimePackage.name]) {
+    throw new PackageError('dependency', runtimePackage.name, 'is not a dependency in package.json');
+  }
+  for (const file of [...new Set([...runtimePackage.files, ...found.licenseFiles])].sort()) {
+    copyFile(path.join(source, file), path.join(appDir, 'node_modules', runtimePackage.name, file));
+  }
+  return found;
+}
+
+function lockedVersion(projectRoot: string, name: string): string | undefined {
+  const lockFile = path.join(projectRoot, 'package-lock.json');
+  if (!existsSync(lockFile)) return undefined;
+  const lock = readJson(lockFile) as { packages?: Record<string, { version?: string }> };
+  return lock.packages?.[`node_modules/${name}`]?.version;
+}
+
+function appManifest(project: ProjectManifest, runtimePackages: readonly FoundPackage[]): Record<string, unknown> {
+  return {
+    name: project.name,
+    version: project.version,
+    ...(project.description ? { description: project.description } : {}),
+    private: true,
+    license: project.license ?? 'UNLICENSED',
+    type: 'module',
+    main: BUNDLE_PATH,
+    engines: { node: `>=${RUNTIME_NODE_MAJOR} <${RUNTIME_NODE_MAJOR + 1}` },
+    // Already in node_modules/: the app is deployed as is (azure.yaml remoteBuild: false), never `npm install`ed.
+    dependencies: Object.fromEntries(runtimePackages.map((found) => [found.name, found.version])),
+  };
+}
+
+function thirdPartyNotices(packages: readonly FoundPackage[]): string {
+  const sections = [...packages].sort(byNameAndVersion).map((found) => {
+    const texts = found.licenseFiles.map((file) => io(file, () => readFileSync(path.join(found.directory, file), 'utf8')).trimEnd());
+    const body = texts.length > 0 ? texts.map((text) => `\`\`\`\n${text.replace(/```/g, "'''")}\n\`\`\``).join('\n\n') : `(The package ships no license file; its package.json says ${found.license}.)`;
+    return `## ${found.name} ${found.version} (${found.license})\n\n${body}\n`;
+  });
+  return (
+    '# Third-party notices\n\n' +
+    `dist/functions/hunt-timer.js contains the npm packages below (bundled by \`npm run package\`); node_modules/ holds the ones loaded outside the bundle. ` +
+    'The ATT&CK data beside the bundle is attributed in dist/functions/ATTRIBUTION.md, the Sigma rules are licensed in rules/.\n\n' +
+    sections.join('\n')
+  );
+}
+
+function byNameAndVersion(a: FoundPackage, b: FoundPackage): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ZIP (PKWARE APPNOTE 6.3: local headers, deflate, central directory; no ZIP64)
+// ---------------------------------------------------------------------------------------------------
+
+export interface ZipInput {
+  /** `/`-separated path inside the archive. */
+  path: string;
+  data: Uint8Array;
+}
+
+/** 1980-01-01 00:00:00, the earliest MS-DOS timestamp: a fixed time keeps the archive byte-identical. */
+const DOS_TIME = 0;
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+/** Regular file, rw-r--r--, in the high 16 bits of the external attributes (made by "Unix"). */
+const UNIX_FILE_ATTRIBUTES = (0o100644 << 16) >>> 0;
+const VERSION_MADE_BY_UNIX = (3 << 8) | 20;
+const VERSION_NEEDED = 20;
+const FLAG_UTF8_NAMES = 0x0800;
+const METHOD_STORE = 0;
+const METHOD_DEFLATE = 8;
+const MAX_ENTRIES = 0xffff;
+const MAX_OFFSET = 0xffffffff;
+
+/** A ZIP of the files in path order; a file is stored when deflating does not make it smaller. */
+export function zipFiles(inputs: readonly ZipInput[]): Buffer {
+  const entries = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (entries.length > MAX_ENTRIES) throw new PackageError('zip', `${entries.length} files`, `more than ${MAX_ENTRIES} entries needs ZIP64`);
+  const chunks: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const name = Buffer.from(entry.path, 'utf8');
+    const deflated = deflateRawSync(entry.data, { level: 9 });
+    const stored = deflated.length >= entry.data.length;
+    const body = stored ? Buffer.from(entry.data) : deflated;
+    const crc = crc32(entry.data);
+    if (offset + 30 + name.length + body.length > MAX_OFFSET) throw new PackageError('zip', entry.path, 'the archive passes 4 GiB, which needs ZIP64');
+
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(VERSION_NEEDED, 4);
+    local.writeUInt16LE(FLAG_UTF8_NAMES, 6);
+    local.writeUInt16LE(stored ? METHOD_STORE : METHOD_DEFLATE, 8);
+    local.writeUInt16LE(DOS_TIME, 10);
+    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(entry.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    chunks.push(local, name, body);
+
+    const header = Buffer.alloc(46);
+    header.writeUInt32LE(0x02014b50, 0);
+    header.writeUInt16LE(VERSION_MADE_BY_UNIX, 4);
+    header.writeUInt16LE(VERSION_NEEDED, 6);
+    header.writeUInt16LE(FLAG_UTF8_NAMES, 8);
+    header.writeUInt16LE(stored ? METHOD_STORE : METHOD_DEFLATE, 10);
+    header.writeUInt16LE(DOS_TIME, 12);
+    header.writeUInt16LE(DOS_DATE, 14);
+    header.writeUInt32LE(crc, 16);
+    header.writeUInt32LE(body.length, 20);
+    header.writeUInt32LE(entry.data.length, 24);
+    header.writeUInt16LE(name.length, 28);
+    // extra field length, comment length, disk number start, internal attributes: 0
+    header.writeUInt32LE(UNIX_FILE_ATTRIBUTES, 38);
+    header.writeUInt32LE(offset, 42);
+    central.push(header, name);
+
+    offset += local.length + name.length + body.length;
+  }
+  const centralSize = central.reduce((total, chunk) => total + chunk.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...chunks, ...central, end]);
+}
+
+/** CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) as ZIP uses it; zlib.crc32 exists only from Node 20.15/22.2. */
+export function crc32(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let index = 0; index < data.length; index++) crc = CRC_TABLE[(crc ^ data[index]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    let value = byte;
+    for (let bit = 0; bit < 8; bit++) value = value & 1 ? 0xedb88320 ^ (value >>> 1) : value >>> 1;
+    table[byte] = value >>> 0;
+  }
+  return table;
+})();
+
+// ---------------------------------------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------------------------------------
+
+/** Every file under `root`, relative and `/`-separated, sorted. */
+function listFiles(root: string): string[] {
+  const files: string[] = [];
+  const walk = (relative: string): void => {
+    for (const entry of io(root, () => readdirSync(path.join(root, relative), { withFileTypes: true }))) {
+      const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) files.push(child);
+    }
+  };
+  walk('');
+  return files.sort();
+}
+
+function copyInto(projectRoot: string, appDir: string, relative: string): void {
+  copyFile(path.join(projectRoot, relative), path.join(appDir, relative));
+}
+
+function copyFile(from: string, to: string): void {
+  io(to, () => mkdirSync(path.dirname(to), { recursive: true }));
+  io(from, () => copyFileSync(from, to));
+}
+
+function writeText(file: string, text: string): void {
+  writeBytes(file, Buffer.from(text, 'utf8'));
+}
+
+function writeBytes(file: string, bytes: Uint8Array): void {
+  io(file, () => mkdirSync(path.dirname(file), { recursive: true }));
+  io(file, () => writeFileSync(file, bytes));
+}
+
+function readJson(file: string): unknown {
+  const text = io(file, () => readFileSync(file, 'utf8'));
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new PackageError('io', file, `not JSON: ${(cause as Error).message}`);
+  }
+}
+
+function io<T>(subject: string, action: () => T): T {
+  try {
+    return action();
+  } catch (cause) {
+    if (cause instanceof PackageError) throw cause;
+    throw new PackageError('io', subject, (cause as NodeJS.ErrnoException).code ?? (cause as Error).message);
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Command line
+// ---------------------------------------------------------------------------------------------------
+
+/** The folder holding package.json, above the compiled script (dist/scripts) or the source (scripts). */
+function findProjectRoot(start: string): string {
+  let directory = start;
+  while (!existsSync(path.join(directory, 'package.json'))) {
+    const parent = path.dirname(directory);
+    if (parent === directory) throw new PackageError('io', start, 'no package.json above the packaging script');
+    directory = parent;
+  }
+  return directory;
+}
+
+export async function runPackage(argv: readonly string[], log: (line: string) => void): Promise<PackageResult> {
+  let outDir: string | undefined;
+  try {
+    const parsed = parseArgs({ args: [...argv], options: { 'out-dir': { type: 'string' } } });
+    outDir = parsed.values['out-dir'];
+  } catch (cause) {
+    throw new PackageError('usage', 'arguments', `${(cause as Error).message}\nUsage: node dist/scripts/package.js [--out-dir DIR]`);
+  }
+  const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
+  return buildPackage({ projectRoot, ...(outDir !== undefined ? { outDir: path.resolve(outDir) } : {}), log });
+}
+
+const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';
+if (import.meta.url === invokedAs) {
+  runPackage(process.argv.slice(2), (line) => console.log(`package: ${line}`)).catch((error: unknown) => {
+    if (!(error instanceof PackageError)) throw error;
+    console.error(`package: ${error.message}`);
+    process.exitCode = error.code === 'usage' ? 2 : 1;
+  });
+}
