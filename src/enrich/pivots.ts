@@ -7,9 +7,9 @@
  * escaped), and datetimes only through `kqlDatetime`, which parses and re-prints them. No value can end the
  * literal, add a pipe, or start a `//` comment; the tests parse the output of hostile inputs to prove it.
  */
-import { kqlString } from '../kql/language-service.js';
+import { kqlString } from '../kql/string-literal.js';
+import { kqlDatetime } from '../loganalytics/datetime.js';
 import type { TargetName } from '../targets/types.js';
-import { kqlDatetime } from '../hunt/window.js';
 import { splitHostName } from './entities.js';
 
 export type PivotName = 'host-connections' | 'process-history' | 'process-connections';

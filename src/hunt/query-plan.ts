@@ -23,11 +23,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileToKql, type KqlRefusal } from '../kql/compile.js';
-import { parseKqlSyntax, type KqlExpression } from '../kql/language-service.js';
+import { parseKqlSyntax, type KqlExpression } from '../kql/syntax-tree.js';
 import { lintKql, type LintFinding } from '../kql/lint.js';
+import { kqlDatetime } from '../loganalytics/datetime.js';
 import type { SigmaRule } from '../rule/model.js';
 import type { TargetName } from '../targets/types.js';
-import { INGESTION_TIME_COLUMN, ingestionTimeFilter, ingestionTimeProjection, kqlDatetime, type HuntWindow } from './window.js';
+import { INGESTION_TIME_COLUMN, ingestionTimeFilter, ingestionTimeProjection, type HuntWindow } from './window.js';
 
 export type QueryPlanErrorCode =
   | 'refused' // the compiler cannot translate the rule for this target

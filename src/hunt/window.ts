@@ -33,13 +33,24 @@
  * `IngestionTime = tostring(ingestion_time())` and `assessIngestionTimes` counts the rows without one, so the
  * run can report that it ran in that mode.
  *
- * Datetimes are 100 ns ticks (bigint) and travel as 7-digit ISO text: `Date` keeps milliseconds only, so a
- * watermark read back from Kusto (`2026-11-28T06:00:00.1234567Z`) would otherwise be rounded and rows re-read or
- * skipped.
+ * Datetimes are 100 ns ticks (bigint, ../loganalytics/datetime.ts) and travel as 7-digit ISO text: `Date` keeps
+ * milliseconds only, so a watermark read back from Kusto (`2026-11-28T06:00:00.1234567Z`) would otherwise be
+ * rounded and rows re-read or skipped. Datetime text that is not one throws `LogAnalyticsError('datetime')`.
  */
 
+import {
+  compareKustoDatetimes,
+  dateAfterTicks,
+  dateOfTicks,
+  formatKustoDatetime,
+  kqlDatetime,
+  parseKustoDatetime,
+  ticksOfDate,
+  ticksOfMs,
+  type Ticks,
+} from '../loganalytics/datetime.js';
+
 export type WindowErrorCode =
-  | 'datetime' // text that is not an ISO 8601 UTC datetime with 0 to 7 fractional digits
   | 'window' // window settings that cannot produce a window (negative durations, lookback within the lag...)
   | 'too-small'; // a window that would have to be split below the minimum span
 
@@ -53,78 +64,6 @@ export class WindowError extends Error {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Full-precision datetimes
-// ---------------------------------------------------------------------------------------------------
-
-/** 100 ns ticks since 1970-01-01T00:00:00Z. */
-export type Ticks = bigint;
-
-export const TICKS_PER_MS = 10_000n;
-const TICKS_PER_SECOND = 10_000_000n;
-
-const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?Z$/;
-
-/** Ticks of an ISO 8601 UTC datetime with 0 to 7 fractional digits (`2026-11-28T06:00:00.1234567Z`). */
-export function parseKustoDatetime(text: string): Ticks {
-  const match = ISO_UTC.exec(text);
-  if (!match) {
-    throw new WindowError('datetime', `${JSON.stringify(text)} is not an ISO 8601 UTC datetime (YYYY-MM-DDTHH:MM:SS[.fffffff]Z)`);
-  }
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(epochMs);
-  // Date.UTC rolls 2026-02-30 over to March: a round trip tells a real calendar date from a rolled one.
-  if (
-    year < 1 ||
-    check.getUTCFullYear() !== year ||
-    check.getUTCMonth() !== month - 1 ||
-    check.getUTCDate() !== day ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59
-  ) {
-    throw new WindowError('datetime', `${JSON.stringify(text)} is not a valid calendar date and time`);
-  }
-  const fraction = BigInt((match[7] ?? '').padEnd(7, '0'));
-  return (BigInt(epochMs) / 1000n) * TICKS_PER_SECOND + fraction;
-}
-
-/** The 7-digit form, which compares correctly as text and is what `tostring(datetime)` prints. */
-export function formatKustoDatetime(ticks: Ticks): string {
-  const seconds = floorDiv(ticks, TICKS_PER_SECOND);
-  const fraction = ticks - seconds * TICKS_PER_SECOND;
-  const iso = new Date(Number(seconds) * 1000).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
-  return `${iso.slice(0, 19)}.${fraction.toString().padStart(7, '0')}Z`;
-}
-
-/** Normalises any accepted datetime text to the 7-digit form. */
-export function normalizeWatermark(text: string): string {
-  return formatKustoDatetime(parseKustoDatetime(text));
-}
-
-/** Orders two datetime texts by their full 100 ns value (texts of different widths compare correctly). */
-export function compareKustoDatetimes(left: string, right: string): -1 | 0 | 1 {
-  const a = parseKustoDatetime(left);
-  const b = parseKustoDatetime(right);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function ticksOfDate(date: Date): Ticks {
-  const ms = date.getTime();
-  if (!Number.isFinite(ms)) throw new WindowError('datetime', 'invalid Date');
-  return BigInt(ms) * TICKS_PER_MS;
-}
-
-/** The Date at or before `ticks` (Date holds milliseconds only). */
-export function dateOfTicks(ticks: Ticks): Date {
-  return new Date(Number(floorDiv(ticks, TICKS_PER_MS)));
-}
-
-export function ticksOfMs(ms: number): Ticks {
-  return BigInt(Math.round(ms)) * TICKS_PER_MS;
-}
-
 /** The later of two watermarks: a watermark never moves backwards (a clock that steps back, a lag raised). */
 export function laterWatermark(current: string | undefined, candidate: string): string {
   const normalized = normalizeWatermark(candidate);
@@ -132,9 +71,9 @@ export function laterWatermark(current: string | undefined, candidate: string): 
   return compareKustoDatetimes(current, normalized) >= 0 ? normalizeWatermark(current) : normalized;
 }
 
-function floorDiv(value: bigint, divisor: bigint): bigint {
-  const quotient = value / divisor;
-  return value % divisor < 0n ? quotient - 1n : quotient;
+/** Any accepted datetime text in the 7-digit form (throws for text that is not one). */
+function normalizeWatermark(text: string): string {
+  return formatKustoDatetime(parseKustoDatetime(text));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -264,12 +203,6 @@ function checkDuration(name: string, ms: number, zeroAllowed: boolean): void {
 /** The column the hunt query projects with the row's ingestion time as text (`tostring` keeps 100 ns). */
 export const INGESTION_TIME_COLUMN = 'IngestionTime';
 
-/** `datetime(2026-11-28T06:00:00.1234567Z)`: the text is validated and normalised, so it cannot carry KQL. */
-export function kqlDatetime(value: string | Ticks | Date): string {
-  const ticks = typeof value === 'bigint' ? value : value instanceof Date ? ticksOfDate(value) : parseKustoDatetime(value);
-  return `datetime(${formatKustoDatetime(ticks)})`;
-}
-
 /** `where TimeGenerated between (datetime(A) .. datetime(B))` (inclusive on both ends). */
 export function timeGeneratedFilter(window: Pick<HuntWindow, 'timeFrom' | 'timeTo'>, column = 'TimeGenerated'): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(column)) throw new WindowError('window', `not a plain column name: ${JSON.stringify(column)}`);
@@ -304,7 +237,7 @@ export function parserTimeArguments(window: Pick<HuntWindow, 'timeFrom' | 'timeT
 export function queryTimespanOf(window: Pick<HuntWindow, 'timeFrom' | 'timeTo'>): { startTime: Date; endTime: Date } {
   const start = parseKustoDatetime(window.timeFrom);
   const end = parseKustoDatetime(window.timeTo);
-  return { startTime: dateOfTicks(start), endTime: new Date(Number(floorDiv(end, TICKS_PER_MS)) + 1) };
+  return { startTime: dateOfTicks(start), endTime: dateAfterTicks(end) };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import { categoryMapping, isTargetName } from '../targets/index.js';
 import { adaptedFields } from '../targets/adapter.js';
 import { finiteDomain, kqlColumn, renderCondition, renderValue, valueColumns, valueType } from '../targets/expr.js';
 import type { CategoryMapping, ColumnDeclaration, Condition, FieldMapping, TargetName } from '../targets/types.js';
-import { kqlString } from './language-service.js';
+import { kqlString } from './string-literal.js';
 import { and, atom, FALSE, not, or, renderPredicate, TRUE, type Predicate } from './compile/predicate.js';
 import { globToRe2, translateRegex } from './compile/regex.js';
 import { eventDataPrefilter } from './compile/prefilter.js';

@@ -1,16 +1,17 @@
 /**
  * `lintKql`: predicates in a KQL query that can never hold (or never fail) given what the target's columns can
- * contain (src/kql/lint/domains.ts): `NetworkDirection =~ "true"` on ASIM, `DstHostname endswith ".x.com"` on a
- * column that never holds a dot, a folder test on a column that holds only a file name. For generated and
- * hand-written queries alike: it reads the query through the plain syntax tree and skips what it cannot model.
+ * contain (the `columnDomains` of the target schemas, src/targets/): `NetworkDirection =~ "true"` on ASIM,
+ * `DstHostname endswith ".x.com"` on a column that never holds a dot, a folder test on a column that holds only a
+ * file name. For generated and hand-written queries alike: it reads the query through the plain syntax tree and
+ * skips what it cannot model.
  *
  * The string tests use the oracle's Kusto semantics (oracle/text.ts), so "can never be true" means: no value the
  * column can hold (nor the empty string) satisfies the test.
  */
-import { parseKqlSyntax, type KqlExpression, type KqlSpan } from './language-service.js';
+import { parseKqlSyntax, type KqlExpression, type KqlSpan } from './syntax-tree.js';
 import { compareText, hasTerm, isSingleTerm, simpleCase } from './oracle/text.js';
-import { factsForSource, type ColumnFact } from './lint/domains.js';
-import type { TargetName } from '../targets/types.js';
+import { TARGETS } from '../targets/index.js';
+import type { ColumnDomain, TargetName } from '../targets/types.js';
 
 export type LintSeverity = 'error' | 'warning' | 'info';
 
@@ -56,17 +57,17 @@ export function lintKql(query: string, target: TargetName): LintFinding[] {
       fix: 'Fix the syntax error; the rest of the query was checked as far as it parses.',
     });
   }
-  const tabularLets = new Map<string, ReadonlyMap<string, ColumnFact> | undefined>();
-  const lintPipeline = (expression: KqlExpression): ReadonlyMap<string, ColumnFact> | undefined => {
+  const tabularLets = new Map<string, ReadonlyMap<string, ColumnDomain> | undefined>();
+  const lintPipeline = (expression: KqlExpression): ReadonlyMap<string, ColumnDomain> | undefined => {
     if (expression.kind !== 'pipeline') return undefined;
     const source = expression.source;
     const sourceName = source.kind === 'name' || source.kind === 'call' ? source.name : undefined;
-    let facts: Map<string, ColumnFact> | undefined;
+    let facts: Map<string, ColumnDomain> | undefined;
     if (sourceName !== undefined && tabularLets.has(sourceName)) {
       const inherited = tabularLets.get(sourceName);
       facts = inherited ? new Map(inherited) : undefined;
     } else {
-      const known = sourceName === undefined ? undefined : factsForSource(target, sourceName);
+      const known = sourceName === undefined ? undefined : columnDomainsOf(target, sourceName);
       facts = known ? new Map(known) : undefined;
       if (!known) {
         findings.push({
@@ -92,7 +93,7 @@ export function lintKql(query: string, target: TargetName): LintFinding[] {
           for (const column of operator.columns) if (column.kind === 'named') facts.delete(column.name);
           break;
         case 'project': {
-          const kept = new Map<string, ColumnFact>();
+          const kept = new Map<string, ColumnDomain>();
           for (const column of operator.columns) {
             if (column.kind === 'name' && facts.has(column.name)) kept.set(column.name, facts.get(column.name)!);
           }
@@ -122,6 +123,19 @@ export function lintKql(query: string, target: TargetName): LintFinding[] {
     .map((finding) => ({ ...finding, ...position(query, finding.span.start) }));
 }
 
+/** The value domains of the columns of a query source on a target (merged over the categories that read it), or
+ *  undefined for a source none of the target's categories reads. */
+function columnDomainsOf(target: TargetName, source: string): ReadonlyMap<string, ColumnDomain> | undefined {
+  let domains: Map<string, ColumnDomain> | undefined;
+  for (const mapping of Object.values(TARGETS[target].categories)) {
+    const names = mapping.source.kind === 'table' ? [mapping.source.table] : [mapping.source.name, mapping.source.workspaceName];
+    if (!names.includes(source) && !mapping.sourceAliases?.includes(source)) continue;
+    domains ??= new Map();
+    for (const domain of mapping.columnDomains ?? []) domains.set(domain.column, domain);
+  }
+  return domains;
+}
+
 function position(text: string, offset: number): { line: number; character: number } {
   let line = 1;
   let lineStart = 0;
@@ -137,7 +151,7 @@ function position(text: string, offset: number): { line: number; character: numb
 // ---------------------------------------------------------------------------------------------------------------
 
 interface Subject {
-  readonly fact: ColumnFact;
+  readonly fact: ColumnDomain;
   /** tolower()/toupper() around the column. */
   readonly transform?: 'lower' | 'upper';
   readonly text: string;
@@ -145,7 +159,7 @@ interface Subject {
 
 type Finding = Omit<LintFinding, 'line' | 'character'>;
 
-function subjectOf(expression: KqlExpression, facts: ReadonlyMap<string, ColumnFact>): Subject | undefined {
+function subjectOf(expression: KqlExpression, facts: ReadonlyMap<string, ColumnDomain>): Subject | undefined {
   if (expression.kind === 'name') {
     const fact = facts.get(expression.name);
     return fact ? { fact, text: expression.name } : undefined;
@@ -232,7 +246,7 @@ function holds(value: string, test: string, needle: string): boolean {
   }
 }
 
-function lintPredicate(expression: KqlExpression, facts: ReadonlyMap<string, ColumnFact>, negatedContext: boolean, findings: Finding[]): void {
+function lintPredicate(expression: KqlExpression, facts: ReadonlyMap<string, ColumnDomain>, negatedContext: boolean, findings: Finding[]): void {
   switch (expression.kind) {
     case 'binary': {
       if (expression.operator === 'and' || expression.operator === 'or') {

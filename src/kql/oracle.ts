@@ -21,7 +21,7 @@
  * - case-insensitive comparison: ordinal ignore-case (oracle/text.ts says exactly what that means here).
  * - numbers compare numerically; `in` on numbers is a disjunction of `==`.
  */
-import { parseKqlSyntax, type KqlExpression, type KqlLiteral, type KqlQueryOperator, type KqlSpan, type KqlStatement } from './language-service.js';
+import { parseKqlSyntax, type KqlExpression, type KqlLiteral, type KqlQueryOperator, type KqlSpan, type KqlStatement } from './syntax-tree.js';
 import type { KqlType } from './schema.js';
 import { KqlOracleError } from './oracle/errors.js';
 import { ipv4InRange, ipv6InRange } from './oracle/ip.js';

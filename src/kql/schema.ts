@@ -2,13 +2,8 @@
  * Declares a target's tables and functions to the Kusto parser, so that analysis knows their columns and checks
  * calls: `DeviceNetworkEvents`, `Event`, `_Im_NetworkSession(starttime=..., dstportnumber=...)` and so on.
  */
-import {
-  KqlServiceError,
-  kqlString,
-  loadKustoLanguage,
-  type KustoGlobalState,
-  type KustoSymbol,
-} from './language-service.js';
+import { KqlServiceError, loadKustoLanguage, type KustoGlobalState, type KustoSymbol } from './language-service.js';
+import { kqlString } from './string-literal.js';
 
 export type KqlType = 'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime' | 'timespan' | 'dynamic' | 'guid';
 

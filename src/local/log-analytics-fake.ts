@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatKustoDatetime } from '../loganalytics/datetime.js';
+import { formatKustoDatetime, ticksOfDate } from '../loganalytics/datetime.js';
 
 export type KustoColumnType =
   | 'string'
@@ -440,7 +440,7 @@ export function toWireCell(value: unknown, type: KustoColumnType): WireCell {
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'datetime':
-      if (value instanceof Date) return formatKustoDatetime(value);
+      if (value instanceof Date) return formatKustoDatetime(ticksOfDate(value), 'wire');
       return String(value);
     case 'dynamic':
       // The service sends dynamic cells as JSON text (recording_querylogsbatch_with_types.json: "{\"hello\":\"world\"}").
@@ -453,7 +453,7 @@ export function toWireCell(value: unknown, type: KustoColumnType): WireCell {
     case 'bool':
       return Boolean(value);
     default:
-      if (value instanceof Date) return formatKustoDatetime(value);
+      if (value instanceof Date) return formatKustoDatetime(ticksOfDate(value), 'wire');
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
 }

@@ -3,7 +3,8 @@
 export type LogAnalyticsErrorCode =
   | 'config' // client options that cannot work (plain-http endpoint with bearer auth, unparseable endpoint...)
   | 'timespan' // a query window whose start is after its end, or an invalid Date
-  | 'precision'; // a full-precision datetime was asked of a value the SDK already cut to milliseconds
+  | 'precision' // a full-precision datetime was asked of a value the SDK already cut to milliseconds
+  | 'datetime'; // text that is not an ISO 8601 UTC datetime with 0 to 7 fractional digits, or an invalid Date
 
 export class LogAnalyticsError extends Error {
   override readonly name = 'LogAnalyticsError';

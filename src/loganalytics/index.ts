@@ -5,7 +5,21 @@ export {
   ensureResponseCapture,
   type CreateLogsQueryClientOptions,
 } from './client.js';
-export { formatKustoDatetime, isKustoDatetimeText, normalizeKustoDatetime } from './datetime.js';
+export {
+  TICKS_PER_MS,
+  TICKS_PER_SECOND,
+  compareKustoDatetimes,
+  dateAfterTicks,
+  dateOfTicks,
+  formatKustoDatetime,
+  isKustoDatetimeText,
+  kqlDatetime,
+  normalizeKustoDatetime,
+  parseKustoDatetime,
+  ticksOfDate,
+  ticksOfMs,
+  type Ticks,
+} from './datetime.js';
 export { LogAnalyticsError, type LogAnalyticsErrorCode } from './errors.js';
 export {
   SERVICE_ROW_LIMIT,

@@ -7,7 +7,7 @@
 // and several return no rows at all on some sources (research E.1, E.2), so the full predicate is applied to the
 // parser output instead.
 import type { KqlParameterSchema } from '../kql/schema.js';
-import type { CategoryMapping, ColumnDeclaration, ValueExpr, TargetSchema } from './types.js';
+import type { CategoryMapping, ColumnDeclaration, ColumnDomain, ValueExpr, TargetSchema } from './types.js';
 
 const column = (name: string): ValueExpr => ({ kind: 'column', column: name });
 const first = (...names: string[]): ValueExpr => ({ kind: 'first', of: names.map(column) });
@@ -52,6 +52,88 @@ const PROCESS_PARAMETERS: KqlParameterSchema[] = [
   { name: 'dvcname_has_any', type: 'dynamic', default: 'dynamic([])' },
   { name: 'hashes_has_any', type: 'dynamic', default: 'dynamic([])' },
   { name: 'eventtype', type: 'string', default: "'*'" },
+];
+
+const ASIM_NETWORK_FIX_DIRECTION =
+  'ASIM has no Initiated: test NetworkDirection == "Outbound" (Defender rows; Sysmon parser v0.0.2). The Windows ' +
+  'Sysmon parser v0.1.x sets no NetworkDirection and puts the Image of an initiated connection into DstProcessName ' +
+  '(isempty(NetworkDirection) and isnotempty(DstProcessName) and isempty(SrcProcessName)).';
+
+const HOSTNAME_FIX = (column: string, fqdn: string, domain: string) =>
+  `${column} is the first label only: test ${fqdn} (the full name; empty for single-label names) or ${domain} ` +
+  `(the name without its first label), e.g. coalesce(${fqdn}, ${column}) endswith "...".`;
+
+const NETWORK_COLUMN_DOMAINS: ColumnDomain[] = [
+  {
+    column: 'NetworkDirection',
+    // 'Unknown' is what the Defender parser writes for ConnectionFound rows (not a schema value).
+    domain: { kind: 'enum', values: ['Inbound', 'Outbound', 'Local', 'External', 'Listen', 'NA', 'Unknown'] },
+    fix: ASIM_NETWORK_FIX_DIRECTION,
+    citation: 'platform-notes ASIM "NetworkDirection values"; target-schemas A.2, A.3, A.6',
+  },
+  {
+    column: 'EventResult',
+    domain: { kind: 'enum', values: ['Success', 'Failure', 'Partial', 'NA'] },
+    fix: 'EventResult holds Success, Failure, Partial or NA.',
+    citation: 'ASIM common fields (EventResult); target-schemas A.6',
+  },
+  {
+    column: 'EventType',
+    domain: { kind: 'enum', values: ['NetworkSession', 'EndpointNetworkSession', 'Flow', 'L2NetworkSession', 'IDS'] },
+    fix: 'EventType holds NetworkSession, EndpointNetworkSession, Flow (or L2NetworkSession, IDS).',
+    citation: 'platform-notes ASIM Columns; target-schemas A.2',
+  },
+  {
+    column: 'NetworkProtocolVersion',
+    domain: { kind: 'enum', values: ['IPv4', 'IPv6', 'IPV4', 'IPV6'] },
+    fix: 'NetworkProtocolVersion holds IPv4/IPv6 (Sysmon writes IPV4/IPV6): compare with =~.',
+    citation: 'target-schemas A.2',
+  },
+  { column: 'NetworkProtocol', domain: { kind: 'upper-case' }, fix: 'NetworkProtocol is upper case (TCP): compare with =~.', citation: 'target-schemas A.2, A.6' },
+  { column: 'DstHostname', domain: { kind: 'host-label' }, fix: HOSTNAME_FIX('DstHostname', 'DstFQDN', 'DstDomain'), citation: 'platform-notes ASIM; target-schemas A.5' },
+  { column: 'SrcHostname', domain: { kind: 'host-label' }, fix: HOSTNAME_FIX('SrcHostname', 'SrcFQDN', 'SrcDomain'), citation: 'target-schemas A.5, A.6' },
+  { column: 'DvcHostname', domain: { kind: 'host-label' }, fix: HOSTNAME_FIX('DvcHostname', 'DvcFQDN', 'DvcDomain'), citation: 'target-schemas A.3, A.6' },
+  {
+    column: 'SrcProcessName',
+    domain: { kind: 'file-name', partial: 'rows from the Defender parser' },
+    fix:
+      'Defender rows hold only the file name here; their full path is in InitiatingProcessFolderPath (read it with ' +
+      'column_ifexists("InitiatingProcessFolderPath", "")). Sysmon rows hold the full path, in DstProcessName for ' +
+      'initiated connections (parser v0.1.x).',
+    citation: 'platform-notes ASIM "Source parsers differ"; target-schemas A.6',
+  },
+  {
+    column: 'DstProcessName',
+    domain: { kind: 'file-name', partial: 'rows from the Defender parser' },
+    fix:
+      'Defender rows hold only the file name here; their full path is in InitiatingProcessFolderPath (read it with ' +
+      'column_ifexists("InitiatingProcessFolderPath", "")).',
+    citation: 'target-schemas A.6',
+  },
+  { column: 'SrcAppName', domain: { kind: 'file-name' }, fix: 'SrcAppName is the file name of the image: test SrcProcessName for folders.', citation: 'target-schemas A.3' },
+  { column: 'DstAppName', domain: { kind: 'file-name' }, fix: 'DstAppName is the file name of the image: test DstProcessName for folders.', citation: 'target-schemas A.3' },
+];
+
+const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
+  {
+    column: 'EventType',
+    domain: { kind: 'enum', values: ['ProcessCreated', 'ProcessTerminated'] },
+    fix: 'EventType holds ProcessCreated or ProcessTerminated.',
+    citation: 'target-schemas E.2 (eventtype)',
+  },
+  {
+    column: 'EventResult',
+    domain: { kind: 'enum', values: ['Success', 'Failure', 'Partial', 'NA'] },
+    fix: 'EventResult holds Success, Failure, Partial or NA.',
+    citation: 'ASIM common fields (EventResult)',
+  },
+  {
+    column: 'ParentProcessName',
+    domain: { kind: 'file-name', partial: 'rows from the Defender parser (where it is the grandparent)' },
+    fix: 'Sigma ParentImage is ActingProcessName; ParentProcessName is the grandparent file name on Defender rows.',
+    citation: 'target-schemas B.2',
+  },
+  { column: 'DvcHostname', domain: { kind: 'host-label' }, fix: HOSTNAME_FIX('DvcHostname', 'DvcFQDN', 'DvcDomain'), citation: 'target-schemas B.2 (Host)' },
 ];
 
 const COMPUTER = {
@@ -139,6 +221,8 @@ const networkSession: CategoryMapping = {
     SourcePortName: { kind: 'missing', reason: 'ASIM drops port names' },
     DestinationPortName: { kind: 'missing', reason: 'ASIM drops port names' },
   },
+  columnDomains: NETWORK_COLUMN_DOMAINS,
+  sourceAliases: ['_ASim_NetworkSession', 'ASimNetworkSession'],
 };
 
 const processCreate: CategoryMapping = {
@@ -210,6 +294,8 @@ const processCreate: CategoryMapping = {
     TerminalSessionId: { kind: 'missing', reason: 'ASIM process events carry no terminal session id' },
     LogonGuid: { kind: 'missing', reason: 'ASIM process events carry no logon GUID' },
   },
+  columnDomains: PROCESS_COLUMN_DOMAINS,
+  sourceAliases: ['_Im_ProcessEvent', 'imProcessEvent'],
 };
 
 export const asimTarget: TargetSchema = {

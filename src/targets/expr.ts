@@ -1,7 +1,7 @@
 // The two readings of a ValueExpr: KQL text (forwards) and evaluation on a result row (backwards). Each case
 // below is written so that both readings give the same value on every row; the notes say why where it is not
 // obvious. Agreement is also tested (test/targets/expr.test.ts) by running both on the same rows.
-import { kqlString } from '../kql/language-service.js';
+import { kqlString } from '../kql/string-literal.js';
 import type { KqlType } from '../kql/schema.js';
 import type { ColumnDeclaration, Condition, ResultRow, ValueExpr } from './types.js';
 

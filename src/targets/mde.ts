@@ -1,6 +1,6 @@
 // Microsoft Defender for Endpoint tables as Sentinel holds them (DeviceNetworkEvents, DeviceProcessEvents).
 // Sources: docs/research/target-schemas.md C.1-C.4 (column docs, ASIM Defender parser, pySigma microsoft_xdr).
-import type { CategoryMapping, Condition, ValueExpr, ColumnDeclaration, TargetSchema } from './types.js';
+import type { CategoryMapping, Condition, ValueExpr, ColumnDeclaration, ColumnDomain, TargetSchema } from './types.js';
 
 const column = (name: string): ValueExpr => ({ kind: 'column', column: name });
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
@@ -33,6 +33,29 @@ const byDirection = (outbound: string, inbound: string): ValueExpr => ({
   otherwise: column(inbound),
 });
 const account = (domain: string, name: string): ValueExpr => ({ kind: 'joinNonEmpty', separator: '\\', of: [column(domain), column(name)] });
+
+const FOLDER_FIX = (column: string, folder: string) => `${column} holds only the file name: test ${folder} for folders and full paths.`;
+
+const NETWORK_COLUMN_DOMAINS: ColumnDomain[] = [
+  { column: 'InitiatingProcessFileName', domain: { kind: 'file-name' }, fix: FOLDER_FIX('InitiatingProcessFileName', 'InitiatingProcessFolderPath'), citation: 'target-schemas C.1' },
+  {
+    column: 'InitiatingProcessParentFileName',
+    domain: { kind: 'file-name' },
+    fix: 'InitiatingProcessParentFileName holds only the file name; DeviceNetworkEvents has no parent folder path.',
+    citation: 'target-schemas C.1',
+  },
+];
+
+const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
+  { column: 'FileName', domain: { kind: 'file-name' }, fix: FOLDER_FIX('FileName', 'FolderPath'), citation: 'target-schemas C.2' },
+  { column: 'InitiatingProcessFileName', domain: { kind: 'file-name' }, fix: FOLDER_FIX('InitiatingProcessFileName', 'InitiatingProcessFolderPath'), citation: 'target-schemas C.2' },
+  {
+    column: 'InitiatingProcessParentFileName',
+    domain: { kind: 'file-name' },
+    fix: 'InitiatingProcessParentFileName (the grandparent) holds only the file name.',
+    citation: 'target-schemas C.2',
+  },
+];
 
 const networkConnection: CategoryMapping = {
   source: { kind: 'table', table: 'DeviceNetworkEvents' },
@@ -96,6 +119,7 @@ const networkConnection: CategoryMapping = {
     SourcePortName: { kind: 'missing', reason: 'DeviceNetworkEvents has no port names' },
     DestinationPortName: { kind: 'missing', reason: 'DeviceNetworkEvents has no port names' },
   },
+  columnDomains: NETWORK_COLUMN_DOMAINS,
 };
 
 const processCreation: CategoryMapping = {
@@ -147,6 +171,7 @@ const processCreation: CategoryMapping = {
     ProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
     ParentProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
   },
+  columnDomains: PROCESS_COLUMN_DOMAINS,
 };
 
 export const mdeTarget: TargetSchema = {

@@ -1,7 +1,7 @@
 // Raw Sysmon events in the legacy `Event` table (research D): the one source where every Sigma field of these
 // categories exists under its own name. Each needed `<Data Name="X">v</Data>` of EventData becomes a string
 // column X (compiler: parse-kv + XML entity decoding), so a field maps to the column of the same name.
-import type { CategoryMapping, ColumnDeclaration, FieldMapping, TargetSchema } from './types.js';
+import type { CategoryMapping, ColumnDeclaration, ColumnDomain, FieldMapping, TargetSchema } from './types.js';
 
 const EVENT_COLUMNS: ColumnDeclaration[] = [
   { name: 'TimeGenerated', type: 'datetime' },
@@ -53,6 +53,15 @@ function sameNameFields(names: readonly string[]): Record<string, FieldMapping> 
 /** The event's system field `Computer` (not in EventData). */
 const COMPUTER: FieldMapping = { kind: 'value', value: { kind: 'column', column: 'Computer' } };
 
+const BOOL_FIX = (column: string) => `Sysmon writes ${column} as lower-case "true"/"false": compare with =~.`;
+
+/** Event 3's flags; both categories read the Event table, so these domains apply to every query on it. */
+const NETWORK_COLUMN_DOMAINS: ColumnDomain[] = [
+  { column: 'Initiated', domain: { kind: 'enum', values: ['true', 'false'] }, fix: BOOL_FIX('Initiated'), citation: 'target-schemas 0.1, A.3 (Initiated:bool)' },
+  { column: 'SourceIsIpv6', domain: { kind: 'enum', values: ['true', 'false'] }, fix: BOOL_FIX('SourceIsIpv6'), citation: 'target-schemas 0.1' },
+  { column: 'DestinationIsIpv6', domain: { kind: 'enum', values: ['true', 'false'] }, fix: BOOL_FIX('DestinationIsIpv6'), citation: 'target-schemas 0.1' },
+];
+
 const networkConnection: CategoryMapping = {
   source: { kind: 'table', table: 'Event', rowFilter: sysmonEvent(3) },
   columns: EVENT_COLUMNS,
@@ -67,6 +76,9 @@ const networkConnection: CategoryMapping = {
     CommandLine: { kind: 'missing', reason: 'Sysmon event 3 has no CommandLine' },
     ParentImage: { kind: 'missing', reason: 'Sysmon event 3 has no ParentImage' },
   },
+  columnDomains: NETWORK_COLUMN_DOMAINS,
+  // The Azure Monitor Agent writes the same Sysmon events to WindowsEvent (target-schemas A.4).
+  sourceAliases: ['WindowsEvent'],
 };
 
 const processCreation: CategoryMapping = {

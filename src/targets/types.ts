@@ -85,6 +85,27 @@ export interface XmlDataExtraction {
   readonly names: readonly string[];
 }
 
+/** What values a column can hold, as far as lint-kql (src/kql/lint.ts) needs it. */
+export type ValueDomain =
+  /** The column holds one of `values` (exact text) or is empty. */
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  /** A host name's first label: never a dot (the domain is split off) nor a backslash (DOMAIN\host is split). */
+  | { readonly kind: 'host-label' }
+  /** A file name without its folder: never a backslash or slash. `partial`: only some sources fill it so. */
+  | { readonly kind: 'file-name'; readonly partial?: string }
+  /** Upper-case text: a case-sensitive test with a lower-case letter never holds. */
+  | { readonly kind: 'upper-case' };
+
+/** A column's value domain, with what to write instead of a test the domain rules out. */
+export interface ColumnDomain {
+  readonly column: string;
+  readonly domain: ValueDomain;
+  /** What to do instead. */
+  readonly fix: string;
+  /** docs/research/target-schemas.md (the section) or /work/shared/docs/platform-notes.md ("ASIM" section). */
+  readonly citation: string;
+}
+
 export interface CategoryMapping {
   readonly source: CategorySource;
   /** The columns rows have before any extraction (the table's or the parser's output). */
@@ -101,6 +122,12 @@ export interface CategoryMapping {
   readonly fields: Readonly<Record<string, FieldMapping>>;
   /** Warnings that apply to every rule compiled for this category on this target. */
   readonly caveats?: readonly string[];
+  /** What values some columns can hold (enumerations, host-name labels, file-name-only columns), which lint-kql
+   *  checks a query's tests against. Categories that share a source table share their domains. */
+  readonly columnDomains?: readonly ColumnDomain[];
+  /** Other sources a hand-written query may read these rows from whose columns hold the same values (parser
+   *  twins, the table another agent writes): lint-kql applies `columnDomains` to them too. */
+  readonly sourceAliases?: readonly string[];
 }
 
 export interface TargetSchema {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileToKql, type KqlCompileResult } from '../../src/kql/compile.js';
-import { analyzeKql, kqlErrors } from '../../src/kql/language-service.js';
+import { analyzeKql, kqlErrors } from '../../src/kql/analysis.js';
 import { loadPlaceholderValues, loadRules } from '../../src/rule/load.js';
 import type { SigmaRule } from '../../src/rule/model.js';
 import { targetDatabase, TARGET_NAMES, type TargetName } from '../../src/targets/index.js';

@@ -1,25 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  LogAnalyticsError,
-  formatKustoDatetime,
-  fullPrecisionDatetime,
-  normalizeKustoDatetime,
-  tableToRows,
-} from '../../src/loganalytics/index.js';
-
-describe('Kusto datetime text', () => {
-  it('formats cells like the service: trailing fractional zeros trimmed', () => {
-    expect(formatKustoDatetime(new Date('2000-01-02T03:04:05.000Z'))).toBe('2000-01-02T03:04:05Z');
-    expect(formatKustoDatetime(new Date('2022-06-03T19:50:29.043Z'))).toBe('2022-06-03T19:50:29.043Z');
-  });
-
-  it('normalises wire and tostring() texts to 7 digits so they compare as strings', () => {
-    expect(normalizeKustoDatetime('2000-01-02T03:04:05Z')).toBe('2000-01-02T03:04:05.0000000Z');
-    expect(normalizeKustoDatetime('2024-05-01T10:00:00.1234567Z')).toBe('2024-05-01T10:00:00.1234567Z');
-    expect(normalizeKustoDatetime('2024-05-01T10:00:00.12Z')! < normalizeKustoDatetime('2024-05-01T10:00:00.1200001Z')!).toBe(true);
-    expect(normalizeKustoDatetime('2024-05-01 10:00')).toBeUndefined();
-  });
-});
+import { LogAnalyticsError, fullPrecisionDatetime, tableToRows } from '../../src/loganalytics/index.js';
 
 describe('fullPrecisionDatetime', () => {
   it('returns the 7-digit text of a tostring() column', () => {

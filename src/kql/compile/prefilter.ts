@@ -13,7 +13,7 @@
 //   alternative `true`; so the result is implied by the rule.
 import type { ConditionNode, DetectionItem, Search, SigmaRule, ValuePattern } from '../../rule/model.js';
 import { normalizeParts } from '../../match/text.js';
-import { kqlString } from '../language-service.js';
+import { kqlString } from '../string-literal.js';
 import { and, atom, or, TRUE, type Predicate } from './predicate.js';
 
 const MIN_TERM = 3;

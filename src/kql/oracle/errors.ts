@@ -1,4 +1,4 @@
-import type { KqlSpan } from '../language-service.js';
+import type { KqlSpan } from '../syntax-tree.js';
 
 export type KqlOracleErrorCode =
   | 'syntax' // the query does not parse

@@ -1,7 +1,8 @@
-// The few constructs the plain syntax tree of language-service.ts leaves `unsupported` but our compiler emits
+// The few constructs the plain syntax tree (syntax-tree.ts) leaves `unsupported` but our compiler emits
 // (`between`, `parse-kv`, `let f = (p:type) { ... }`, `declare query_parameters(...)`): read from Kusto.Language's
 // own tree, at the span the plain tree reports. Sub-expressions are re-parsed as plain trees (`print <text>`).
-import { loadKustoLanguage, parseKqlSyntax, type KqlExpression, type KustoCode, type KustoSyntaxNode } from '../language-service.js';
+import { loadKustoLanguage, type KustoCode, type KustoSyntaxNode } from '../language-service.js';
+import { parseKqlSyntax, type KqlExpression } from '../syntax-tree.js';
 import { KqlOracleError } from './errors.js';
 
 const parsedTexts = new Map<string, KustoCode>();

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pivotQueries, type PivotQuery } from '../../../src/enrich/pivots.js';
-import { analyzeKql, kqlErrors, kqlTokens, parseKqlSyntax } from '../../../src/kql/language-service.js';
+import { analyzeKql, kqlErrors } from '../../../src/kql/analysis.js';
+import { parseKqlSyntax } from '../../../src/kql/syntax-tree.js';
+import { kqlTokens } from '../../../src/kql/tokens.js';
 import { TARGET_NAMES, targetDatabase, type TargetName } from '../../../src/targets/index.js';
 
 const RANGE = { timeFrom: '2026-11-28T04:00:00.1234567Z', timeTo: new Date('2026-11-28T07:00:00Z') };

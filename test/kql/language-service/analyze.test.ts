@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeKql, kqlErrors, type KqlDiagnostic } from '../../../src/kql/language-service.js';
+import { analyzeKql, kqlErrors, type KqlDiagnostic } from '../../../src/kql/analysis.js';
 import { declareDatabase, type KqlDeclaredDatabase } from '../../../src/kql/schema.js';
 import { seedKql, sentinelWorkspace } from './fixtures.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeKql, kqlErrors, KqlServiceError } from '../../../src/kql/language-service.js';
+import { analyzeKql, kqlErrors } from '../../../src/kql/analysis.js';
+import { KqlServiceError } from '../../../src/kql/language-service.js';
 import { declareDatabase, type KqlDatabaseSchema, type KqlType } from '../../../src/kql/schema.js';
 import { asimNetworkSessionColumns, asimNetworkSessionParameters } from './fixtures.js';
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kqlString, kqlTokens, parseKqlSyntax } from '../../../src/kql/language-service.js';
+import { kqlString } from '../../../src/kql/string-literal.js';
+import { parseKqlSyntax } from '../../../src/kql/syntax-tree.js';
+import { kqlTokens } from '../../../src/kql/tokens.js';
 
 /** Any UTF-16 code unit, lone surrogates included. */
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));

@@ -2,13 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  parseKqlSyntax,
-  type KqlExpression,
-  type KqlLiteral,
-  type KqlQueryOperator,
-  type KqlStatement,
-} from '../../../src/kql/language-service.js';
+import { parseKqlSyntax, type KqlExpression, type KqlLiteral, type KqlQueryOperator, type KqlStatement } from '../../../src/kql/syntax-tree.js';
 import { seedKql, sharedRoot } from './fixtures.js';
 
 type AnyNode = KqlExpression | KqlQueryOperator | KqlStatement;
