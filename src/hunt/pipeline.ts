@@ -19,7 +19,8 @@
  */
 import type { LogsQueryClient } from '@azure/monitor-query-logs';
 import { incidentEnrichment, type RuleEnrichment } from '../enrich/incident-enrichment.js';
-import { bucketStartOf, identityOf, incidentKeyOfIdentity } from '../incidents/grouping.js';
+import { IncidentError } from '../incidents/errors.js';
+import { bucketStartOf, HitPreparer } from '../incidents/grouping.js';
 import { compareHitOrder, type VerifiedHit } from '../incidents/model.js';
 import { runQuery, type QueryRow, type RunQueryOptions } from '../loganalytics/index.js';
 import type { CompiledRule } from '../match/types.js';
@@ -30,7 +31,7 @@ import type { CategoryMapping, TargetName } from '../targets/types.js';
 import { hitIdOf } from './hit-identity.js';
 import { windowQuery, type RuleQuery } from './query-plan.js';
 import { emptyRuleSummary, totalsOf, type HuntSummary, type RuleRunSummary, type WindowFailureReason } from './summary.js';
-import { verifyRows } from './verify.js';
+import { OVER_MATCH_SAMPLE_SIZE, RowVerifier, type OverMatchSample } from './verify.js';
 import {
   assessIngestionTimes,
   DEFAULT_MIN_SPLIT_SPAN_MS,
@@ -202,9 +203,9 @@ async function huntRuleWindows(
     }
     await deps.faults?.('query', at(window));
 
-    // 2. verify
-    const verified = verifyRows(rows, huntRule.mapping, huntRule.compiled);
-    summary.verifiedHits += verified.hits.length;
+    // 2. verify, grouping as it goes (a window's hits are not held: see verifyWindow)
+    const verified = verifyWindow(rows, huntRule, settings);
+    summary.verifiedHits += verified.hits;
     summary.kqlOverMatch += verified.kqlOverMatch;
     if (verified.kqlOverMatch > 0) {
       deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
@@ -215,11 +216,11 @@ async function huntRuleWindows(
     await deps.faults?.('verify', at(window));
 
     // 3. enrich: one enrichment per incident of this window
-    const groups = groupForEnrichment(verified.hits, huntRule, settings);
+    const groups = enrichWindow(verified, huntRule, settings);
     await deps.faults?.('enrich', at(window));
 
     // 4. store
-    const report = await storeGroups(groups, deps);
+    const report = await storeGroups(verified, groups, deps);
     summary.incidentsCreated += report.incidentsCreated;
     summary.incidentsUpdated += report.incidentsUpdated;
     summary.incidentsUnchanged += report.incidentsUnchanged;
@@ -313,47 +314,84 @@ async function fetchWindow(
   return { kind: 'rows', rows };
 }
 
-export interface EnrichedGroup {
+/**
+ * A window's verified hits, grouped by incident key. Each group holds the positions of its rows, not its hits: a
+ * 500,000-row window would otherwise keep 500,000 adapted events and hits alive next to the rows (over 200 MB);
+ * the hits of a group are made again from its rows when the group is stored (hitBatchesOf), a few groups at a
+ * time. Making a hit is deterministic (RowVerifier), so the hits stored are the hits verified.
+ */
+export interface VerifiedWindow {
+  rows: readonly QueryRow[];
+  verifier: RowVerifier;
+  groups: WindowGroup[];
+  /** Rows that became hits. */
+  hits: number;
+  kqlOverMatch: number;
+  overMatchSample: OverMatchSample[];
+  rowsWithoutTime: number;
+}
+
+export interface WindowGroup {
   incidentKey: string;
-  hits: VerifiedHit[];
+  /** Positions in `rows` of the group's hits, ascending. */
+  rowIndexes: number[];
+  /** The group's first hit by (eventTime, hitId), the first in row order among equals. */
+  earliest: VerifiedHit;
+}
+
+export interface EnrichedGroup extends WindowGroup {
   enrichment: object;
 }
 
-/**
- * Hits grouped as the store will group them, each group with its incident's enrichment: the rule's, plus the
- * entities of the group's earliest hit and pivot queries over the incident's bucket (an hour either side).
- * Deterministic in the window's hits, so re-running the window rewrites the same enrichment.
- */
-export function groupForEnrichment(hits: readonly VerifiedHit[], huntRule: HuntRule, settings: Pick<HuntSettings, 'groupingWindowMs' | 'target'>): EnrichedGroup[] {
-  const groups = new Map<string, { hits: VerifiedHit[]; bucketStart: Date }>();
-  // The key hashes normalised fields; hits with the same raw fields share it (one sha256 per distinct tuple).
-  const keys = new Map<string, string>();
-  for (const hit of hits) {
-    const { destination } = hit;
-    const raw = `${hit.ruleId}\u0000${hit.host}\u0000${hit.processImage}\u0000${destination.fqdn ?? ''}\u0000${destination.ip ?? ''}\u0000${destination.port ?? ''}\u0000${Math.floor(hit.eventTime.getTime() / settings.groupingWindowMs)}`;
-    let key = keys.get(raw);
-    if (key === undefined) {
-      key = incidentKeyOfIdentity(identityOf(hit, settings.groupingWindowMs));
-      keys.set(raw, key);
+/** Verifies every row and groups the hits as the store will group them (same key function, grouping.ts). */
+export function verifyWindow(rows: readonly QueryRow[], huntRule: Pick<HuntRule, 'mapping' | 'compiled'>, settings: Pick<HuntSettings, 'groupingWindowMs'>): VerifiedWindow {
+  const verifier = new RowVerifier(huntRule.mapping, huntRule.compiled);
+  const preparer = new HitPreparer(settings.groupingWindowMs);
+  const groups = new Map<string, WindowGroup>();
+  const overMatchSample: OverMatchSample[] = [];
+  let hits = 0;
+  let kqlOverMatch = 0;
+  let rowsWithoutTime = 0;
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    const event = verifier.eventOf(row);
+    const hit = verifier.verify(row, event);
+    if (hit === 'over-match') {
+      kqlOverMatch += 1;
+      if (overMatchSample.length < OVER_MATCH_SAMPLE_SIZE) overMatchSample.push({ hitId: hitIdOf(row, huntRule.mapping), event });
+      continue;
     }
-    let group = groups.get(key);
+    if (hit === 'no-time') {
+      rowsWithoutTime += 1;
+      continue;
+    }
+    hits += 1;
+    const { incidentKey } = preparer.keyOf(hit);
+    const group = groups.get(incidentKey);
     if (!group) {
-      group = { hits: [], bucketStart: bucketStartOf(hit.eventTime, settings.groupingWindowMs) };
-      groups.set(key, group);
+      groups.set(incidentKey, { incidentKey, rowIndexes: [index], earliest: hit });
+      continue;
     }
-    group.hits.push(hit);
+    group.rowIndexes.push(index);
+    if (compareHitOrder(hit, group.earliest) < 0) group.earliest = hit;
   }
+  return { rows, verifier, groups: [...groups.values()], hits, kqlOverMatch, overMatchSample, rowsWithoutTime };
+}
+
+/**
+ * Each group with its incident's enrichment: the rule's, plus the entities of the group's earliest hit and pivot
+ * queries over the incident's bucket (an hour either side). Deterministic in the window's hits, so re-running
+ * the window rewrites the same enrichment.
+ */
+export function enrichWindow(window: VerifiedWindow, huntRule: HuntRule, settings: Pick<HuntSettings, 'groupingWindowMs' | 'target'>): EnrichedGroup[] {
   const hour = 3_600_000;
-  return [...groups.entries()].map(([incidentKey, group]) => {
-    let earliest = group.hits[0]!;
-    for (const hit of group.hits) if (compareHitOrder(hit, earliest) < 0) earliest = hit;
-    const bucketStart = bucketStartOf(earliest.eventTime, settings.groupingWindowMs).getTime();
+  return window.groups.map((group) => {
+    const bucketStart = bucketStartOf(group.earliest.eventTime, settings.groupingWindowMs).getTime();
     return {
-      incidentKey,
-      hits: group.hits,
+      ...group,
       enrichment: incidentEnrichment({
         rule: huntRule.enrichment,
-        hit: earliest,
+        hit: group.earliest,
         target: settings.target,
         pivotFrom: new Date(bucketStart - hour),
         pivotTo: new Date(bucketStart + settings.groupingWindowMs + hour),
@@ -362,9 +400,50 @@ export function groupForEnrichment(hits: readonly VerifiedHit[], huntRule: HuntR
   });
 }
 
+/** Hits handed to the store in one call at most (a larger group is stored in several calls, in turn). */
+export const MAX_HITS_PER_UPSERT = 16_384;
+
+/**
+ * The hits of a group, made again from its rows, in batches of at most MAX_HITS_PER_UPSERT. A group that large
+ * is split by a hash of the hit id, so copies of one hit id stay in one batch (the store resolves copies within
+ * a call); storing the batches one after the other gives the tables one call would, since the store's fold is
+ * split-independent (src/incidents/merge.ts).
+ */
+export function* hitBatchesOf(window: VerifiedWindow, group: WindowGroup): Generator<VerifiedHit[]> {
+  const hitOf = (index: number): VerifiedHit => {
+    const hit = window.verifier.verify(window.rows[index]!);
+    // verify() is deterministic: a row that was a hit is one again.
+    if (typeof hit === 'string') throw new IncidentError('value', `row ${index} of the window was a hit and is now rejected (${hit}): verification must be deterministic`);
+    return hit;
+  };
+  const batches = Math.ceil(group.rowIndexes.length / MAX_HITS_PER_UPSERT);
+  if (batches <= 1) {
+    yield group.rowIndexes.map(hitOf);
+    return;
+  }
+  for (let batch = 0; batch < batches; batch++) {
+    const hits: VerifiedHit[] = [];
+    for (const index of group.rowIndexes) {
+      const hitId = hitIdOf(window.rows[index]!, window.verifier.mapping);
+      if (fnv1a(hitId) % batches === batch) hits.push(hitOf(index));
+    }
+    if (hits.length > 0) yield hits;
+  }
+}
+
+/** 32-bit FNV-1a of the UTF-16 code units: a cheap, stable spread of hit ids over batches. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
 /** Writes every group (bounded parallelism); after the first failure no group starts and the error is rethrown
  *  once the running ones settle, so nothing is written after the call failed. */
-async function storeGroups(groups: readonly EnrichedGroup[], deps: HuntDependencies): Promise<UpsertReport> {
+async function storeGroups(window: VerifiedWindow, groups: readonly EnrichedGroup[], deps: HuntDependencies): Promise<UpsertReport> {
   const total: UpsertReport = {
     hitsReceived: 0,
     hitsDistinct: 0,
@@ -381,8 +460,22 @@ async function storeGroups(groups: readonly EnrichedGroup[], deps: HuntDependenc
     while (failure === undefined && next < groups.length) {
       const group = groups[next++]!;
       try {
-        const report = await deps.incidents.upsertHits(group.hits, () => group.enrichment);
-        for (const key of Object.keys(total) as (keyof UpsertReport)[]) total[key] += report[key];
+        // One incident, possibly in several calls: it counts once, as created if any call created it.
+        const incident = { created: false, updated: false };
+        for (const hits of hitBatchesOf(window, group)) {
+          if (failure !== undefined) return;
+          const report = await deps.incidents.upsertHits(hits, () => group.enrichment);
+          total.hitsReceived += report.hitsReceived;
+          total.hitsDistinct += report.hitsDistinct;
+          total.hitsStored += report.hitsStored;
+          total.hitsAlreadyStored += report.hitsAlreadyStored;
+          total.conflictRetries += report.conflictRetries;
+          incident.created ||= report.incidentsCreated > 0;
+          incident.updated ||= report.incidentsUpdated > 0;
+        }
+        if (incident.created) total.incidentsCreated += 1;
+        else if (incident.updated) total.incidentsUpdated += 1;
+        else total.incidentsUnchanged += 1;
       } catch (error) {
         failure ??= { error };
       }

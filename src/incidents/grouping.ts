@@ -16,6 +16,7 @@
 import type { MatchExplanation } from '../match/types.js';
 import {
   boundText,
+  compareText,
   fitJsonObject,
   hitRefOf,
   toJsonObject,
@@ -166,44 +167,197 @@ export interface PreparedHit {
   hitExplanation: BoundedExplanation;
 }
 
-export function prepareHit(hit: VerifiedHit, windowMs: number): PreparedHit {
-  const identity = identityOf(hit, windowMs);
-  const destination = boundDestination(hit.destination);
-  const account = hit.account === undefined || hit.account === '' ? undefined : boundText(String(hit.account), HIT_FIELD_MAX_CHARS);
-  const processId = hit.processId === undefined ? undefined : boundText(String(hit.processId), HIT_FIELD_MAX_CHARS);
-  const event = fitJsonObject(toJsonObject(hit.event, `hit ${hit.hitId}: event`), EVENT_MAX_CHARS);
-  return {
-    incidentKey: incidentKeyOfIdentity(identity),
-    identity,
-    hitId: hitRefOf(hit.hitId),
-    rowKey: hitRowKeyOf(hit.hitId),
-    eventTime: new Date(hit.eventTime.getTime()),
-    ruleTitle: boundText(String(hit.ruleTitle ?? ''), DISPLAY_MAX_CHARS),
-    severity: severityOf(hit.level),
-    host: boundText(String(hit.host), DISPLAY_MAX_CHARS),
-    processImage: boundText(String(hit.processImage), DISPLAY_MAX_CHARS),
-    destination: { value: destination.value, truncated: destination.truncated },
-    ...(account ? { account } : {}),
-    ...(processId ? { processId: processId.value } : {}),
+/** Entries a memo of HitPreparer keeps; past it, values are computed without being remembered. */
+const MEMO_LIMIT = 50_000;
+
+/**
+ * Prepares hits for one grouping window, remembering what is a pure function of a value that repeats across
+ * hits: the identity and incident key of a grouping tuple (one sha256 per distinct tuple, not per hit), bounded
+ * display texts, severities and the bounded form of an explanation (the verifier shares one explanation object
+ * between the hits it explained alike). Each memo is keyed by the exact input, so a prepared hit is the same as
+ * one prepared alone; what is per hit (hit id, row key, event) is computed per hit.
+ */
+export class HitPreparer {
+  private readonly identities = new TupleMemo<{ identity: IncidentIdentity; incidentKey: string }>();
+  private readonly displayTexts = new Map<string, Bounded<string>>();
+  private readonly fieldTexts = new Map<string, Bounded<string>>();
+  private readonly severities = new Map<string | undefined, IncidentSeverity>();
+  private readonly hitExplanations = new Map<MatchExplanation, BoundedExplanation>();
+
+  constructor(readonly windowMs: number) {
+    assertGroupingWindow(windowMs);
+  }
+
+  /** The identity and incident key of a hit (validated as identityOf does). */
+  keyOf(hit: VerifiedHit): { identity: IncidentIdentity; incidentKey: string } {
+    assertHit(hit);
+    const { fqdn, ip, port } = hit.destination;
+    const bucket = Math.floor(hit.eventTime.getTime() / this.windowMs);
+    return this.identities.get([hit.ruleId, hit.host, hit.processImage, fqdn, ip, port, bucket], () => {
+      const identity = identityOf(hit, this.windowMs);
+      return { identity, incidentKey: incidentKeyOfIdentity(identity) };
+    });
+  }
+
+  prepare(hit: VerifiedHit): PreparedHit {
+    const { identity, incidentKey } = this.keyOf(hit);
+    const destination = this.boundDestination(hit.destination);
+    const account = hit.account === undefined || hit.account === '' ? undefined : this.fieldText(String(hit.account));
+    const processId = hit.processId === undefined ? undefined : this.fieldText(String(hit.processId));
+    const event = boundEvent(hit.event, hit.hitId);
+    const explanation = hit.explanation ?? EMPTY_EXPLANATION.explanation;
+    // Built member by member, in the order storedForm serialises: an object literal with conditional spreads
+    // (`...(account ? { account } : {})`) is copied property by property at run time, per hit.
+    const prepared = {
+      incidentKey,
+      identity,
+      hitId: hitRefOf(hit.hitId),
+      rowKey: hitRowKeyOf(hit.hitId),
+      eventTime: new Date(hit.eventTime.getTime()),
+      ruleTitle: this.displayText(String(hit.ruleTitle ?? '')),
+      severity: this.severity(hit.level),
+      host: this.displayText(String(hit.host)),
+      processImage: this.displayText(String(hit.processImage)),
+      destination,
+    } as PreparedHit;
+    if (account) prepared.account = account;
+    if (processId) prepared.processId = processId.value;
     // A cut process id is reported with the event: both are per-hit detail.
-    event: { value: event.value, truncated: event.truncated || (processId?.truncated ?? false) },
-    explanation: hit.explanation ?? EMPTY_EXPLANATION.explanation,
-    hitExplanation: unionExplanations(EMPTY_EXPLANATION, [hit.explanation ?? EMPTY_EXPLANATION.explanation], HIT_EXPLANATION_BOUNDS),
-  };
+    prepared.event = event.truncated || !processId?.truncated ? event : { value: event.value, truncated: true };
+    prepared.explanation = explanation;
+    prepared.hitExplanation = this.hitExplanation(explanation);
+    return prepared;
+  }
+
+  private displayText(text: string): Bounded<string> {
+    return memo(this.displayTexts, text, () => boundText(text, DISPLAY_MAX_CHARS));
+  }
+
+  private fieldText(text: string): Bounded<string> {
+    return memo(this.fieldTexts, text, () => boundText(text, HIT_FIELD_MAX_CHARS));
+  }
+
+  private severity(level: string | undefined): IncidentSeverity {
+    return memo(this.severities, level, () => severityOf(level));
+  }
+
+  private hitExplanation(explanation: MatchExplanation): BoundedExplanation {
+    return memo(this.hitExplanations, explanation, () => unionExplanations(EMPTY_EXPLANATION, [explanation], HIT_EXPLANATION_BOUNDS));
+  }
+
+  private boundDestination(destination: HitDestination): Bounded<HitDestination> {
+    const result: HitDestination = {};
+    let truncated = false;
+    for (const name of ['fqdn', 'ip'] as const) {
+      const text = destination[name];
+      if (text === undefined || text === '') continue;
+      const bounded = this.fieldText(String(text));
+      truncated ||= bounded.truncated;
+      result[name] = bounded.value;
+    }
+    if (destination.port !== undefined) result.port = destination.port;
+    return { value: result, truncated };
+  }
 }
 
-function boundDestination(destination: HitDestination): Bounded<HitDestination> {
-  const result: HitDestination = {};
-  let truncated = false;
-  for (const name of ['fqdn', 'ip'] as const) {
-    const text = destination[name];
-    if (text === undefined || text === '') continue;
-    const bounded = boundText(String(text), HIT_FIELD_MAX_CHARS);
-    truncated ||= bounded.truncated;
-    result[name] = bounded.value;
+function memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    if (cache.size < MEMO_LIMIT) cache.set(key, value);
   }
-  if (destination.port !== undefined) result.port = destination.port;
-  return { value: result, truncated };
+  return value;
+}
+
+/**
+ * A memo keyed by a tuple of values, as a chain of Maps (one level per position). Map keys compare by
+ * SameValueZero, so two tuples share an entry only when every position holds the same value of the same type;
+ * and a lookup allocates nothing (a key string joined per hit cost more than the sha256 it saved).
+ */
+class TupleMemo<V> {
+  private readonly root = new Map<unknown, unknown>();
+  private entries = 0;
+
+  get(tuple: readonly unknown[], compute: () => V): V {
+    let level = this.root;
+    const last = tuple.length - 1;
+    for (let position = 0; position < last; position++) {
+      let next = level.get(tuple[position]) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        if (this.entries >= MEMO_LIMIT) return compute();
+        next = new Map();
+        level.set(tuple[position], next);
+      }
+      level = next;
+    }
+    let value = level.get(tuple[last]) as V | undefined;
+    if (value === undefined) {
+      value = compute();
+      if (this.entries < MEMO_LIMIT) {
+        level.set(tuple[last], value);
+        this.entries += 1;
+      }
+    }
+    return value;
+  }
+}
+
+/**
+ * `fitJsonObject(toJsonObject(event))` without the JSON round trip for the common event: a plain object of
+ * strings, finite numbers, booleans and nulls. For such an object the round trip only drops undefined members,
+ * turns -0 into 0 and non-finite numbers into null, and sorts the keys, which is done here directly; and its
+ * JSON text cannot be longer than `bound` (every UTF-16 unit escapes to at most 6 characters), so the size check
+ * needs no JSON text when the bound already fits. Anything else takes the general path.
+ */
+function boundEvent(event: unknown, hitId: string): Bounded<JsonObject> {
+  const flat = flatJsonObject(event);
+  if (flat === undefined) return fitJsonObject(toJsonObject(event, `hit ${hitId}: event`), EVENT_MAX_CHARS);
+  if (flat.bound <= EVENT_MAX_CHARS) return { value: flat.value, truncated: false };
+  return fitJsonObject(flat.value, EVENT_MAX_CHARS);
+}
+
+function flatJsonObject(event: unknown): { value: JsonObject; bound: number } | undefined {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return undefined;
+  const prototype: unknown = Object.getPrototypeOf(event);
+  if ((prototype !== Object.prototype && prototype !== null) || 'toJSON' in event) return undefined;
+  const record = event as Record<string, unknown>;
+  const keys = Object.keys(record).sort(compareText);
+  // Assigned in sorted order, as Object.fromEntries would define them; '__proto__' would set the prototype.
+  if (keys.includes('__proto__')) return undefined;
+  const value: JsonObject = {};
+  let bound = 2;
+  for (const key of keys) {
+    const member = record[key];
+    switch (typeof member) {
+      case 'undefined':
+        continue;
+      case 'string':
+        value[key] = member;
+        bound += 6 * member.length + 2;
+        break;
+      case 'number':
+        value[key] = Number.isFinite(member) ? (member === 0 ? 0 : member) : null;
+        bound += 32;
+        break;
+      case 'boolean':
+        value[key] = member;
+        bound += 5;
+        break;
+      case 'object':
+        if (member !== null) return undefined;
+        value[key] = null;
+        bound += 4;
+        break;
+      default:
+        return undefined;
+    }
+    bound += 6 * key.length + 4;
+  }
+  return { value, bound };
+}
+
+export function prepareHit(hit: VerifiedHit, windowMs: number): PreparedHit {
+  return new HitPreparer(windowMs).prepare(hit);
 }
 
 /** The sample a prepared hit contributes. */
@@ -233,10 +387,10 @@ export interface HitGroup {
  * wins, so the choice does not depend on input order.
  */
 export function groupHits(hits: readonly VerifiedHit[], windowMs: number): HitGroup[] {
-  assertGroupingWindow(windowMs);
+  const preparer = new HitPreparer(windowMs);
   const groups = new Map<string, { identity: IncidentIdentity; hits: Map<string, PreparedHit> }>();
   for (const raw of hits) {
-    const hit = prepareHit(raw, windowMs);
+    const hit = preparer.prepare(raw);
     let group = groups.get(hit.incidentKey);
     if (!group) {
       group = { identity: hit.identity, hits: new Map() };

@@ -3,7 +3,7 @@
  * contain `/ \ # ?` or control characters (U+0000–U+001F, U+007F–U+009F) and are limited to 1 KiB, while the
  * values we group on (Windows image paths, host names, row ids from the query) contain all of those.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** RowKey of an incident's summary entity; hit entities share its partition. */
 export const INCIDENT_ROW_KEY = 'incident';
@@ -21,8 +21,13 @@ const FORBIDDEN_KEY_CHARACTERS = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 /** 1 KiB of UTF-16. */
 const MAX_KEY_CHARS = 512;
 
+// One-shot crypto.hash (Node >= 20.12; engines allow 20.10, hence the namespace import and the fallback) costs
+// half of createHash().update().digest() on the short texts hashed once per hit, and encodes the text the same
+// way (UTF-8, lone surrogates as U+FFFD).
+const oneShotHash: ((algorithm: string, data: string, encoding: 'hex') => string) | undefined = (crypto as { hash?: typeof crypto.hash }).hash;
+
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShotHash ? oneShotHash('sha256', text, 'hex') : crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The key of an incident from its canonical identity tuple (see grouping.ts for what goes in). */
