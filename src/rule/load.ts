@@ -1,7 +1,8 @@
 // Sigma files into typed documents. One refused document never stops the others: every document gets a
 // DocumentOutcome, and only the ones that parse reach `rules`/`filters`/`correlations`.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   ConditionNode,
@@ -53,7 +54,7 @@ export async function loadRules(paths: string[], options: LoadOptions = {}): Pro
   const files: string[] = [];
   for (const given of paths) {
     try {
-      for (const file of await collectFiles(given)) {
+      for (const file of collectFiles(given)) {
         const resolved = path.resolve(file);
         if (seen.has(resolved)) continue;
         seen.add(resolved);
@@ -63,31 +64,13 @@ export async function loadRules(paths: string[], options: LoadOptions = {}): Pro
       result.outcomes.push({ path: given, document: 0, ok: false, error: ioError(given, err) });
     }
   }
-  // Reads overlap (one at a time spends most of the corpus load waiting on the disk); parsing stays in order.
-  const texts = await mapConcurrently(files, READ_CONCURRENCY, readRuleFile);
-  files.forEach((file, i) => {
-    const text = texts[i];
+  for (const file of files) {
+    const text = readRuleFile(file);
     if (text instanceof SigmaError) result.outcomes.push({ path: file, document: 0, ok: false, error: text });
     else merge(result, parseDocuments(text, file, options));
-  });
+  }
   applyFilters(result);
   return result;
-}
-
-const READ_CONCURRENCY = 32;
-
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await task(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** One file's text (synchronous); filters in it apply to rules in it. */
@@ -140,30 +123,43 @@ export async function loadPlaceholderValues(file: string): Promise<PlaceholderVa
 // Files
 // ---------------------------------------------------------------------------------------------------
 
-async function collectFiles(given: string): Promise<string[]> {
-  const info = await stat(given);
+// Rule files are small and many (the SigmaHQ corpus: 3,780 files): synchronous reads took ~40 ms for the
+// corpus where 32 overlapping fs/promises reads took ~250-330 ms, and a loader has nothing else to run meanwhile.
+function collectFiles(given: string): string[] {
+  const info = statSync(given);
   if (!info.isDirectory()) return [given];
   const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
+      if (entry.isDirectory()) walk(full);
       else if (SIGMA_EXTENSIONS.test(entry.name) && (entry.isFile() || entry.isSymbolicLink())) files.push(full);
     }
   };
-  await walk(given);
+  walk(given);
   // Plain code-unit order, not locale order: the same tree loads in the same order on every machine.
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The file's text, or why it cannot be loaded (missing, unreadable, over the size cap). */
-async function readRuleFile(file: string): Promise<string | SigmaError> {
+function readRuleFile(file: string): string | SigmaError {
+  let fd: number | undefined;
   try {
-    const info = await stat(file);
-    if (info.size > MAX_FILE_BYTES) return sizeError(file, info.size);
-    return await readFile(file, 'utf8');
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size > MAX_FILE_BYTES) return sizeError(file, size);
+    const bytes = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, bytes, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return bytes.toString('utf8', 0, read);
   } catch (err) {
     return ioError(file, err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
