@@ -23,7 +23,7 @@ import { IncidentError } from '../incidents/errors.js';
 import { bucketStartOf, HitPreparer } from '../incidents/grouping.js';
 import { compareHitOrder, type VerifiedHit } from '../incidents/model.js';
 import { runQuery, type QueryRow, type RunQueryOptions } from '../loganalytics/index.js';
-import type { CompiledRule } from '../match/types.js';
+import type { CompiledRule, MatchExplanation } from '../match/types.js';
 import type { SigmaRule } from '../rule/model.js';
 import { CheckpointConflictError, type CheckpointStore } from '../store/checkpoint-store.js';
 import type { IncidentStore, UpsertReport } from '../store/incident-store.js';
@@ -318,7 +318,8 @@ async function fetchWindow(
  * A window's verified hits, grouped by incident key. Each group holds the positions of its rows, not its hits: a
  * 500,000-row window would otherwise keep 500,000 adapted events and hits alive next to the rows (over 200 MB);
  * the hits of a group are made again from its rows when the group is stored (hitBatchesOf), a few groups at a
- * time. Making a hit is deterministic (RowVerifier), so the hits stored are the hits verified.
+ * time, with the explanation the matcher gave each row here (so the second pass adapts rows but matches none).
+ * Making a hit is deterministic (RowVerifier), so the hits stored are the hits verified.
  */
 export interface VerifiedWindow {
   rows: readonly QueryRow[];
@@ -335,6 +336,8 @@ export interface WindowGroup {
   incidentKey: string;
   /** Positions in `rows` of the group's hits, ascending. */
   rowIndexes: number[];
+  /** The matcher's explanation of each of those rows (shared objects: rows the matcher saw alike share one). */
+  explanations: MatchExplanation[];
   /** The group's first hit by (eventTime, hitId), the first in row order among equals. */
   earliest: VerifiedHit;
 }
@@ -369,10 +372,11 @@ export function verifyWindow(rows: readonly QueryRow[], huntRule: Pick<HuntRule,
     const { incidentKey } = preparer.keyOf(hit);
     const group = groups.get(incidentKey);
     if (!group) {
-      groups.set(incidentKey, { incidentKey, rowIndexes: [index], earliest: hit });
+      groups.set(incidentKey, { incidentKey, rowIndexes: [index], explanations: [hit.explanation], earliest: hit });
       continue;
     }
     group.rowIndexes.push(index);
+    group.explanations.push(hit.explanation);
     if (compareHitOrder(hit, group.earliest) < 0) group.earliest = hit;
   }
   return { rows, verifier, groups: [...groups.values()], hits, kqlOverMatch, overMatchSample, rowsWithoutTime };
@@ -410,23 +414,23 @@ export const MAX_HITS_PER_UPSERT = 16_384;
  * split-independent (src/incidents/merge.ts).
  */
 export function* hitBatchesOf(window: VerifiedWindow, group: WindowGroup): Generator<VerifiedHit[]> {
-  const hitOf = (index: number): VerifiedHit => {
-    const hit = window.verifier.verify(window.rows[index]!);
-    // verify() is deterministic: a row that was a hit is one again.
+  const hitOf = (index: number, explanation: MatchExplanation): VerifiedHit => {
+    const hit = window.verifier.hitOf(window.rows[index]!, explanation);
+    // hitOf() is deterministic: a row that had a time when verified has it again.
     if (typeof hit === 'string') throw new IncidentError('value', `row ${index} of the window was a hit and is now rejected (${hit}): verification must be deterministic`);
     return hit;
   };
   const batches = Math.ceil(group.rowIndexes.length / MAX_HITS_PER_UPSERT);
   if (batches <= 1) {
-    yield group.rowIndexes.map(hitOf);
+    yield group.rowIndexes.map((index, position) => hitOf(index, group.explanations[position]!));
     return;
   }
   for (let batch = 0; batch < batches; batch++) {
     const hits: VerifiedHit[] = [];
-    for (const index of group.rowIndexes) {
+    group.rowIndexes.forEach((index, position) => {
       const hitId = hitIdOf(window.rows[index]!, window.verifier.mapping);
-      if (fnv1a(hitId) % batches === batch) hits.push(hitOf(index));
-    }
+      if (fnv1a(hitId) % batches === batch) hits.push(hitOf(index, group.explanations[position]!));
+    });
     if (hits.length > 0) yield hits;
   }
 }

@@ -103,24 +103,54 @@ export class RowVerifier {
   verify(row: ResultRow, event: SigmaEvent = adaptRow(this.mapping, row)): VerifiedHit | RowRejection {
     const explanation = this.explain(event);
     if (!explanation) return 'over-match';
+    return this.hitOf(row, explanation, event);
+  }
+
+  /**
+   * The hit of a row the matcher already explained (`explanation` is what `verify` found for it): a window's
+   * second pass (src/hunt/pipeline.ts hitBatchesOf) makes its hits again without matching every row again.
+   */
+  hitOf(row: ResultRow, explanation: MatchExplanation, event: SigmaEvent = adaptRow(this.mapping, row)): VerifiedHit | 'no-time' {
     const eventTime = timeOf(row[this.mapping.timeColumn]);
     if (!eventTime) return 'no-time';
     const rule = this.compiled.rule;
-    // Member by member, in the order the literal with a conditional spread had: that literal was copied
-    // property by property at run time, per row.
+    const hitId = hitIdOf(row, this.mapping);
+    const host = hostOf(row, this.mapping, event);
+    const processImage = text(event.Image) ?? '';
+    const destination = destinationOf(event, this.ipKinds);
+    const account = text(event.User);
+    const processId = text(event.ProcessId);
+    // adaptRow returns a fresh object per row: no copy needed.
+    const hitEvent = event as Record<string, unknown>;
+    // The common hit (a level, an account and a process id) as one literal: its members live in the object itself
+    // (a hit is kept while its group is stored) instead of a properties store grown member by member. Either way
+    // the members and their order are the same.
+    if (rule.level !== undefined && account !== undefined && processId !== undefined) {
+      return {
+        ruleId: this.ruleId,
+        ruleTitle: rule.title,
+        level: rule.level,
+        hitId,
+        eventTime,
+        host,
+        processImage,
+        destination,
+        event: hitEvent,
+        explanation,
+        account,
+        processId,
+      };
+    }
     const hit = { ruleId: this.ruleId, ruleTitle: rule.title } as VerifiedHit;
     if (rule.level !== undefined) hit.level = rule.level;
-    hit.hitId = hitIdOf(row, this.mapping);
+    hit.hitId = hitId;
     hit.eventTime = eventTime;
-    hit.host = hostOf(row, this.mapping, event);
-    hit.processImage = text(event.Image) ?? '';
-    hit.destination = destinationOf(event, this.ipKinds);
-    // adaptRow returns a fresh object per row: no copy needed.
-    hit.event = event as Record<string, unknown>;
+    hit.host = host;
+    hit.processImage = processImage;
+    hit.destination = destination;
+    hit.event = hitEvent;
     hit.explanation = explanation;
-    const account = text(event.User);
     if (account !== undefined) hit.account = account;
-    const processId = text(event.ProcessId);
     if (processId !== undefined) hit.processId = processId;
     return hit;
   }

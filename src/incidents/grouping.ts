@@ -26,6 +26,7 @@ import {
   type BoundedExplanation,
   type ExplanationBounds,
   type JsonObject,
+  type JsonValue,
 } from './bounds.js';
 import { IncidentError } from './errors.js';
 import { hitRowKeyOf, incidentKeyOf } from './keys.js';
@@ -183,6 +184,10 @@ export class HitPreparer {
   private readonly fieldTexts = new Map<string, Bounded<string>>();
   private readonly severities = new Map<string | undefined, IncidentSeverity>();
   private readonly hitExplanations = new Map<MatchExplanation, BoundedExplanation>();
+  private readonly destinations = new TupleMemo<Bounded<HitDestination>>();
+  private lastKey:
+    | { ruleId: string; host: string; processImage: string; fqdn?: string; ip?: string; port?: number; bucket: number; keyed: { identity: IncidentIdentity; incidentKey: string } }
+    | undefined;
 
   constructor(readonly windowMs: number) {
     assertGroupingWindow(windowMs);
@@ -193,39 +198,74 @@ export class HitPreparer {
     assertHit(hit);
     const { fqdn, ip, port } = hit.destination;
     const bucket = Math.floor(hit.eventTime.getTime() / this.windowMs);
-    return this.identities.get([hit.ruleId, hit.host, hit.processImage, fqdn, ip, port, bucket], () => {
+    // Consecutive hits usually share their tuple (a group's hits are prepared together): compared member by
+    // member with ===, which only ever finds equal what the tuple memo's SameValueZero does (NaN just misses).
+    const last = this.lastKey;
+    if (
+      last !== undefined &&
+      last.bucket === bucket &&
+      last.host === hit.host &&
+      last.processImage === hit.processImage &&
+      last.fqdn === fqdn &&
+      last.ip === ip &&
+      last.port === port &&
+      last.ruleId === hit.ruleId
+    ) {
+      return last.keyed;
+    }
+    const keyed = this.identities.get([hit.ruleId, hit.host, hit.processImage, fqdn, ip, port, bucket], () => {
       const identity = identityOf(hit, this.windowMs);
       return { identity, incidentKey: incidentKeyOfIdentity(identity) };
     });
+    this.lastKey = { ruleId: hit.ruleId, host: hit.host, processImage: hit.processImage, fqdn, ip, port, bucket, keyed };
+    return keyed;
   }
 
   prepare(hit: VerifiedHit): PreparedHit {
     const { identity, incidentKey } = this.keyOf(hit);
-    const destination = this.boundDestination(hit.destination);
     const account = hit.account === undefined || hit.account === '' ? undefined : this.fieldText(String(hit.account));
     const processId = hit.processId === undefined ? undefined : this.fieldText(String(hit.processId));
     const event = boundEvent(hit.event, hit.hitId);
     const explanation = hit.explanation ?? EMPTY_EXPLANATION.explanation;
-    // Built member by member, in the order storedForm serialises: an object literal with conditional spreads
-    // (`...(account ? { account } : {})`) is copied property by property at run time, per hit.
-    const prepared = {
-      incidentKey,
-      identity,
-      hitId: hitRefOf(hit.hitId),
-      rowKey: hitRowKeyOf(hit.hitId),
-      eventTime: new Date(hit.eventTime.getTime()),
-      ruleTitle: this.displayText(String(hit.ruleTitle ?? '')),
-      severity: this.severity(hit.level),
-      host: this.displayText(String(hit.host)),
-      processImage: this.displayText(String(hit.processImage)),
-      destination,
-    } as PreparedHit;
+    const hitId = hitRefOf(hit.hitId);
+    const rowKey = hitRowKeyOf(hit.hitId);
+    const eventTime = new Date(hit.eventTime.getTime());
+    const ruleTitle = this.displayText(String(hit.ruleTitle ?? ''));
+    const severity = this.severity(hit.level);
+    const host = this.displayText(String(hit.host));
+    const processImage = this.displayText(String(hit.processImage));
+    const destination = this.boundDestination(hit.destination);
+    // A cut process id is reported with the event: both are per-hit detail.
+    const storedEvent = event.truncated || !processId?.truncated ? event : { value: event.value, truncated: true };
+    const hitExplanation = this.hitExplanation(explanation);
+    // The common hit (an account and a process id) as one literal, its members inside the object (a prepared hit
+    // is kept until its chunk is written); else member by member. Both in the order storedForm serialises (an
+    // object literal with conditional spreads would be copied property by property at run time, per hit).
+    if (account && processId) {
+      return {
+        incidentKey,
+        identity,
+        hitId,
+        rowKey,
+        eventTime,
+        ruleTitle,
+        severity,
+        host,
+        processImage,
+        destination,
+        account,
+        processId: processId.value,
+        event: storedEvent,
+        explanation,
+        hitExplanation,
+      };
+    }
+    const prepared = { incidentKey, identity, hitId, rowKey, eventTime, ruleTitle, severity, host, processImage, destination } as PreparedHit;
     if (account) prepared.account = account;
     if (processId) prepared.processId = processId.value;
-    // A cut process id is reported with the event: both are per-hit detail.
-    prepared.event = event.truncated || !processId?.truncated ? event : { value: event.value, truncated: true };
+    prepared.event = storedEvent;
     prepared.explanation = explanation;
-    prepared.hitExplanation = this.hitExplanation(explanation);
+    prepared.hitExplanation = hitExplanation;
     return prepared;
   }
 
@@ -245,18 +285,21 @@ export class HitPreparer {
     return memo(this.hitExplanations, explanation, () => unionExplanations(EMPTY_EXPLANATION, [explanation], HIT_EXPLANATION_BOUNDS));
   }
 
+  /** Shared between hits with the same destination members: nothing changes a prepared hit's parts. */
   private boundDestination(destination: HitDestination): Bounded<HitDestination> {
-    const result: HitDestination = {};
-    let truncated = false;
-    for (const name of ['fqdn', 'ip'] as const) {
-      const text = destination[name];
-      if (text === undefined || text === '') continue;
-      const bounded = this.fieldText(String(text));
-      truncated ||= bounded.truncated;
-      result[name] = bounded.value;
-    }
-    if (destination.port !== undefined) result.port = destination.port;
-    return { value: result, truncated };
+    return this.destinations.get([destination.fqdn, destination.ip, destination.port], () => {
+      const result: HitDestination = {};
+      let truncated = false;
+      for (const name of ['fqdn', 'ip'] as const) {
+        const text = destination[name];
+        if (text === undefined || text === '') continue;
+        const bounded = this.fieldText(String(text));
+        truncated ||= bounded.truncated;
+        result[name] = bounded.value;
+      }
+      if (destination.port !== undefined) result.port = destination.port;
+      return { value: result, truncated };
+    });
   }
 }
 
@@ -321,37 +364,47 @@ function flatJsonObject(event: unknown): { value: JsonObject; bound: number } | 
   const prototype: unknown = Object.getPrototypeOf(event);
   if ((prototype !== Object.prototype && prototype !== null) || 'toJSON' in event) return undefined;
   const record = event as Record<string, unknown>;
-  const keys = Object.keys(record).sort(compareText);
-  // Assigned in sorted order, as Object.fromEntries would define them; '__proto__' would set the prototype.
+  const keys = Object.keys(record);
+  // '__proto__' would set the prototype of the copy (Object.fromEntries defines it as a member instead).
   if (keys.includes('__proto__')) return undefined;
-  const value: JsonObject = {};
+  let sorted = true;
+  for (let index = 1; index < keys.length && sorted; index++) sorted = compareText(keys[index - 1]!, keys[index]!) <= 0;
+  // An event whose keys are already in order and whose members are already JSON values is its own round trip:
+  // kept as is, without a copy per hit (the row adapter makes its events so; see targets/adapter.ts).
+  let asIs = sorted && prototype === Object.prototype;
   let bound = 2;
   for (const key of keys) {
     const member = record[key];
     switch (typeof member) {
       case 'undefined':
+        asIs = false;
         continue;
       case 'string':
-        value[key] = member;
         bound += 6 * member.length + 2;
         break;
       case 'number':
-        value[key] = Number.isFinite(member) ? (member === 0 ? 0 : member) : null;
+        if (!Number.isFinite(member) || Object.is(member, -0)) asIs = false;
         bound += 32;
         break;
       case 'boolean':
-        value[key] = member;
         bound += 5;
         break;
       case 'object':
         if (member !== null) return undefined;
-        value[key] = null;
         bound += 4;
         break;
       default:
         return undefined;
     }
     bound += 6 * key.length + 4;
+  }
+  if (asIs) return { value: record as JsonObject, bound };
+  if (!sorted) keys.sort(compareText);
+  const value: JsonObject = {};
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    value[key] = typeof member === 'number' ? (Number.isFinite(member) ? (member === 0 ? 0 : member) : null) : (member as JsonValue);
   }
   return { value, bound };
 }

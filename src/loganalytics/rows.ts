@@ -20,20 +20,35 @@ export interface QueryTable {
   rows: QueryRow[];
 }
 
+/**
+ * The table's rows keyed by column name. Consumes the table: each row's cell array is let go as its object is
+ * built (the SDK's table is used once, by this), so a 500,000-row result is not held twice while it converts.
+ */
 export function tableToRows(table: LogsTable | undefined): QueryTable {
   if (!table) return { columns: [], rows: [] };
   const columns = table.columnDescriptors.map((c) => ({ name: c.name ?? '', type: String(c.type ?? '') }));
   const names = columns.map((c) => c.name);
   // A Kusto column may be named ['__proto__']; plain assignment would set the prototype instead.
   const safe = !names.includes('__proto__');
-  const rows = table.rows.map((cells) => {
-    if (!safe) return Object.fromEntries(names.map((name, i) => [name, cells[i] ?? null]));
-    const row: QueryRow = {};
-    for (let i = 0; i < names.length; i++) row[names[i]] = cells[i] ?? null;
-    return row;
-  });
+  const cellRows = table.rows;
+  const rows: QueryRow[] = [];
+  for (let index = 0; index < cellRows.length; index++) {
+    const cells = cellRows[index]!;
+    let row: QueryRow;
+    if (safe) {
+      row = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = cells[i] ?? null;
+    } else {
+      row = Object.fromEntries(names.map((name, i) => [name, cells[i] ?? null]));
+    }
+    rows.push(row);
+    cellRows[index] = CONSUMED;
+  }
   return { columns, rows };
 }
+
+/** What a consumed row of the SDK's table holds instead of its cells. */
+const CONSUMED = Object.freeze([]) as unknown as LogsTable['rows'][number];
 
 /**
  * The full 100 ns text of a datetime column, for watermarks and dedup keys. The query must send it as a

@@ -10,20 +10,48 @@
 //   says nothing about the field (rather than something wrong, e.g. a coalesce missing its first column).
 // - Numbers stay numbers (the matcher compares them by their string form, as Kusto's tostring() prints them).
 import type { SigmaEvent } from '../match/types.js';
-import { evaluateValue, valueColumns } from './expr.js';
+import { compileCellValue, valueColumns, type CompiledCellValue } from './expr.js';
 import type { CategoryMapping, ResultRow } from './types.js';
 
-/** The Sigma fields of a mapping and the columns each needs, computed once per mapping. */
-const plans = new WeakMap<CategoryMapping, { field: string; columns: string[]; mapping: Extract<CategoryMapping['fields'][string], { kind: 'value' }> }[]>();
+interface FieldPlan {
+  field: string;
+  /** Slots (in AdapterPlan.columns) of the columns the field's expression reads. */
+  slots: number[];
+  value: CompiledCellValue;
+}
 
-function planFor(mapping: CategoryMapping) {
+/** Every column a mapping's fields read, and per field (in code-unit order) its slots and compiled expression. */
+interface AdapterPlan {
+  columns: string[];
+  fields: FieldPlan[];
+  /** Scratch cells and presence of the row being adapted: adaptRow is synchronous and the compiled
+   *  expressions call nothing outside, so one pair per mapping is never in use twice at once. */
+  cells: unknown[];
+  present: boolean[];
+}
+
+const plans = new WeakMap<CategoryMapping, AdapterPlan>();
+
+function planFor(mapping: CategoryMapping): AdapterPlan {
   let plan = plans.get(mapping);
   if (!plan) {
-    plan = [];
+    const slots = new Map<string, number>();
+    const fields: FieldPlan[] = [];
     for (const [field, fieldMapping] of Object.entries(mapping.fields)) {
       if (fieldMapping.kind !== 'value') continue;
-      plan.push({ field, columns: [...valueColumns(fieldMapping.value)], mapping: fieldMapping });
+      const fieldSlots: number[] = [];
+      for (const column of valueColumns(fieldMapping.value)) {
+        if (!slots.has(column)) slots.set(column, slots.size);
+        fieldSlots.push(slots.get(column)!);
+      }
+      // Every column the expression reads was given a slot just above.
+      fields.push({ field, slots: fieldSlots, value: compileCellValue(fieldMapping.value, (column) => slots.get(column)!) });
     }
+    // Events get their fields in code-unit order, the order an incident stores an event in: the store can then
+    // keep the event as is instead of a sorted copy per hit (src/incidents/grouping.ts boundEvent).
+    fields.sort((left, right) => (left.field < right.field ? -1 : left.field > right.field ? 1 : 0));
+    const columns = [...slots.keys()];
+    plan = { columns, fields, cells: new Array<unknown>(columns.length).fill(undefined), present: new Array<boolean>(columns.length).fill(false) };
     plans.set(mapping, plan);
   }
   return plan;
@@ -31,19 +59,31 @@ function planFor(mapping: CategoryMapping) {
 
 /** The Sigma event a row of this category means. */
 export function adaptRow(mapping: CategoryMapping, row: ResultRow): SigmaEvent {
+  const { columns, fields, cells, present } = planFor(mapping);
+  for (let slot = 0; slot < columns.length; slot++) {
+    const cell = row[columns[slot]!];
+    cells[slot] = cell;
+    present[slot] = cell !== undefined || Object.hasOwn(row, columns[slot]!);
+  }
   const event: Record<string, unknown> = {};
-  for (const { field, columns, mapping: fieldMapping } of planFor(mapping)) {
-    if (!columns.every((column) => Object.hasOwn(row, column))) continue;
-    const value = evaluateValue(fieldMapping.value, row);
+  for (const { field, slots, value: valueOf } of fields) {
+    if (!allPresent(present, slots)) continue;
+    const value = valueOf(cells);
     if (value !== undefined) event[field] = value;
   }
+  // The scratch must not keep the row's values alive.
+  cells.fill(undefined);
   return event;
+}
+
+function allPresent(present: readonly boolean[], slots: readonly number[]): boolean {
+  for (const slot of slots) if (!present[slot]) return false;
+  return true;
 }
 
 /** The Sigma fields a row with these columns can carry (the fields `adaptRow` may set). */
 export function adaptedFields(mapping: CategoryMapping, columns: readonly string[]): string[] {
   const available = new Set(columns);
-  return planFor(mapping)
-    .filter(({ columns: needed }) => needed.every((column) => available.has(column)))
-    .map(({ field }) => field);
+  const plan = planFor(mapping);
+  return plan.fields.filter(({ slots }) => slots.every((slot) => available.has(plan.columns[slot]!))).map(({ field }) => field);
 }

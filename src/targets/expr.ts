@@ -196,3 +196,133 @@ export function finiteDomain(expr: ValueExpr): { value: string; when: Condition 
   }
   return domain;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backwards, compiled: the same evaluation as closures built once per expression. Interpreting the expression
+// tree per row cost ~0.9 µs per row and pass on a 500,000-row window (the switch, the `of` arrays mapped and
+// filtered per row); the closures do the same steps in the same order without the walk. They read a row's cells
+// from an array by position: `row[column]` with a different name at one site is a megamorphic lookup, paid once
+// per column and row by the caller instead of once per use. evaluateValue stays the reference:
+// test/targets/compiled-expr.test.ts checks that both give the same value on generated rows.
+
+/** A row's cells in the order of a `CellSlots` (undefined for a column the row lacks). */
+export type RowCells = readonly unknown[];
+/** The position of a column in a `RowCells`: defined for every column the expression reads (valueColumns). */
+export type CellSlots = (column: string) => number;
+/** A ValueExpr ready to evaluate on a row's cells. */
+export type CompiledCellValue = (cells: RowCells) => AdaptedValue;
+type CompiledCondition = (cells: RowCells) => boolean;
+
+/** A ValueExpr ready to evaluate on rows. */
+export type CompiledValue = (row: ResultRow) => AdaptedValue;
+
+/** The expression as a function of a row (compileCellValue with the slots of its own columns). */
+export function compileValue(expr: ValueExpr): CompiledValue {
+  const columns = [...valueColumns(expr)];
+  const compiled = compileCellValue(expr, (column) => columns.indexOf(column));
+  return (row) => compiled(columns.map((column) => row[column]));
+}
+
+/** The expression as a function of a row's cells, each column read from the cell `slotOf` gives it. */
+export function compileCellValue(expr: ValueExpr, slotOf: CellSlots): CompiledCellValue {
+  const compile = (inner: ValueExpr): CompiledCellValue => compileCellValue(inner, slotOf);
+  switch (expr.kind) {
+    case 'column': {
+      const slot = slotOf(expr.column);
+      return (cells) => cellValue(cells[slot]);
+    }
+    case 'first': {
+      const parts = expr.of.map(compile);
+      if (parts.length === 1) return parts[0]!;
+      if (parts.length === 2) {
+        const [head, tail] = parts as [CompiledCellValue, CompiledCellValue];
+        return (cells) => {
+          const value = head(cells);
+          return value !== undefined ? value : tail(cells);
+        };
+      }
+      return (cells) => {
+        for (const part of parts) {
+          const value = part(cells);
+          if (value !== undefined) return value;
+        }
+        return undefined;
+      };
+    }
+    case 'lower': {
+      const of = compile(expr.of);
+      return (cells) => {
+        const value = of(cells);
+        return value === undefined ? undefined : String(value).toLowerCase();
+      };
+    }
+    case 'joinNonEmpty': {
+      const parts = expr.of.map(compile);
+      const separator = expr.separator;
+      return (cells) => {
+        let joined: string | undefined;
+        for (const part of parts) {
+          const value = part(cells);
+          if (value === undefined) continue;
+          joined = joined === undefined ? String(value) : joined + separator + String(value);
+        }
+        return joined;
+      };
+    }
+    case 'concat': {
+      const parts = expr.of.map((part): string | CompiledCellValue => (typeof part === 'string' ? part : compile(part)));
+      return (cells) => {
+        let text = '';
+        for (const part of parts) text += typeof part === 'string' ? part : textOf(part(cells));
+        return text === '' ? undefined : text;
+      };
+    }
+    case 'cases': {
+      const cases = expr.cases.map(({ when, then }) => ({
+        when: compileCondition(when, slotOf),
+        then: typeof then === 'string' ? constantValue(then === '' ? undefined : then) : compile(then),
+      }));
+      const otherwise = expr.otherwise ? compile(expr.otherwise) : constantValue(undefined);
+      return (cells) => {
+        for (const { when, then } of cases) if (when(cells)) return then(cells);
+        return otherwise(cells);
+      };
+    }
+  }
+}
+
+function constantValue(value: AdaptedValue): CompiledCellValue {
+  return () => value;
+}
+
+function compileCondition(condition: Condition, slotOf: (column: string) => number): CompiledCondition {
+  switch (condition.kind) {
+    case 'in': {
+      const slot = slotOf(condition.column);
+      if (condition.values.length === 1) {
+        const only = condition.values[0]!;
+        return (cells) => cellText(cells[slot]) === only;
+      }
+      // Set.has and Array.includes agree on strings (SameValueZero); the set is for long lists.
+      const values = new Set(condition.values);
+      return (cells) => values.has(cellText(cells[slot]));
+    }
+    case 'startswith': {
+      const slot = slotOf(condition.column);
+      const prefix = condition.prefix;
+      return (cells) => cellText(cells[slot]).startsWith(prefix);
+    }
+    case 'nonEmpty': {
+      const slot = slotOf(condition.column);
+      return (cells) => cellText(cells[slot]) !== '';
+    }
+    case 'empty': {
+      const slot = slotOf(condition.column);
+      return (cells) => cellText(cells[slot]) === '';
+    }
+    case 'all': {
+      const parts = condition.of.map((part) => compileCondition(part, slotOf));
+      return (cells) => parts.every((part) => part(cells));
+    }
+  }
+}

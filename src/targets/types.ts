@@ -2,7 +2,7 @@
 // held by its columns. One declaration is read in both directions (style.md, "one-fact-one-place"):
 //   - forwards by the KQL compiler (src/kql/compile.ts): `renderValue(expr)` is the KQL that computes the field;
 //   - backwards by the row adapter (src/targets/adapter.ts): `evaluateValue(expr, row)` computes the same value
-//     from a result row.
+//     from a result row (the adapter runs `compileCellValue(expr)`, a closure form property-tested equal to it).
 // Both readings are derived from the same `ValueExpr`, so they cannot drift apart. The decisions that make them
 // agree (empty string = absent, case-sensitive conditions, ...) are written down in src/targets/README.md.
 import type { KqlParameterSchema, KqlType } from '../kql/schema.js';
