@@ -15,7 +15,6 @@ import type { ConditionNode, DetectionItem, Search, SigmaRule, ValueGroup, Value
 import { isScalarPattern, ScalarMatcher } from '../match/scalar.js';
 import { literalShape, normalizeParts } from '../match/text.js';
 import { categoryMapping, isTargetName } from '../targets/index.js';
-import { adaptedFields } from '../targets/adapter.js';
 import { finiteDomain, kqlColumn, renderCondition, renderValue, valueColumns, valueType } from '../targets/expr.js';
 import type { CategoryMapping, ColumnDeclaration, Condition, FieldMapping, TargetName } from '../targets/types.js';
 import { kqlString } from './string-literal.js';

@@ -81,9 +81,3 @@ function allPresent(present: readonly boolean[], slots: readonly number[]): bool
   return true;
 }
 
-/** The Sigma fields a row with these columns can carry (the fields `adaptRow` may set). */
-export function adaptedFields(mapping: CategoryMapping, columns: readonly string[]): string[] {
-  const available = new Set(columns);
-  const plan = planFor(mapping);
-  return plan.fields.filter(({ slots }) => slots.every((slot) => available.has(plan.columns[slot]!))).map(({ field }) => field);
-}

@@ -7,7 +7,7 @@ import { sysmonTarget } from './sysmon.js';
 import type { CategoryMapping, SigmaCategory, TargetName, TargetSchema } from './types.js';
 
 export * from './types.js';
-export { adaptRow, adaptedFields } from './adapter.js';
+export { adaptRow } from './adapter.js';
 
 export const TARGETS: Readonly<Record<TargetName, TargetSchema>> = {
   asim: asimTarget,
