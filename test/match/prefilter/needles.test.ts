@@ -5,6 +5,10 @@ import { createRawTextPrefilter, MAX_REGEX_NEEDLES, patternNeedle, ruleNeedles }
 import { loadRules, parseRuleText } from '../../../src/rule/load.js';
 import type { SigmaRule } from '../../../src/rule/model.js';
 
+// A fixed seed: the properties are proofs over the same generated cases on every run, and the coverage
+// assertions below (rejections and matches both happen) cannot flake.
+fc.configureGlobal({ seed: 20261128 });
+
 const SEED_RULE = path.resolve('rules/windows/network_connection/net_connection_win_susp_initiated_uncommon_or_suspicious_locations.yml');
 
 /** A rule from its detection block (YAML, indented under `detection:`). */
