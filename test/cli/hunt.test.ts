@@ -1,22 +1,14 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startLogAnalyticsFake, type LogAnalyticsFake } from '../../src/local/log-analytics-fake.js';
 import { defaultSampleTiming, oracleResponder, readSampleEvents, sampleWorkspace } from '../../src/local/sample-workspace.js';
 import { projectRoot } from '../support/paths.js';
+import { captureCli } from '../support/cli.js';
 
-function capture(cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  return { io: { stdin: new PassThrough(), stdout, stderr, cwd, env }, out: () => out, err: () => err };
-}
+const capture = (cwd: string, env: NodeJS.ProcessEnv = {}) => captureCli({ cwd, env });
 
 let fake: LogAnalyticsFake;
 beforeAll(async () => {

@@ -6,16 +6,9 @@ import { main } from '../../src/cli/main.js';
 import { runLocal } from '../../src/local/run-local.js';
 import { PassThrough } from 'node:stream';
 import { projectRoot } from '../support/paths.js';
+import { captureCli } from '../support/cli.js';
 
-function capture(cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  return { io: { stdin: new PassThrough(), stdout, stderr, cwd, env: {} }, out: () => out, err: () => err };
-}
+const capture = (cwd: string) => captureCli({ cwd });
 
 let localDir: string;
 beforeAll(async () => {

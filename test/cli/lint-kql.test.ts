@@ -1,22 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { seedKql } from '../kql/lint/seed.js';
+import { captureCli } from '../support/cli.js';
 
-function capture(cwd: string, stdinText?: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  if (stdinText !== undefined) stdin.end(stdinText);
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  return { io: { stdin, stdout, stderr, cwd, env: {} }, out: () => out, err: () => err };
-}
+const capture = (cwd: string, stdinText?: string) => captureCli({ cwd, stdinText });
 
 async function queryFile(text: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sigma-lint-kql-'));

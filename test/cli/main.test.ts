@@ -1,16 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureCli } from '../support/cli.js';
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  return { io: { stdin: new PassThrough(), stdout, stderr, cwd: process.cwd(), env: {} }, out: () => out, err: () => err };
-}
+const capture = () => captureCli();
 
 describe('sigma-hunt CLI', () => {
   it('prints the command list for --help and exits 0', async () => {

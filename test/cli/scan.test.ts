@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
+import { captureCli } from '../support/cli.js';
 
 const root = process.cwd();
 const SEED_RULE = path.join(root, 'rules/windows/network_connection/net_connection_win_susp_initiated_uncommon_or_suspicious_locations.yml');
@@ -21,17 +21,7 @@ interface Run {
   lines: Array<Record<string, unknown>>;
 }
 
-function capture(options: { stdin?: Readable; stdout?: Writable; tty?: boolean; cwd?: string } = {}) {
-  const stdout = options.stdout ?? new PassThrough();
-  const stderr = new PassThrough() as PassThrough & { isTTY?: boolean };
-  if (options.tty) stderr.isTTY = true;
-  let out = '';
-  let err = '';
-  if (!options.stdout) stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const io: CliIo = { stdin: options.stdin ?? new PassThrough(), stdout, stderr, cwd: options.cwd ?? root, env: {} };
-  return { io, out: () => out, err: () => err };
-}
+const capture = (options: { stdin?: Readable; stdout?: Writable; tty?: boolean; cwd?: string } = {}) => captureCli({ ...options, cwd: options.cwd ?? root });
 
 async function scan(args: string[], options: Parameters<typeof capture>[0] = {}): Promise<Run> {
   const c = capture(options);

@@ -1,19 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureCli } from '../support/cli.js';
 
-function capture(cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  return { io: { stdin: new PassThrough(), stdout, stderr, cwd, env: {} }, out: () => out, err: () => err };
-}
+const capture = (cwd: string) => captureCli({ cwd });
 
 const GOOD = `title: Good
 id: 5638f7c0-ac70-491d-8465-2a65075e0d86
