@@ -2,7 +2,6 @@
 // fake serves through the KQL oracle, and helpers to run hunts and dump the tables.
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
 import { createLogsQueryClient } from '../../src/loganalytics/index.js';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import { startLogAnalyticsFake, type FakeRespond, type LogAnalyticsFake } from '../../src/local/log-analytics-fake.js';
@@ -15,6 +14,7 @@ import { IncidentStore, type IncidentStoreOptions } from '../../src/store/incide
 import { createTableClients, type TableClients } from '../../src/store/tables.js';
 import type { TargetName } from '../../src/targets/types.js';
 import { projectRoot } from '../support/paths.js';
+import { dumpTable } from '../store/helpers.js';
 
 export const SAMPLE_FILE = path.join(projectRoot, 'samples', 'sysmon-network-connection.jsonl');
 export const RULES_PATH = path.join(projectRoot, 'rules');
@@ -106,20 +106,6 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
       });
     },
   };
-}
-
-/** Every entity minus the system Timestamp and ETag, sorted by keys. */
-export async function dumpTable(client: TableClient): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = [];
-  for await (const entity of client.listEntities<Record<string, unknown>>()) {
-    const { etag: _etag, timestamp: _timestamp, 'odata.metadata': _metadata, ...rest } = entity as Record<string, unknown>;
-    rows.push(JSON.parse(JSON.stringify(rest)) as Record<string, unknown>);
-  }
-  return rows.sort((left, right) => {
-    const leftKey = `${String(left.partitionKey)}/${String(left.rowKey)}`;
-    const rightKey = `${String(right.partitionKey)}/${String(right.rowKey)}`;
-    return leftKey < rightKey ? -1 : leftKey > rightKey ? 1 : 0;
-  });
 }
 
 export async function dumpTables(tables: TableClients): Promise<{ incidents: Record<string, unknown>[]; checkpoints: Record<string, unknown>[] }> {
