@@ -32,11 +32,6 @@ function splitPlaceholders(parts: readonly StringPart[]): Piece[] {
   return pieces;
 }
 
-/** Names of the placeholders in a value, in order of appearance. */
-export function placeholderNames(parts: readonly StringPart[]): string[] {
-  return splitPlaceholders(parts).flatMap((piece) => (piece.kind === 'placeholder' ? [piece.name] : []));
-}
-
 /** Replaces every placeholder by each of its values (Cartesian product, first placeholder varying slowest).
  *  Placeholder values are Sigma strings themselves, so `srv*` is a wildcard pattern (spec example). */
 export function expandPlaceholders(parts: readonly StringPart[], placeholders: PlaceholderValues | undefined): PlaceholderExpansion {
