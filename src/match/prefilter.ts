@@ -28,6 +28,7 @@
 // never rejected, so truncated lines (the usual malformed line) are still parsed and reported.
 // test/match/prefilter/exactness.property.test.ts checks the promise against the real matcher.
 import type { ConditionNode, DetectionItem, Search, SigmaRule, ValuePattern } from '../rule/model.js';
+import { escapeRegExp } from './text.js';
 
 /** A set of lower-case ASCII needles, or null: "no pre-filter possible" (every text must be parsed). An
  *  empty set means the rule can never match. */
@@ -180,10 +181,6 @@ function needleFitsInNumber(needle: string): boolean {
 /** How JSON.stringify writes the needle inside a string. */
 function jsonEncode(needle: string): string {
   return JSON.stringify(needle).slice(1, -1);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 /** UTF-8 byte length equals the UTF-16 length exactly when every code unit is ASCII (a native scan). */

@@ -255,7 +255,8 @@ export function literalShape(parts: readonly WildcardPart[]): { position: Litera
   }
 }
 
-function escapeRegExp(text: string): string {
+/** Escapes regex syntax characters (valid with and without the `u` flag). */
+export function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
