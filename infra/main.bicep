@@ -68,6 +68,9 @@ param huntSafetyLag string = '2m'
 @description('HUNT_MAX_WINDOW: largest ingestion span per query when catching up (5m..1d).')
 param huntMaxWindow string = '1h'
 
+@description('HUNT_PAGE_ROWS: rows one query returns at most (1000..250000); a window with more is read in pages, which bounds the memory of a run.')
+param huntPageRows string = '50000'
+
 @description('HUNT_GROUPING_WINDOW: incident grouping bucket (5m..7d).')
 param huntGroupingWindow string = '24h'
 
@@ -199,6 +202,7 @@ var huntSettings = {
   HUNT_INGESTION_DELAY: huntIngestionDelay
   HUNT_SAFETY_LAG: huntSafetyLag
   HUNT_MAX_WINDOW: huntMaxWindow
+  HUNT_PAGE_ROWS: huntPageRows
   HUNT_GROUPING_WINDOW: huntGroupingWindow
   HUNT_RUN_BUDGET: huntRunBudget
   HUNT_INCIDENTS_TABLE: huntIncidentsTable

@@ -81,6 +81,7 @@ export function huntSettingsOf(config: HuntConfig, workspaceId: string, override
     ingestionDelayMs: config.ingestionDelayMs,
     safetyLagMs: config.safetyLagMs,
     maxWindowMs: config.maxWindowMs,
+    pageRows: config.pageRows,
     groupingWindowMs: config.groupingWindowMs,
     runBudgetMs: config.runBudgetMs,
     ...overrides,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_GROUPING_WINDOW_MS, MAX_GROUPING_WINDOW_MS, MIN_GROUPING_WINDOW_MS } from '../incidents/grouping.js';
 import { TARGET_NAMES, type TargetName } from '../targets/types.js';
+import { DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS, MIN_PAGE_ROWS } from './window.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -81,6 +82,12 @@ export const HUNT_SETTINGS: readonly HuntSetting[] = [
   { name: 'HUNT_INGESTION_DELAY', default: '5m', required: 'optional', description: 'How late an event may arrive and still be read (0..7d).' },
   { name: 'HUNT_SAFETY_LAG', default: '2m', required: 'optional', description: 'How far behind now the ingestion watermark stays (0..1h, < lookback).' },
   { name: 'HUNT_MAX_WINDOW', default: '1h', required: 'optional', description: 'Largest ingestion span per query when catching up (5m..1d).' },
+  {
+    name: 'HUNT_PAGE_ROWS',
+    default: String(DEFAULT_PAGE_ROWS),
+    required: 'optional',
+    description: `Rows one query returns at most (${MIN_PAGE_ROWS}..${MAX_PAGE_ROWS}); a window with more is read in pages, which bounds a run's memory.`,
+  },
   { name: 'HUNT_GROUPING_WINDOW', default: '24h', required: 'optional', description: 'Incident grouping bucket (5m..7d).' },
   { name: 'HUNT_INCIDENTS_TABLE', default: 'SigmaHuntIncidents', required: 'optional', description: 'Table of incidents.' },
   { name: 'HUNT_CHECKPOINTS_TABLE', default: 'SigmaHuntCheckpoints', required: 'optional', description: 'Table of ingestion watermarks.' },
@@ -116,6 +123,7 @@ export interface HuntConfig {
   ingestionDelayMs: number;
   safetyLagMs: number;
   maxWindowMs: number;
+  pageRows: number;
   groupingWindowMs: number;
   incidentsTable: string;
   checkpointsTable: string;
@@ -216,6 +224,9 @@ export function parseHuntConfig(env: Readonly<Record<string, string | undefined>
   const maxWindowMs = duration('HUNT_MAX_WINDOW', '1h', 5 * MINUTE, DAY);
   const groupingWindowMs = duration('HUNT_GROUPING_WINDOW', formatDuration(DEFAULT_GROUPING_WINDOW_MS), MIN_GROUPING_WINDOW_MS, MAX_GROUPING_WINDOW_MS);
   const runBudgetMs = duration('HUNT_RUN_BUDGET', '8m', MINUTE, HOST_FUNCTION_TIMEOUT_MS, false);
+  const pageRowsText = read('HUNT_PAGE_ROWS') ?? String(DEFAULT_PAGE_ROWS);
+  const pageRows = /^\d+$/.test(pageRowsText) ? Number(pageRowsText) : Number.NaN;
+  if (!(pageRows >= MIN_PAGE_ROWS && pageRows <= MAX_PAGE_ROWS)) fail('HUNT_PAGE_ROWS', pageRowsText, `must be a whole number from ${MIN_PAGE_ROWS} to ${MAX_PAGE_ROWS}`);
   const settled = (name: string) => !problems.some((problem) => problem.setting === name);
   if (settled('HUNT_LOOKBACK') && settled('HUNT_SAFETY_LAG') && safetyLagMs >= lookbackMs) {
     fail('HUNT_SAFETY_LAG', read('HUNT_SAFETY_LAG') ?? '2m', `must be shorter than HUNT_LOOKBACK (${formatDuration(lookbackMs)}): the first window would be empty`);
@@ -282,6 +293,7 @@ export function parseHuntConfig(env: Readonly<Record<string, string | undefined>
     ingestionDelayMs,
     safetyLagMs,
     maxWindowMs,
+    pageRows,
     groupingWindowMs,
     incidentsTable,
     checkpointsTable,

@@ -1,12 +1,15 @@
 /**
- * One hunt run: for each rule, the windows from its stored ingestion watermark to now - safetyLag, each
+ * One hunt run: for each rule, the windows from its stored ingestion watermark to now - safetyLag, each read
+ * in pages of at most HUNT_PAGE_ROWS rows (windowPages), each page
  *
  *     query (split until complete) → verify → enrich → store → checkpoint
  *
+ * so a run holds one page, never a whole window: memory is bounded whatever the workspace returns.
+ *
  * Exactly-once, by construction rather than by care:
  * - the watermark (one per workspace + target + rule) is advanced, with the ETag it was read with, only after
- *   the window's incidents are written; a crash anywhere before leaves it where it was, and the next run reads
- *   the same window again;
+ *   the page's incidents are written; a crash anywhere before leaves it where it was, and the next run reads
+ *   the same rows again;
  * - reading a window again is harmless: every row has a stable hit id (hit-identity.ts), the store keeps each
  *   hit once and folds incidents order-independently (src/store/incident-store.ts), and the enrichment of an
  *   incident is a function of the incident's hits in the window and its bucket, so it is rewritten identically;
@@ -35,7 +38,9 @@ import { OVER_MATCH_SAMPLE_SIZE, RowVerifier, type OverMatchSample } from './ver
 import {
   assessIngestionTimes,
   DEFAULT_MIN_SPLIT_SPAN_MS,
+  DEFAULT_PAGE_ROWS,
   laterWatermark,
+  planFullPage,
   planWindow,
   queryTimespanOf,
   splitWindow,
@@ -78,6 +83,8 @@ export interface HuntSettings {
   minSplitSpanMs?: number;
   /** A complete result with this many rows counts as truncated (default 500,000, the service limit). */
   rowLimit?: number;
+  /** Rows per query (default DEFAULT_PAGE_ROWS): a window with more is read in pages. */
+  pageRows?: number;
   /** One-off hunt from now - sinceMs, ignoring the stored watermark (which is still only ever moved forward). */
   sinceMs?: number;
   /** Time kept back from the queries for storing and checkpointing the last window; default min(60 s, budget/4). */
@@ -177,77 +184,75 @@ async function huntRuleWindows(
   const assessments = { with: 0, without: 0 };
 
   for (const window of plan.windows) {
-    if (queryDeadline - Date.now() < 1_000) {
-      stop(summary, deps, huntRule, 'budget', `run budget spent before window ${window.ingestionFrom} .. ${window.ingestionTo}`);
-      return;
-    }
-    // 1. query, split until every part is complete
-    const fetched = await fetchWindow(huntRule, window, settings, deps, queryDeadline, summary);
-    if (fetched.kind === 'failed') {
-      stop(summary, deps, huntRule, fetched.reason, fetched.detail);
-      return;
-    }
-    const rows = fetched.rows;
-    summary.rows += rows.length;
-    const assessment = assessIngestionTimes(rows);
-    assessments.with += assessment.withIngestionTime;
-    assessments.without += assessment.withoutIngestionTime;
-    summary.rowsWithoutIngestionTime = assessments.without;
-    summary.ingestionTimes =
-      assessments.with + assessments.without === 0 ? 'empty' : assessments.without === 0 ? 'ingestion' : assessments.with === 0 ? 'time-only' : 'mixed';
-    if (assessment.mode === 'time-only' || assessment.mode === 'mixed') {
-      deps.log.warn(
-        `rule ${huntRule.ruleId}: ${assessment.withoutIngestionTime} of ${assessment.total} rows have no ingestion_time() (the source drops it); ` +
-          'they were selected by TimeGenerated only and deduplicated by hit id',
-      );
-    }
-    await deps.faults?.('query', at(window));
-
-    // 2. verify, grouping as it goes (a window's hits are not held: see verifyWindow)
-    const verified = verifyWindow(rows, huntRule, settings);
-    summary.verifiedHits += verified.hits;
-    summary.kqlOverMatch += verified.kqlOverMatch;
-    if (verified.kqlOverMatch > 0) {
-      deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
-        querySource: huntRule.query.source,
-        sample: verified.overMatchSample,
-      });
-    }
-    await deps.faults?.('verify', at(window));
-
-    // 3. enrich: one enrichment per incident of this window
-    const groups = enrichWindow(verified, huntRule, settings);
-    await deps.faults?.('enrich', at(window));
-
-    // 4. store
-    const report = await storeGroups(verified, groups, deps);
-    summary.incidentsCreated += report.incidentsCreated;
-    summary.incidentsUpdated += report.incidentsUpdated;
-    summary.incidentsUnchanged += report.incidentsUnchanged;
-    summary.hitsStored += report.hitsStored;
-    summary.hitsAlreadyStored += report.hitsAlreadyStored;
-    await deps.faults?.('store', at(window));
-
-    // 5. checkpoint, only now that every incident of the window is durably written
-    const next = laterWatermark(watermark, window.ingestionTo);
-    try {
-      const advanced = await deps.checkpoints.advance(scope, etag, next);
-      etag = advanced.etag;
-      watermark = advanced.watermark;
-      summary.watermark = watermark;
-    } catch (error) {
-      if (error instanceof CheckpointConflictError) {
-        // Another run moved it: its window overlaps ours, and the stored hits were deduplicated; let it go on.
-        stop(summary, deps, huntRule, 'checkpoint-conflict', error.reason);
+    for await (const page of windowPages(huntRule, window, settings, deps, queryDeadline, summary)) {
+      if (page.kind === 'failed') {
+        stop(summary, deps, huntRule, page.reason, page.detail);
         return;
       }
-      throw error;
+      const part = page.window;
+      const rows = page.rows;
+      summary.rows += rows.length;
+      const assessment = assessIngestionTimes(rows);
+      assessments.with += assessment.withIngestionTime;
+      assessments.without += assessment.withoutIngestionTime;
+      summary.rowsWithoutIngestionTime = assessments.without;
+      summary.ingestionTimes =
+        assessments.with + assessments.without === 0 ? 'empty' : assessments.without === 0 ? 'ingestion' : assessments.with === 0 ? 'time-only' : 'mixed';
+      if (assessment.mode === 'time-only' || assessment.mode === 'mixed') {
+        deps.log.warn(
+          `rule ${huntRule.ruleId}: ${assessment.withoutIngestionTime} of ${assessment.total} rows have no ingestion_time() (the source drops it); ` +
+            'they were selected by TimeGenerated only and deduplicated by hit id',
+        );
+      }
+      await deps.faults?.('query', at(part));
+
+      // 2. verify, grouping as it goes (a window's hits are not held: see verifyWindow)
+      const verified = verifyWindow(rows, huntRule, settings);
+      summary.verifiedHits += verified.hits;
+      summary.kqlOverMatch += verified.kqlOverMatch;
+      if (verified.kqlOverMatch > 0) {
+        deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
+          querySource: huntRule.query.source,
+          sample: verified.overMatchSample,
+        });
+      }
+      await deps.faults?.('verify', at(part));
+
+      // 3. enrich: one enrichment per incident of this page
+      const groups = enrichWindow(verified, huntRule, settings);
+      await deps.faults?.('enrich', at(part));
+
+      // 4. store
+      const report = await storeGroups(verified, groups, deps);
+      summary.incidentsCreated += report.incidentsCreated;
+      summary.incidentsUpdated += report.incidentsUpdated;
+      summary.incidentsUnchanged += report.incidentsUnchanged;
+      summary.hitsStored += report.hitsStored;
+      summary.hitsAlreadyStored += report.hitsAlreadyStored;
+      await deps.faults?.('store', at(part));
+
+      // 5. checkpoint, only now that every incident of the page is durably written
+      const next = laterWatermark(watermark, part.ingestionTo);
+      try {
+        const advanced = await deps.checkpoints.advance(scope, etag, next);
+        etag = advanced.etag;
+        watermark = advanced.watermark;
+        summary.watermark = watermark;
+      } catch (error) {
+        if (error instanceof CheckpointConflictError) {
+          // Another run moved it: its window overlaps ours, and the stored hits were deduplicated; let it go on.
+          stop(summary, deps, huntRule, 'checkpoint-conflict', error.reason);
+          return;
+        }
+        throw error;
+      }
+      summary.pages += 1;
+      summary.window = summary.window
+        ? { ...summary.window, ingestionTo: part.ingestionTo, timeTo: maxText([summary.window.timeTo, part.timeTo]) }
+        : { ingestionFrom: part.ingestionFrom, ingestionTo: part.ingestionTo, timeFrom: part.timeFrom, timeTo: part.timeTo };
+      await deps.faults?.('checkpoint', at(part));
     }
     summary.windowsCompleted += 1;
-    summary.window = summary.window
-      ? { ...summary.window, ingestionTo: window.ingestionTo, timeTo: window.timeTo }
-      : { ingestionFrom: window.ingestionFrom, ingestionTo: window.ingestionTo, timeFrom: window.timeFrom, timeTo: window.timeTo };
-    await deps.faults?.('checkpoint', at(window));
   }
 }
 
@@ -256,62 +261,93 @@ function stop(summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRul
   deps.log.warn(`rule ${huntRule.ruleId}: stopped (${reason}); the watermark stays at ${summary.watermark ?? 'its start'} and the next run resumes there`, { detail });
 }
 
-type FetchResult = { kind: 'rows'; rows: QueryRow[] } | { kind: 'failed'; reason: WindowFailureReason; detail: string };
+/** One complete result to process (its rows are every row of `window`), or why the window cannot be read now. */
+export type WindowPage =
+  | { kind: 'rows'; window: HuntWindow; rows: QueryRow[] }
+  | { kind: 'failed'; reason: WindowFailureReason; detail: string };
 
-async function fetchWindow(
-  huntRule: HuntRule,
+/** A query is not started with less of the run's budget left than this. */
+const MIN_QUERY_BUDGET_MS = 1_000;
+
+/**
+ * The pages of one window, in ingestion order. The consumer stores and checkpoints each page before asking for
+ * the next, so a run holds one page at a time, never the whole window:
+ * - each query asks for the first `pageRows` rows by ingestion time; a page that comes back full is cut at its
+ *   last ingestion instant (window.ts planFullPage): what precedes it is complete and is yielded, the rest is
+ *   read next. Nothing is read twice but rows without an ingestion time, which every page of their
+ *   TimeGenerated range returns again (they sort first) and the store deduplicates by hit id;
+ * - a result that hits the service limits (500,000 rows / 64 MB) or comes back partial is never used as is:
+ *   its part is halved on ingestion time and each half read again, as is a full page without a single
+ *   ingestion time (keyset paging cannot advance there);
+ * - a failure (throttled or failing past the budget, too large even when minimal) ends the window.
+ */
+export async function* windowPages(
+  huntRule: Pick<HuntRule, 'ruleId' | 'query'>,
   window: HuntWindow,
-  settings: HuntSettings,
-  deps: HuntDependencies,
+  settings: Pick<HuntSettings, 'workspaceId' | 'rowLimit' | 'pageRows' | 'minSplitSpanMs'>,
+  deps: Pick<HuntDependencies, 'logsClient' | 'log' | 'queryOptions'>,
   deadline: number,
-  summary: RuleRunSummary,
-): Promise<FetchResult> {
-  const pending: HuntWindow[] = [window];
-  const parts: QueryRow[][] = [];
+  summary: Pick<RuleRunSummary, 'queries' | 'splits'>,
+): AsyncGenerator<WindowPage> {
+  const pageRows = settings.pageRows ?? DEFAULT_PAGE_ROWS;
+  const pending: { window: HuntWindow; paged: boolean }[] = [{ window, paged: true }];
   while (pending.length > 0) {
-    const part = pending.shift()!;
+    const { window: part, paged } = pending.shift()!;
+    if (deadline - Date.now() < MIN_QUERY_BUDGET_MS) {
+      yield { kind: 'failed', reason: 'budget', detail: `run budget spent before ${part.ingestionFrom} .. ${part.ingestionTo}` };
+      return;
+    }
     summary.queries += 1;
-    const outcome = await runQuery(deps.logsClient, settings.workspaceId, windowQuery(huntRule.query.template, part), queryTimespanOf(part), {
+    const query = windowQuery(huntRule.query.template, part, paged ? { pageRows } : {});
+    const outcome = await runQuery(deps.logsClient, settings.workspaceId, query, queryTimespanOf(part), {
       ...deps.queryOptions,
       deadline,
       ...(settings.rowLimit !== undefined ? { rowLimit: settings.rowLimit } : {}),
       log: (event) => deps.log.warn(`rule ${huntRule.ruleId}: query attempt ${event.attempt} failed (${event.reason}); retrying in ${event.delayMs} ms`, { ...event }),
     });
-    if (outcome.kind === 'complete') {
-      parts.push(outcome.rows);
-      continue;
-    }
     if (outcome.kind === 'failed') {
-      return { kind: 'failed', reason: 'query-failed', detail: `${outcome.reason}${outcome.retryable ? ' (retryable: left for the next run)' : ''}` };
+      yield { kind: 'failed', reason: 'query-failed', detail: `${outcome.reason}${outcome.retryable ? ' (retryable: left for the next run)' : ''}` };
+      return;
     }
-    // truncated or partial: never use the rows; halve and query both halves
+    let reason: string;
+    if (outcome.kind === 'complete') {
+      if (!paged || outcome.rows.length < pageRows) {
+        yield { kind: 'rows', window: part, rows: outcome.rows };
+        continue;
+      }
+      const plan = planFullPage(part, outcome.rows);
+      if (plan.kind === 'page') {
+        pending.unshift({ window: plan.rest, paged: true });
+        yield { kind: 'rows', window: plan.page, rows: plan.rows };
+        continue;
+      }
+      if (plan.kind === 'instant') {
+        deps.log.info(`rule ${huntRule.ruleId}: ${pageRows} or more rows share the ingestion time ${plan.instant.ingestionTo}; reading that instant whole`);
+        pending.unshift({ window: plan.instant, paged: false }, ...(plan.rest ? [{ window: plan.rest, paged: true }] : []));
+        continue;
+      }
+      reason = `a full page of ${pageRows} rows without an ingestion time`;
+    } else {
+      // truncated or partial: never use the rows
+      reason = outcome.reason;
+    }
     let halves: [HuntWindow, HuntWindow];
     try {
       halves = splitWindow(part, settings.minSplitSpanMs ?? DEFAULT_MIN_SPLIT_SPAN_MS);
     } catch (error) {
-      if (error instanceof WindowError) return { kind: 'failed', reason: 'too-large', detail: `${outcome.reason}; ${error.reason}` };
+      if (error instanceof WindowError) {
+        yield { kind: 'failed', reason: 'too-large', detail: `${reason}; ${error.reason}` };
+        return;
+      }
       throw error;
     }
     summary.splits += 1;
-    deps.log.info(`rule ${huntRule.ruleId}: ${outcome.kind} result for ${part.ingestionFrom} .. ${part.ingestionTo} (${outcome.reason}); splitting`, {
+    deps.log.info(`rule ${huntRule.ruleId}: ${outcome.kind} result for ${part.ingestionFrom} .. ${part.ingestionTo} (${reason}); splitting`, {
       rowsReturned: outcome.rows.length,
     });
     // Keep ingestion order: the halves replace the part at the front.
-    pending.unshift(...halves);
+    pending.unshift(...halves.map((half) => ({ window: half, paged })));
   }
-  if (parts.length === 1) return { kind: 'rows', rows: parts[0]! };
-  // Rows without an ingestion time can be in both halves (their TimeGenerated ranges overlap): keep one.
-  const seen = new Set<string>();
-  const rows: QueryRow[] = [];
-  for (const part of parts) {
-    for (const row of part) {
-      const id = hitIdOf(row, huntRule.mapping);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      rows.push(row);
-    }
-  }
-  return { kind: 'rows', rows };
 }
 
 /**

@@ -92,6 +92,9 @@ async function readOverride(folder: string, ruleId: string): Promise<{ file: str
 
 export interface WindowQueryOptions {
   rowsWithoutIngestionTime?: 'keep' | 'drop';
+  /** Return at most this many rows, the earliest by ingestion time (rows without one first): one page of the
+   *  window (see pipeline.ts windowPages). Absent: every row, up to the service's limits. */
+  pageRows?: number;
 }
 
 /** The query text for one window. */
@@ -99,6 +102,14 @@ export function windowQuery(template: string, window: HuntWindow, options: Windo
   const lets = `let starttime = ${kqlDatetime(window.timeFrom)};\nlet endtime = ${kqlDatetime(window.timeTo)};\n`;
   const query = lets + withoutTimeParameters(template);
   return withIngestionCursor(query, window, options);
+}
+
+/** `top N by IngestionTime asc`: the earliest rows by ingestion time, rows without one ('' sorts first). The
+ *  7-digit text orders as the instants do. column_ifexists: a hand-written query whose last operator drops the
+ *  column still runs (every row is then without an ingestion time, and the window is split by halving). */
+export function pageOperator(rows: number): string {
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new QueryPlanError('parameters', `page size must be a positive integer, got ${rows}`);
+  return `top ${rows} by column_ifexists("${INGESTION_TIME_COLUMN}", "") asc`;
 }
 
 const DECLARE = /declare\s+query_parameters\s*\(([^)]*)\)\s*;/gi;
@@ -125,6 +136,7 @@ function withIngestionCursor(query: string, window: HuntWindow, options: WindowQ
   const insertions: { at: number; text: string }[] = [];
   const filter = ingestionTimeFilter(window, { rowsWithoutIngestionTime: options.rowsWithoutIngestionTime ?? 'keep' });
   insertions.push({ at: source.span.start + source.span.length, text: `\n| ${filter}\n| ${ingestionTimeProjection()}` });
+  const end = expression.span.start + expression.span.length;
   if (expression.kind === 'pipeline') {
     const lastProject = [...expression.operators].reverse().find((operator) => operator.kind === 'project');
     const lastOperator = expression.operators[expression.operators.length - 1];
@@ -134,5 +146,12 @@ function withIngestionCursor(query: string, window: HuntWindow, options: WindowQ
   }
   let text = query;
   for (const { at, text: inserted } of insertions.sort((left, right) => right.at - left.at)) text = text.slice(0, at) + inserted + text.slice(at);
+  if (options.pageRows !== undefined) {
+    // After everything else, so it orders the rows the query returns. The insertions above all lie at or
+    // before the expression's end, so it has moved by exactly their length.
+    const shift = insertions.reduce((sum, insertion) => sum + insertion.text.length, 0);
+    const at = end + shift;
+    text = text.slice(0, at) + `\n| ${pageOperator(options.pageRows)}` + text.slice(at);
+  }
   return text;
 }

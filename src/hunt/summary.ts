@@ -19,6 +19,9 @@ export interface RuleRunSummary {
   queries: number;
   /** Parts a window was split into because a result hit the service limits or came back partial. */
   splits: number;
+  /** Complete results processed (a window of more than HUNT_PAGE_ROWS rows is read in pages), each stored
+   *  and checkpointed before the next is read. */
+  pages: number;
   rows: number;
   verifiedHits: number;
   kqlOverMatch: number;
@@ -54,6 +57,7 @@ export interface HuntSummary {
     incidentsUpdated: number;
     queries: number;
     splits: number;
+    pages: number;
   };
 }
 
@@ -66,6 +70,7 @@ export function emptyRuleSummary(ruleId: string, title: string, querySource: 'co
     windowsCompleted: 0,
     queries: 0,
     splits: 0,
+    pages: 0,
     rows: 0,
     verifiedHits: 0,
     kqlOverMatch: 0,
@@ -89,6 +94,7 @@ export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'
     incidentsUpdated: sum((rule) => rule.incidentsUpdated),
     queries: sum((rule) => rule.queries),
     splits: sum((rule) => rule.splits),
+    pages: sum((rule) => rule.pages),
   };
 }
 
@@ -99,7 +105,7 @@ export function formatSummary(summary: HuntSummary): string {
   const lines = [
     `hunt ${summary.outcome}: ${summary.target} on ${summary.workspaceId}, ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  window:     ${window}`,
-    `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.splits} splits)`,
+    `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.pages} pages, ${totals.splits} splits)`,
     `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped`,
     `  incidents:  ${totals.incidentsCreated} created, ${totals.incidentsUpdated} updated`,
   ];

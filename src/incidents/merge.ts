@@ -37,11 +37,19 @@ export interface IncidentRecord extends Incident {
   accountSource?: { eventTime: Date; hitId: string };
 }
 
-/** What the current run says about the rule: newest wins (unlike hit-derived fields, these describe the rule). */
+/**
+ * What the current call says about the rule. Title and severity describe the rule: newest wins. The enrichment
+ * also holds entities of one hit (the caller computes it from the earliest hit it has), so it follows the
+ * incident's earliest hit instead: a call whose hits all come after the stored first hit keeps the stored
+ * enrichment. Otherwise a window read in pages, or windows re-run out of order, would leave the entities of
+ * whichever call came last.
+ */
 export interface RuleContext {
   ruleTitle: Bounded<string>;
   severity: IncidentSeverity;
   enrichment: Bounded<JsonObject>;
+  /** The earliest hit of the call's group: the hit the enrichment stands for. */
+  source?: { eventTime: Date; hitId: string };
 }
 
 /** The rule context for a group: title and level of its earliest hit, and the caller's enrichment. */
@@ -52,6 +60,7 @@ export function ruleContextOf(group: HitGroup, enrichment: unknown): RuleContext
     ruleTitle: earliest ? earliest.ruleTitle : { value: '', truncated: false },
     severity: earliest ? earliest.severity : 'medium',
     enrichment: fitJsonObject(enrichmentObject, ENRICHMENT_MAX_CHARS),
+    ...(earliest ? { source: { eventTime: earliest.eventTime, hitId: earliest.hitId } } : {}),
   };
 }
 
@@ -129,7 +138,12 @@ export function mergeIncident(
   if (account?.truncated) truncated.add('account');
   if (samples.some((sample) => sample.truncated)) truncated.add('sampleHits');
   if (explanation.truncated) truncated.add('explanation');
-  if (context.enrichment.truncated) truncated.add('enrichment');
+  const keepEnrichment =
+    existing !== undefined &&
+    context.source !== undefined &&
+    compareHitOrder({ eventTime: existing.firstSeen, hitId: existing.firstHitId }, context.source) < 0;
+  const enrichment = keepEnrichment ? { value: existing.enrichment as JsonObject, truncated: had.has('enrichment') } : context.enrichment;
+  if (enrichment.truncated) truncated.add('enrichment');
 
   // A loop, not Math.min(...times): spreading a large incident's hits would overflow the argument limit.
   let firstSeen = existing?.firstSeen.getTime() ?? Infinity;
@@ -154,7 +168,7 @@ export function mergeIncident(
     hitCount: (existing?.hitCount ?? 0) + sortedFresh.length,
     sampleHits: samples,
     explanation: explanation.explanation,
-    enrichment: context.enrichment.value,
+    enrichment: enrichment.value,
     status: existing?.status ?? 'new',
     truncated: TRUNCATED_PARTS.filter((part) => truncated.has(part)),
     firstHitId: display.firstHitId,

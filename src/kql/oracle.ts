@@ -3,8 +3,8 @@
  * can be checked against the Sigma matcher without a Log Analytics workspace.
  *
  * Scope (what the compiler emits, nothing more): `declare query_parameters`, scalar `let`s and one-expression
- * `let` functions, a table or an ASIM parser call as the source, then `where`, `extend`, `project`, `take` and
- * `parse-kv ... with (regex=...)`. Scalar language: and/or/not, == != =~ !~, in/!in/in~/!in~, contains /
+ * `let` functions, a table or an ASIM parser call as the source, then `where`, `extend`, `project`, `take`,
+ * `top N by <expr> [asc|desc] [nulls first|last]` and `parse-kv ... with (regex=...)`. Scalar language: and/or/not, == != =~ !~, in/!in/in~/!in~, contains /
  * startswith / endswith (+ _cs and negations), has / has_cs / has_any / has_all (single-term needles),
  * `matches regex` (RE2 → JS, oracle/re2.ts), between / !between, < <= > >=, + - on numbers and datetimes,
  * isempty/isnotempty/isnull/isnotnull, tostring/tolower/toupper, coalesce, iff/iif, case, strcat,
@@ -173,6 +173,23 @@ function cellValue(cell: unknown, type: KqlType, column: string): Value {
   }
 }
 
+/** Order of two `top`/`sort` keys. Strings compare by UTF-16 code unit; a string never is null in Kusto. */
+function compareOrderKeys(left: Value, right: Value, order: { descending: boolean; nullsFirst: boolean }): number {
+  const leftNull = isNull(left);
+  const rightNull = isNull(right);
+  if (leftNull || rightNull) {
+    if (leftNull && rightNull) return 0;
+    return leftNull === order.nullsFirst ? -1 : 1;
+  }
+  if (left.type !== right.type && !(isNumeric(left) && isNumeric(right))) {
+    throw new KqlOracleError('type', `top compares ${describe(left)} with ${describe(right)}`);
+  }
+  const a = left.value as string | number | bigint | boolean;
+  const b = right.value as string | number | bigint | boolean;
+  const ascending = a < b ? -1 : a > b ? 1 : 0;
+  return order.descending ? -ascending : ascending;
+}
+
 function outputCell(value: Value): unknown {
   switch (value.type) {
     case 'datetime':
@@ -280,6 +297,7 @@ type Step =
   | { readonly kind: 'where'; readonly predicate: Expr; readonly span: KqlSpan }
   | { readonly kind: 'extend' | 'project'; readonly columns: readonly { name: string; value: Expr }[]; readonly span: KqlSpan }
   | { readonly kind: 'take'; readonly count: number }
+  | { readonly kind: 'top'; readonly count: number; readonly key: Expr; readonly descending: boolean; readonly nullsFirst: boolean }
   | { readonly kind: 'parse-kv'; readonly column: Expr; readonly keys: readonly { name: string; type: KqlType }[]; readonly regex: RegExp; readonly span: KqlSpan }
   | { readonly kind: 'time-window'; readonly start: Expr | null; readonly end: Expr | null };
 
@@ -397,8 +415,30 @@ class Program implements KqlOracleQuery {
       }
       case 'unsupported':
         if (operator.syntaxKind === 'ParseKvOperator') return this.parseKvStep(operator);
+        if (operator.syntaxKind === 'TopOperator') return this.topStep(operator);
         throw new KqlOracleError('unsupported', `${operator.syntaxKind}: ${operator.reason}`, operator.span);
     }
+  }
+
+  /** `top N by <expr> [asc|desc] [nulls first|last]`: one ordering key (all the hunt's paging needs). Kusto's
+   *  defaults: descending; nulls last when descending, first when ascending (docs: "top operator"). */
+  private topStep(operator: Extract<KqlQueryOperator, { kind: 'unsupported' }>): Step {
+    const { node, source } = rawNode(operator.text, 'TopOperator', 'T | ');
+    const parts = nodeChildren(node).filter((child) => kindOf(child) !== 'List');
+    const [countNode, ordered, ...rest] = parts;
+    if (!countNode || !ordered || rest.length > 0) throw new KqlOracleError('unsupported', 'top needs a count and one ordering expression', operator.span);
+    const count = parseScalarText(nodeText(source, countNode)).expression;
+    if (count.kind !== 'literal' || (count.type !== 'long' && count.type !== 'int') || count.value === null) {
+      throw new KqlOracleError('unsupported', 'top needs an integer literal', operator.span);
+    }
+    // Without asc/desc/nulls the key is not wrapped in an OrderedExpression.
+    const [keyNode, ordering] = kindOf(ordered) === 'OrderedExpression' ? nodeChildren(ordered) : [ordered];
+    if (!keyNode) throw new KqlOracleError('syntax', 'top without a key', operator.span);
+    const clause = ordering ? nodeText(source, ordering).trim().toLowerCase().split(/\s+/) : [];
+    const descending = clause[0] !== 'asc';
+    const nulls = clause.indexOf('nulls');
+    const nullsFirst = nulls >= 0 ? clause[nulls + 1] === 'first' : !descending;
+    return { kind: 'top', count: Number(count.value), key: resolve(parseScalarText(nodeText(source, keyNode)).expression), descending, nullsFirst };
   }
 
   private parseKvStep(operator: Extract<KqlQueryOperator, { kind: 'unsupported' }>): Step {
@@ -446,6 +486,13 @@ class Program implements KqlOracleQuery {
         current = current.slice(0, Math.max(0, step.count));
         continue;
       }
+      if (step.kind === 'top') {
+        const keyed = current.map((entry) => ({ entry, key: this.evaluate(step.key, { columns: entry.columns, input: entry.input, scope: this.scope }) }));
+        // Array.prototype.sort is stable: rows with equal keys keep their input order (Kusto leaves it open).
+        keyed.sort((left, right) => compareOrderKeys(left.key, right.key, step));
+        current = keyed.slice(0, Math.max(0, step.count)).map(({ entry }) => entry);
+        continue;
+      }
       const next: typeof current = [];
       for (const entry of current) {
         const context: RowContext = { columns: entry.columns, input: entry.input, scope: this.scope };
@@ -464,7 +511,7 @@ class Program implements KqlOracleQuery {
   }
 
   /** The row's columns after the step, or null when the step drops the row. */
-  private apply(step: Exclude<Step, { kind: 'take' }>, context: RowContext): Map<string, Value> | null {
+  private apply(step: Exclude<Step, { kind: 'take' | 'top' }>, context: RowContext): Map<string, Value> | null {
     switch (step.kind) {
       case 'time-window': {
         const time = context.columns.get('TimeGenerated');

@@ -94,6 +94,34 @@ describe('folding hits into an incident', () => {
     );
   });
 
+  test('the enrichment is the one computed for the earliest hit, whatever order and split the calls come in', () => {
+    // Each call computes its enrichment from the earliest hit it has (as the pipeline does per page).
+    const contextFor = (group: HitGroup) => ruleContextOf(group, { entities: [{ hit: group.hits[0]!.hitId }] });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(hitArbitrary, { minLength: 2, maxLength: 60, selector: (spec) => spec.id }),
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 5 }),
+        fc.integer(),
+        (specs, splitSizes, seed) => {
+          const hits = specs.map(toHit);
+          const all = singleGroup(hits);
+          const clean = mergeIncident(undefined, all.incidentKey, all.identity, all.hits, contextFor(all));
+          const shuffled = [...hits].sort((a, b) => (hash(a.hitId, seed) - hash(b.hitId, seed)) || (a.hitId < b.hitId ? -1 : 1));
+          let record: IncidentRecord | undefined;
+          for (let start = 0, part = 0; start < shuffled.length; part += 1) {
+            const size = splitSizes[part % splitSizes.length]!;
+            const group = singleGroup(shuffled.slice(start, start + size));
+            start += size;
+            record = roundTrip(mergeIncident(record, group.incidentKey, group.identity, group.hits, contextFor(group)));
+          }
+          expect(record!.enrichment).toEqual({ entities: [{ hit: all.hits[0]!.hitId }] });
+          expect(record).toEqual(roundTrip(clean));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   test('samples are the five smallest by (event time, hit id), whatever arrives first', () => {
     const hits = Array.from({ length: 12 }, (_, index) =>
       toHit({ id: index, minute: 0, host: 'WS01', account: undefined, searches: [], values: [] }),

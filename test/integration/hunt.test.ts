@@ -239,6 +239,79 @@ describe('late-arriving rows and overlapping windows', () => {
   });
 });
 
+describe('paging: a window is read in pages of HUNT_PAGE_ROWS rows, each stored and checkpointed in turn', () => {
+  /** The sample workspace plus five more hits of one incident, each with its own account: two ingested at one
+   *  instant, and the incident's earliest hit ingested after two others (each within the 5 min ingestion delay). */
+  function busyWorkspace(): SampleWorkspace {
+    const matching = workspace.rows.find((row) => row.DstProcessName === 'C:\\PerfLogs\\x64.exe')!;
+    const at = (minutes: number) => new Date(ANCHOR.getTime() - minutes * MINUTE);
+    const extra = [
+      { id: 'busy-1', generated: 29, ingested: 28 },
+      { id: 'busy-2', generated: 27, ingested: 26 },
+      { id: 'busy-0', generated: 30, ingested: 25.5 },
+      { id: 'busy-3', generated: 25, ingested: 24 },
+      { id: 'busy-4', generated: 24.5, ingested: 24 },
+    ].map(({ id, generated, ingested }) => ({ ...matching, _ItemId: id, DstUsername: `CORP\\${id}`, TimeGenerated: at(generated), [DEFAULT_INGESTION_TIME_COLUMN]: at(ingested) }));
+    return { ...workspace, rows: [...workspace.rows, ...extra] };
+  }
+
+  test.each([1, 2, 3])('pages of %i rows store exactly the tables of one unpaged run, and end at the same watermark', async (pageRows) => {
+    const busy = busyWorkspace();
+    serveWorkspace(services.fake, busy);
+    const unpagedTables = await freshTables(services.azurite);
+    const unpaged = await huntRunner(services, unpagedTables, rules).run(ANCHOR);
+    expect(unpaged.totals).toMatchObject({ verifiedHits: 9, incidentsCreated: 4, pages: 1 });
+    const expected = await dumpTables(unpagedTables);
+
+    const tables = await freshTables(services.azurite);
+    const paged = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { pageRows } });
+    expect(paged.outcome).toBe('ok');
+    expect(paged.totals.pages).toBeGreaterThan(9 / pageRows - 1);
+    expect(paged.totals.queries).toBeGreaterThan(paged.totals.pages - 1);
+    expect(await dumpTables(tables)).toEqual(expected);
+    const incidents = await new IncidentStore(tables.incidents).listIncidents();
+    const busyIncident = incidents.find((incident) => incident.hitCount === 6)!;
+    // The enrichment's entities are those of the incident's earliest hit, read after two later hits.
+    expect(JSON.stringify(busyIncident.enrichment)).toContain('busy-0');
+  });
+
+  test('rows sharing one ingestion instant beyond a page are read as that instant, whole', async () => {
+    const busy = busyWorkspace();
+    serveWorkspace(services.fake, busy);
+    const tables = await freshTables(services.azurite);
+    const log = collectingLog();
+    await huntRunner(services, tables, rules).run(ANCHOR, { settings: { pageRows: 1 }, log });
+    expect(log.lines.some((line) => line.message.endsWith('1 or more rows share the ingestion time 2026-03-02T09:36:00.0000000Z; reading that instant whole'))).toBe(true);
+    const incidents = await new IncidentStore(tables.incidents).listIncidents();
+    expect(incidents.map((incident) => incident.hitCount).sort()).toEqual([1, 1, 1, 6]);
+  });
+
+  for (const step of HUNT_STEPS) {
+    test(`a crash after ${step} of the third page, then a clean run, equals one clean run`, async () => {
+      const busy = busyWorkspace();
+      serveWorkspace(services.fake, busy);
+      const cleanTablesOfBusy = await freshTables(services.azurite);
+      await huntRunner(services, cleanTablesOfBusy, rules).run(ANCHOR);
+      const expected = await dumpTables(cleanTablesOfBusy);
+
+      const tables = await freshTables(services.azurite);
+      const runner = huntRunner(services, tables, rules);
+      let pages = 0;
+      const crashed = await runner.run(ANCHOR, {
+        settings: { pageRows: 2 },
+        faults: (at) => {
+          if (at === 'query') pages += 1;
+          if (pages === 3 && at === step) throw new Error(`injected crash after ${step} of page 3`);
+        },
+      });
+      expect(crashed.outcome).toBe('failed');
+      expect((await dumpTables(tables)).checkpoints).toHaveLength(1); // pages 1 and 2 were checkpointed
+      await runner.run(ANCHOR, { settings: { pageRows: 2 } });
+      expect(await dumpTables(tables)).toEqual(expected);
+    });
+  }
+});
+
 describe('crash injection: a crash between any two steps, then a clean run, equals one clean run', () => {
   for (const step of HUNT_STEPS) {
     test(`crash after ${step}`, async () => {

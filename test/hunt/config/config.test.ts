@@ -43,6 +43,7 @@ describe('parseHuntConfig defaults', () => {
       ingestionDelayMs: 5 * 60_000,
       safetyLagMs: 2 * 60_000,
       maxWindowMs: 60 * 60_000,
+      pageRows: 50_000,
       groupingWindowMs: 24 * 60 * 60_000,
       incidentsTable: 'SigmaHuntIncidents',
       checkpointsTable: 'SigmaHuntCheckpoints',
@@ -167,6 +168,9 @@ describe('parseHuntConfig refusals', () => {
     ['ingestion delay above 7 days', 'HUNT_INGESTION_DELAY', '8d'],
     ['max window above a day', 'HUNT_MAX_WINDOW', '25h'],
     ['run budget below a minute', 'HUNT_RUN_BUDGET', '30s'],
+    ['page below 1,000 rows', 'HUNT_PAGE_ROWS', '999'],
+    ['page above 250,000 rows', 'HUNT_PAGE_ROWS', '250001'],
+    ['page size that is not a whole number', 'HUNT_PAGE_ROWS', '5e4'],
   ])('refuses a %s', (_what, setting, value) => {
     expect(configError({ [setting]: value }).problems.map((problem) => [problem.setting, problem.value])).toEqual([[setting, value]]);
   });
@@ -224,7 +228,7 @@ describe('HUNT_SETTINGS', () => {
 
   it('lists defaults that parse to the same configuration as leaving the settings unset', () => {
     const explicit = Object.fromEntries(HUNT_SETTINGS.filter((setting) => setting.default !== undefined).map((setting) => [setting.name, setting.default]));
-    expect(Object.keys(explicit).length).toBe(11);
+    expect(Object.keys(explicit).length).toBe(12);
     expect(local(explicit)).toEqual(local({}));
   });
 

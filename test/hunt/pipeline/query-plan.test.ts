@@ -2,12 +2,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { analyzeKql, kqlErrors } from '../../../src/kql/analysis.js';
 import { compileKqlQuery } from '../../../src/kql/oracle.js';
 import { QueryPlanError, ruleQueryOf, windowQuery } from '../../../src/hunt/query-plan.js';
 import { planWindow, type HuntWindow } from '../../../src/hunt/window.js';
 import { loadRules } from '../../../src/rule/load.js';
 import type { SigmaRule } from '../../../src/rule/model.js';
-import { categoryMapping } from '../../../src/targets/index.js';
+import { categoryMapping, targetDatabase } from '../../../src/targets/index.js';
 import { projectRoot } from '../../support/paths.js';
 
 let seed: SigmaRule;
@@ -63,6 +64,26 @@ describe('windowQuery', () => {
       '| where isnull(ingestion_time()) or (ingestion_time() > datetime(2026-03-02T09:00:00.0000000Z) and ingestion_time() <= datetime(2026-03-02T09:58:00.0000000Z))',
       '| extend IngestionTime = tostring(ingestion_time())',
     ]);
+  });
+
+  test('a page asks for the first rows by ingestion time, rows without one first, and passes the Kusto analyzer', async () => {
+    const query = windowQuery((await ruleQueryOf(seed, 'asim')).template, window, { pageRows: 2 });
+    expect(query.split('\n').at(-1)).toBe('| top 2 by column_ifexists("IngestionTime", "") asc');
+    expect(kqlErrors(analyzeKql(query, targetDatabase('asim')))).toEqual([]);
+    const program = compileKqlQuery(query, { columns: columns() });
+    const row = (id: string, ingested?: string) => ({
+      _ItemId: id,
+      TimeGenerated: new Date('2026-03-02T09:30:00Z'),
+      DstProcessName: 'C:\\Users\\Public\\x.exe',
+      ...(ingested ? { $IngestionTime: new Date(ingested) } : {}),
+    });
+    const rows = [row('late', '2026-03-02T09:40:00Z'), row('early', '2026-03-02T09:10:00Z'), row('untimed'), row('middle', '2026-03-02T09:20:00Z')];
+    expect(program.runAll(rows).map((output) => output._ItemId)).toEqual(['untimed', 'early']);
+  });
+
+  test('a page of a hand-written query whose last operator drops IngestionTime still parses', () => {
+    const query = windowQuery('imNetworkSession\n| project Dvc, TimeGenerated\n| where Dvc != ""', window, { pageRows: 10 });
+    expect(kqlErrors(analyzeKql(query, targetDatabase('asim')))).toEqual([]);
   });
 
   test('a declared parameter other than starttime/endtime is refused', () => {

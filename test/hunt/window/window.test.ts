@@ -9,6 +9,7 @@ import {
   ingestionTimeProjection,
   laterWatermark,
   parserTimeArguments,
+  planFullPage,
   planWindow,
   queryTimespanOf,
   splitWindow,
@@ -313,5 +314,80 @@ describe('assessIngestionTimes', () => {
   it('reports mixed mode for a union whose legs differ, and empty for no rows', () => {
     expect(assessIngestionTimes([{ [INGESTION_TIME_COLUMN]: '2026-11-28T05:55:00Z' }, { [INGESTION_TIME_COLUMN]: '' }]).mode).toBe('mixed');
     expect(assessIngestionTimes([]).mode).toBe('empty');
+  });
+});
+
+describe('planFullPage (keyset paging on ingestion time)', () => {
+  const window = planWindow({ now: NOW, ...SETTINGS }).windows[0]!; // (05:00, 05:58]
+  const row = (id: string, ingested: string) => ({ id, [INGESTION_TIME_COLUMN]: ingested });
+
+  it('keeps the rows before the last instant as a complete page and reads on from one tick before it', () => {
+    const rows = [row('untimed', ''), row('a', '2026-11-28T05:10:00.0000000Z'), row('b', '2026-11-28T05:20:00.0000001Z'), row('c', '2026-11-28T05:20:00.0000001Z')];
+    const plan = planFullPage(window, rows);
+    expect(plan.kind).toBe('page');
+    if (plan.kind !== 'page') return;
+    expect(plan.rows.map((kept) => kept.id)).toEqual(['untimed', 'a']);
+    expect(plan.page.ingestionFrom).toBe(window.ingestionFrom);
+    expect(plan.page.ingestionTo).toBe('2026-11-28T05:20:00.0000000Z');
+    expect(plan.rest.ingestionFrom).toBe('2026-11-28T05:20:00.0000000Z');
+    expect(plan.rest.ingestionTo).toBe(window.ingestionTo);
+    // Each part gets its own TimeGenerated bounds (delay before, skew after).
+    expect(plan.page.timeTo).toBe('2026-11-28T05:25:00.0000000Z');
+    expect(plan.rest.timeFrom).toBe('2026-11-28T05:15:00.0000000Z');
+  });
+
+  it('reads an instant on its own when every timed row of the page shares the first instant after the start', () => {
+    const first = formatKustoDatetime(ticks(window.ingestionFrom) + 1n);
+    const plan = planFullPage(window, [row('a', first), row('b', first), row('untimed', '')]);
+    expect(plan).toMatchObject({ kind: 'instant', instant: { ingestionFrom: window.ingestionFrom, ingestionTo: first }, rest: { ingestionFrom: first, ingestionTo: window.ingestionTo } });
+    const atEnd = planFullPage({ ...window, ingestionFrom: formatKustoDatetime(ticks(window.ingestionTo) - 1n) }, [row('z', window.ingestionTo)]);
+    expect(atEnd).toEqual({ kind: 'instant', instant: expect.objectContaining({ ingestionTo: window.ingestionTo }) });
+  });
+
+  it('cannot page a page without ingestion times', () => {
+    expect(planFullPage(window, [row('a', ''), { id: 'b' }])).toEqual({ kind: 'untimed' });
+  });
+
+  it('never loses or repeats a timed row: pages of any size cover every row exactly once, in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 80 }), fc.integer({ min: 1, max: 12 }), (offsets, pageRows) => {
+        const start = ticks(window.ingestionFrom);
+        const all = offsets.map((offset, index) => row(`r${index}`, formatKustoDatetime(start + BigInt(offset))));
+        // The service: the first pageRows rows by ingestion time inside (from, to].
+        const query = (part: HuntWindow) =>
+          all
+            .filter((candidate) => ticks(candidate[INGESTION_TIME_COLUMN]) > ticks(part.ingestionFrom) && ticks(candidate[INGESTION_TIME_COLUMN]) <= ticks(part.ingestionTo))
+            .sort((left, right) => (left[INGESTION_TIME_COLUMN] < right[INGESTION_TIME_COLUMN] ? -1 : left[INGESTION_TIME_COLUMN] > right[INGESTION_TIME_COLUMN] ? 1 : 0));
+        const seen: string[] = [];
+        const pending: { part: HuntWindow; paged: boolean }[] = [{ part: window, paged: true }];
+        let watermark = window.ingestionFrom;
+        for (let guard = 0; pending.length > 0; guard++) {
+          expect(guard).toBeLessThan(1000);
+          const { part, paged } = pending.shift()!;
+          expect(part.ingestionFrom).toBe(watermark);
+          const result = query(part);
+          const page = paged ? result.slice(0, pageRows) : result;
+          if (!paged || page.length < pageRows) {
+            seen.push(...page.map((kept) => kept.id));
+            watermark = part.ingestionTo;
+            continue;
+          }
+          const plan = planFullPage(part, page);
+          if (plan.kind === 'page') {
+            seen.push(...plan.rows.map((kept) => kept.id));
+            watermark = plan.page.ingestionTo;
+            pending.unshift({ part: plan.rest, paged: true });
+          } else if (plan.kind === 'instant') {
+            pending.unshift({ part: plan.instant, paged: false }, ...(plan.rest ? [{ part: plan.rest, paged: true }] : []));
+          } else {
+            throw new Error('every row is timed');
+          }
+        }
+        expect(watermark).toBe(window.ingestionTo);
+        expect([...seen].sort()).toEqual(all.map((kept) => kept.id).sort());
+        expect(new Set(seen).size).toBe(seen.length);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

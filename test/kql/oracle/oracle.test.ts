@@ -289,6 +289,19 @@ describe('pipeline', () => {
     const query = compileKqlQuery('T | take 1', { columns: COLUMNS });
     expect(query.runAll([{ Name: 'a' }, { Name: 'b' }])).toHaveLength(1);
   });
+  it('top N by a key orders ascending or descending, with Kusto\'s null placement, and keeps N rows', () => {
+    const rows = [{ Name: 'b', Port: 2 }, { Name: '', Port: null }, { Name: 'a', Port: 3 }, { Name: 'c', Port: 1 }];
+    const run = (query: string) => compileKqlQuery(query, { columns: COLUMNS }).runAll(rows).map((row) => row.Name);
+    expect(run('T | top 3 by Name asc')).toEqual(['', 'a', 'b']);
+    expect(run('T | top 2 by Name')).toEqual(['c', 'b']); // descending by default
+    expect(run('T | top 4 by Port asc')).toEqual(['', 'c', 'b', 'a']); // nulls first when ascending
+    expect(run('T | top 4 by Port desc')).toEqual(['a', 'b', 'c', '']); // nulls last when descending
+    expect(run('T | top 4 by Port asc nulls last')).toEqual(['c', 'b', 'a', '']);
+    expect(run('T | top 2 by column_ifexists("Missing", "") asc')).toEqual(['b', '']); // equal keys keep input order
+  });
+  it('top with a count that is not a literal is refused', () => {
+    expect(refusal(() => compileKqlQuery('T | top Port by Name', { columns: COLUMNS }))).toBe('unsupported');
+  });
   it('let scalars and let functions are applied', () => {
     const query = 'let suffix = ".exe"; let f = (v:string) { replace_string(v, "&amp;", "&") }; T | where f(Name) endswith suffix';
     expect(evaluateKqlPredicate(query, { Name: 'a&amp;.exe' }, { columns: COLUMNS })).toBe(true);
