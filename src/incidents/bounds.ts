@@ -202,7 +202,8 @@ export function unionExplanations(
   const searches = new Set(base.explanation.matchedSearches);
   const reasons = new Map<string, MatchReason>();
   for (const reason of base.explanation.reasons) reasons.set(JSON.stringify(reason), reason);
-  for (const explanation of additions) {
+  // A union is idempotent: hits the matcher saw alike share one explanation object, so each is added once.
+  for (const explanation of new Set(additions)) {
     for (const search of explanation.matchedSearches ?? []) {
       const bounded = boundText(String(search), SEARCH_IDENTIFIER_MAX_CHARS);
       truncated ||= bounded.truncated;

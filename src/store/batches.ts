@@ -35,11 +35,11 @@ export function entitiesPerRequest(stats: WriteStats): number {
 }
 
 /**
- * How many of `items` (from the start) fit one transaction next to `reservedOperations` other operations and
+ * How many of `itemCount` items (from the start) fit one transaction next to `reservedOperations` other operations and
  * `reservedBytes` of body: at least one, at most `maxOperations - reservedOperations`.
  */
 export function fittingCount(
-  items: readonly unknown[],
+  itemCount: number,
   itemBytes: (index: number) => number,
   limits: { maxOperations: number; maxBytes: number },
   reserved: { operations: number; bytes: number },
@@ -47,7 +47,7 @@ export function fittingCount(
   const maxItems = Math.max(1, limits.maxOperations - reserved.operations);
   let bytes = reserved.bytes;
   let count = 0;
-  while (count < items.length && count < maxItems) {
+  while (count < itemCount && count < maxItems) {
     const next = itemBytes(count);
     if (count > 0 && bytes + next > limits.maxBytes) break;
     bytes += next;

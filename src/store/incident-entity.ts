@@ -124,7 +124,7 @@ export function encodeHit(hit: PreparedHit): StoredEntity {
   if (hit.processId !== undefined) properties.processId = hit.processId;
   putDestination(properties, hit.destination.value);
   putJson(properties, 'event', hit.event.value);
-  putJson(properties, 'explanation', hit.hitExplanation.explanation);
+  putJsonText(properties, 'explanation', explanationText(hit.hitExplanation.explanation));
   if (hit.event.truncated || hit.hitExplanation.truncated || hit.destination.truncated || hit.account?.truncated) {
     properties.truncated = true;
   }
@@ -155,8 +155,25 @@ function putDestination(properties: StoredProperties, destination: HitDestinatio
   if (destination.port !== undefined) properties.dstPort = int32(destination.port);
 }
 
+/** JSON text of explanations, per object: the hits the matcher saw alike share one bounded explanation (see
+ *  HitPreparer), so a window's hits need a handful of these, not one per hit. Explanations are never mutated. */
+const explanationTexts = new WeakMap<MatchExplanation, string>();
+
+function explanationText(explanation: MatchExplanation): string {
+  let text = explanationTexts.get(explanation);
+  if (text === undefined) {
+    text = JSON.stringify(explanation);
+    explanationTexts.set(explanation, text);
+  }
+  return text;
+}
+
 function putJson(properties: StoredProperties, name: string, value: unknown): void {
-  const chunks = splitText(JSON.stringify(value));
+  putJsonText(properties, name, JSON.stringify(value));
+}
+
+function putJsonText(properties: StoredProperties, name: string, text: string): void {
+  const chunks = splitText(text);
   properties[`${name}Parts`] = int32(chunks.length);
   chunks.forEach((chunk, index) => {
     properties[`${name}${index}`] = chunk;

@@ -25,6 +25,7 @@ import { decodeHit, decodeIncident, encodeHit, encodeIncident, type StoredHit } 
 import {
   assertEntityWithinLimits,
   operationWireBytes,
+  operationWireBytesBound,
   STORE_BUDGET,
   TABLE_LIMITS,
   TRANSACTION_OVERHEAD_BYTES,
@@ -202,24 +203,36 @@ export class IncidentStore {
       return;
     }
 
-    let remaining = fresh;
-    while (remaining.length > 0) {
+    // Each hit is encoded and measured once; chunks are ranges over these arrays.
+    const hitEntities = fresh.map(encodeHit);
+    // Sizes: the cheap bound first; the exact count only for a chunk that the bound would make smaller.
+    const boundBytes = hitEntities.map(operationWireBytesBound);
+    const exactBytes: number[] = [];
+    const hitBytes = (index: number): number => (exactBytes[index] ??= operationWireBytes(hitEntities[index]!));
+    // The stored summary's wire size, kept from the last transaction instead of encoding it again.
+    let summaryBytes = record ? operationWireBytes(encodeIncident(record)) : 0;
+    let offset = 0;
+    while (offset < fresh.length) {
       if (aborted()) return;
-      const reservedBytes = TRANSACTION_OVERHEAD_BYTES + (record ? operationWireBytes(encodeIncident(record)) : 0) + 256 * 1024;
-      let take = fittingCount(
-        remaining,
-        (index) => operationWireBytes(encodeHit(remaining[index] as PreparedHit)),
-        { maxOperations: TABLE_LIMITS.maxTransactionOperations, maxBytes: STORE_BUDGET.maxTransactionBytes },
-        { operations: 1, bytes: reservedBytes },
-      );
+      const start = offset;
+      const reservedBytes = TRANSACTION_OVERHEAD_BYTES + summaryBytes + 256 * 1024;
+      const limits = { maxOperations: TABLE_LIMITS.maxTransactionOperations, maxBytes: STORE_BUDGET.maxTransactionBytes };
+      const reserved = { operations: 1, bytes: reservedBytes };
+      const most = Math.min(fresh.length - start, limits.maxOperations - reserved.operations);
+      let take = fittingCount(fresh.length - start, (index) => boundBytes[start + index]!, limits, reserved);
+      if (take < most) take = fittingCount(fresh.length - start, (index) => hitBytes(start + index), limits, reserved);
       // The summary may grow with the chunk (new samples, reasons): check the real body and halve if needed.
       for (;;) {
-        const chunk = remaining.slice(0, take);
+        const chunk = fresh.slice(start, start + take);
         const next = mergeIncident(record, group.incidentKey, group.identity, chunk, context);
         const summaryEntity = encodeIncident(next);
-        const hitEntities = chunk.map(encodeHit);
-        const bodyBytes =
-          TRANSACTION_OVERHEAD_BYTES + operationWireBytes(summaryEntity) + hitEntities.reduce((sum, entity) => sum + operationWireBytes(entity), 0);
+        const nextSummaryBytes = operationWireBytes(summaryEntity);
+        let bodyBytes = TRANSACTION_OVERHEAD_BYTES + nextSummaryBytes;
+        for (let index = start; index < start + take; index++) bodyBytes += boundBytes[index]!;
+        if (bodyBytes > STORE_BUDGET.maxTransactionBytes) {
+          bodyBytes = TRANSACTION_OVERHEAD_BYTES + nextSummaryBytes;
+          for (let index = start; index < start + take; index++) bodyBytes += hitBytes(index);
+        }
         if (bodyBytes > STORE_BUDGET.maxTransactionBytes && take > 1) {
           take = Math.ceil(take / 2);
           continue;
@@ -227,9 +240,10 @@ export class IncidentStore {
         if (bodyBytes > STORE_BUDGET.maxTransactionBytes) {
           throw new StoreError('limit', `incident ${group.incidentKey}: one hit and the summary need ${bodyBytes} bytes`);
         }
-        for (const entity of hitEntities) assertEntityWithinLimits(entity);
+        const chunkEntities = hitEntities.slice(start, start + take);
+        for (const entity of chunkEntities) assertEntityWithinLimits(entity);
         assertEntityWithinLimits(summaryEntity);
-        const actions: TransactionAction[] = [...hitEntities.map((entity): TransactionAction => ['create', entity]), summaryAction(summaryEntity, etag)];
+        const actions: TransactionAction[] = [...chunkEntities.map((entity): TransactionAction => ['create', entity]), summaryAction(summaryEntity, etag)];
         const response = await this.submitChecked(group.incidentKey, actions);
         if (record === undefined) outcome.created = true;
         outcome.summaryWritten = true;
@@ -238,7 +252,8 @@ export class IncidentStore {
         // carry no RowKey, so the SDK's getResponseForEntity cannot find them.)
         etag = response.subResponses[actions.length - 1]?.etag ?? (await this.readSummary(group.incidentKey))?.etag;
         record = next;
-        remaining = remaining.slice(take);
+        summaryBytes = nextSummaryBytes;
+        offset = start + take;
         break;
       }
     }

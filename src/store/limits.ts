@@ -92,22 +92,87 @@ export const TRANSACTION_OVERHEAD_BYTES = 1024;
 
 /**
  * An upper bound on the bytes one operation adds to a transaction's request body: the entity as the SDK
- * serialises it (JSON in UTF-8, `name@odata.type` annotations for typed values) plus framing.
+ * serialises it (JSON in UTF-8, `name@odata.type` annotations for typed values) plus framing. Counted without
+ * building that JSON: this runs once per stored hit, and the text would be made again by the SDK anyway.
+ * Equal to `Buffer.byteLength(JSON.stringify(wire))` (property-tested against it in test/store/limits.test.ts).
  */
 export function operationWireBytes(entity: StoredEntity): number {
-  const wire: Record<string, unknown> = { PartitionKey: entity.partitionKey, RowKey: entity.rowKey };
-  for (const [name, value] of customProperties(entity)) {
-    if (typeof value === 'string' || typeof value === 'boolean') {
-      wire[name] = value;
-    } else if (value instanceof Date) {
-      wire[name] = value.toISOString();
-      wire[`${name}@odata.type`] = 'Edm.DateTime';
+  // {"PartitionKey":<pk>,"RowKey":<rk>} is 2 braces, 2 colons, 1 comma and the two names (14 + 8 with quotes).
+  let bytes = 2 + 2 + 1 + 14 + 8 + jsonStringBytes(entity.partitionKey) + jsonStringBytes(entity.rowKey);
+  for (const name in entity) {
+    if (name === 'partitionKey' || name === 'rowKey' || !Object.hasOwn(entity, name)) continue;
+    const value = (entity as Record<string, unknown>)[name] as StoredValue;
+    const key = jsonStringBytes(name);
+    // ,"name":value
+    bytes += 2 + key;
+    if (typeof value === 'string') {
+      bytes += jsonStringBytes(value);
+      continue;
+    }
+    if (typeof value === 'boolean') {
+      bytes += value ? 4 : 5;
+      continue;
+    }
+    let type: string;
+    if (value instanceof Date) {
+      bytes += jsonStringBytes(value.toISOString());
+      type = 'Edm.DateTime';
     } else {
-      wire[name] = value.value;
-      wire[`${name}@odata.type`] = `Edm.${value.type}`;
+      bytes += typeof value.value === 'number' ? Buffer.byteLength(JSON.stringify(value.value)) : jsonStringBytes(value.value);
+      type = `Edm.${value.type}`;
+    }
+    // ,"name@odata.type":"Edm.X" (the annotation's name is the property's name plus 11 ASCII characters)
+    bytes += 2 + key + 11 + jsonStringBytes(type);
+  }
+  return bytes + OPERATION_OVERHEAD_BYTES;
+}
+
+/**
+ * A cheap upper bound of operationWireBytes: every character of a string counted as its worst case (6 bytes, a
+ * \u escape), without reading the text. A batch that fits under it fits; only a batch near the transaction limit
+ * needs the exact count.
+ */
+export function operationWireBytesBound(entity: StoredEntity): number {
+  let bytes = 27 + 6 * (entity.partitionKey.length + entity.rowKey.length) + 4;
+  for (const name in entity) {
+    if (name === 'partitionKey' || name === 'rowKey' || !Object.hasOwn(entity, name)) continue;
+    const value = (entity as Record<string, unknown>)[name] as StoredValue;
+    const key = 6 * name.length + 2;
+    if (typeof value === 'string') bytes += 2 + key + 6 * value.length + 2;
+    // Typed values: the value (at most 26 bytes: a quoted ISO date, a quoted Int64) and its annotation.
+    else bytes += 2 + key + 26 + (typeof value === 'boolean' ? 0 : 2 + key + 11 + 14);
+  }
+  return bytes + OPERATION_OVERHEAD_BYTES;
+}
+
+/** UTF-8 bytes of JSON.stringify(text): quotes, two-byte escapes for " \ \b \f \n \r \t, six-byte \u escapes for
+ *  the other control characters and for lone surrogates (well-formed JSON.stringify), 4 bytes per surrogate pair. */
+export function jsonStringBytes(text: string): number {
+  let bytes = 2;
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x20 && code < 0x7f) {
+      bytes += code === 0x22 || code === 0x5c ? 2 : 1;
+    } else if (code < 0x20) {
+      bytes += code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d ? 2 : 6;
+    } else if (code < 0x800) {
+      bytes += code === 0x7f ? 1 : 2;
+    } else if (code >= 0xd800 && code <= 0xdbff) {
+      const next = index + 1 < length ? text.charCodeAt(index + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        index += 1;
+      } else {
+        bytes += 6;
+      }
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      bytes += 6;
+    } else {
+      bytes += 3;
     }
   }
-  return Buffer.byteLength(JSON.stringify(wire), 'utf8') + OPERATION_OVERHEAD_BYTES;
+  return bytes;
 }
 
 /** Splits text into chunks of at most `chunkChars` UTF-16 units without separating a surrogate pair. */

@@ -1,4 +1,5 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import fc from 'fast-check';
 import type { TransactionAction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { VerifiedHit } from '../../src/incidents/model.js';
@@ -10,7 +11,9 @@ import {
   assertEntityWithinLimits,
   entitySizeBytes,
   int32,
+  jsonStringBytes,
   operationWireBytes,
+  operationWireBytesBound,
   splitText,
   TABLE_LIMITS,
   TRANSACTION_OVERHEAD_BYTES,
@@ -90,6 +93,37 @@ describe('Table Storage limits', () => {
     }
     const fine: StoredEntity = { partitionKey: 'p', rowKey: 'r', ...Object.fromEntries(Array.from({ length: 15 }, (_, index) => [`p${index}`, 'x'.repeat(32_000)])) };
     expect(() => assertEntityWithinLimits(fine)).not.toThrow();
+  });
+
+  test('the wire size is counted exactly as the UTF-8 bytes of the JSON the SDK would send, without making it, and bounded above cheaply', () => {
+    const text = fc.string({ unit: fc.oneof(fc.constant('"'), fc.constant('\\'), fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)), fc.constantFrom('😀', '\u007f', '\u2028')), maxLength: 40 });
+    const value = fc.oneof(
+      text,
+      fc.boolean(),
+      fc.date({ min: new Date(0), max: new Date(Date.UTC(9999, 0)), noInvalidDate: true }),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map(int32),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((big) => ({ value: String(big), type: 'Int64' as const })),
+    );
+    const reference = (entity: StoredEntity): number => {
+      const wire: Record<string, unknown> = { PartitionKey: entity.partitionKey, RowKey: entity.rowKey };
+      for (const [name, stored] of Object.entries(entity)) {
+        if (name === 'partitionKey' || name === 'rowKey') continue;
+        if (typeof stored === 'string' || typeof stored === 'boolean') wire[name] = stored;
+        else if (stored instanceof Date) Object.assign(wire, { [name]: stored.toISOString(), [`${name}@odata.type`]: 'Edm.DateTime' });
+        else Object.assign(wire, { [name]: (stored as { value: unknown }).value, [`${name}@odata.type`]: `Edm.${(stored as { type: string }).type}` });
+      }
+      return Buffer.byteLength(JSON.stringify(wire), 'utf8');
+    };
+    fc.assert(
+      fc.property(text, text, fc.dictionary(text.filter((name) => name !== 'partitionKey' && name !== 'rowKey' && name !== 'PartitionKey' && name !== 'RowKey'), value), (partitionKey, rowKey, properties) => {
+        const entity = { partitionKey, rowKey, ...properties } as StoredEntity;
+        expect(operationWireBytes(entity) - operationWireBytes({ partitionKey: '', rowKey: '' })).toBe(reference(entity) - reference({ partitionKey: '', rowKey: '' }));
+        expect(jsonStringBytes(partitionKey)).toBe(Buffer.byteLength(JSON.stringify(partitionKey), 'utf8'));
+        // The cheap bound the store sizes batches with first is never below the exact count.
+        expect(operationWireBytesBound(entity)).toBeGreaterThanOrEqual(operationWireBytes(entity));
+      }),
+      { numRuns: 500, seed: 20261128 },
+    );
   });
 
   test('split text never separates a surrogate pair and joins back to the original', () => {
