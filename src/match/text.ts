@@ -116,18 +116,31 @@ class Trie {
   }
 }
 
+/** The code units whose `toLowerCase()` holds an ASCII unit: U+0130 (→ 'i' U+0307) and U+212A KELVIN SIGN
+ *  (→ 'k'). Every other non-ASCII code point lowers to non-ASCII units only, and lowering is per code point
+ *  except Final_Sigma, which picks σ or ς: so without these two, every ASCII unit of lower(h) comes from an
+ *  ASCII unit of h. test/match/lowercase.test.ts checks this for every code point of the running ICU. */
+export const LOWERS_TO_ASCII: readonly number[] = [0x130, 0x212a];
+const [LOWERS_TO_ASCII_A, LOWERS_TO_ASCII_B] = LOWERS_TO_ASCII;
+
 /** Contains-any over folded ASCII. Two engines with one contract (MATCH only when lower(h) contains a needle,
  *  NO_MATCH only when it provably does not, otherwise UNDECIDED):
- *   - up to REGEX_NEEDLE_LIMIT needles, one V8 RegExp `/n1|…|nk|[^\0-\x7f]/i` without the `u` flag. In that
- *     mode Canonicalize never maps a non-ASCII unit to an ASCII one (ECMA-262 "Canonicalize": "If ch ≥ 128 and
- *     cu < 128, return ch"), so ASCII needles match only ASCII runs, exactly under ASCII folding, and the class
- *     matches exactly the non-ASCII units. The leftmost match tells which: an ASCII unit there means a needle
- *     occurrence (MATCH), a non-ASCII one means UNDECIDED, no match means an all-ASCII haystack without any
- *     needle. Irregexp is native code and measured ~2.3x faster than the JS automaton on the seed's needles.
+ *   - up to REGEX_NEEDLE_LIMIT needles, one V8 RegExp `/n1|…|nk|[\u0130\u212a]/i` without the `u` flag. In
+ *     that mode Canonicalize never maps a non-ASCII unit to an ASCII one (ECMA-262 "Canonicalize": "If ch ≥ 128
+ *     and cu < 128, return ch"), so ASCII needles match only ASCII runs, exactly under ASCII folding, and the
+ *     class matches only those two non-ASCII units. The leftmost match tells which: an ASCII unit there means
+ *     a needle occurrence (MATCH), a non-ASCII one means UNDECIDED. No match means h holds neither unit, so
+ *     the ASCII runs of lower(h) are the folded ASCII runs of h (every other non-ASCII unit lowers to non-ASCII
+ *     ones, which separate runs as the unit did): no all-ASCII needle occurs in lower(h), NO_MATCH.
+ *     Irregexp is native code and measured ~2.3x faster than the JS automaton on the seed's needles. The
+ *     class used to be every non-ASCII unit (`[^\0-\x7f]`), a one-unit alternative tried at every position;
+ *     the two units lie outside Latin-1, so irregexp drops the alternative from the code it runs on one-byte
+ *     strings, most values (seed Image values: 64 → 55 ns each in cache, ~5% on the in-memory bench).
  *   - more needles: Aho–Corasick compiled to a DFA, where an alternation would backtrack through every
- *     alternative at each position.
- *  Only all-ASCII needles enter either engine: NO_MATCH is returned only for an all-ASCII haystack, which
- *  lowers to ASCII and so cannot contain a needle with a non-ASCII unit. */
+ *     alternative at each position; a non-ASCII unit other than those two restarts it, by the same argument.
+ *  Only all-ASCII needles enter either engine. When the set also has needles with a non-ASCII unit, the
+ *  engines answer NO_MATCH only for an all-ASCII haystack (which lowers to ASCII and so cannot contain such a
+ *  needle): `[^\0-\x7f]` is the class and every non-ASCII unit is UNDECIDED. */
 const REGEX_NEEDLE_LIMIT = 48;
 
 class ContainsAutomaton {
@@ -137,11 +150,16 @@ class ContainsAutomaton {
   private readonly regex: RegExp | null = null;
   private readonly always: boolean;
 
-  constructor(loweredAsciiNeedles: readonly string[]) {
+  /** Whether a non-ASCII unit other than LOWERS_TO_ASCII_* may be skipped (every needle of the set is ASCII). */
+  private readonly skipsNonAscii: boolean;
+
+  constructor(loweredAsciiNeedles: readonly string[], everyNeedleAscii: boolean) {
     this.always = loweredAsciiNeedles.includes('');
+    this.skipsNonAscii = everyNeedleAscii;
     if (this.always) return;
     if (loweredAsciiNeedles.length <= REGEX_NEEDLE_LIMIT) {
-      this.regex = new RegExp(`${loweredAsciiNeedles.map(escapeRegExp).join('|')}|[^\0-\x7f]`, 'i');
+      const undecided = everyNeedleAscii ? `[${String.fromCharCode(...LOWERS_TO_ASCII)}]` : '[^\0-\x7f]';
+      this.regex = new RegExp(`${loweredAsciiNeedles.map(escapeRegExp).join('|')}|${undecided}`, 'i');
       return;
     }
     for (const needle of loweredAsciiNeedles) for (let k = 0; k < needle.length; k++) this.alphabet.add(needle.charCodeAt(k));
@@ -202,10 +220,15 @@ class ContainsAutomaton {
     const { classOf, size: width } = this.alphabet;
     const delta = this.delta;
     const accepting = this.accepting;
+    const skipsNonAscii = this.skipsNonAscii;
     let state = 0;
     for (let k = 0; k < haystack.length; k++) {
       const code = haystack.charCodeAt(k);
-      if (code >= 128) return UNDECIDED;
+      if (code >= 128) {
+        if (!skipsNonAscii || code === LOWERS_TO_ASCII_A || code === LOWERS_TO_ASCII_B) return UNDECIDED;
+        state = 0;
+        continue;
+      }
       state = delta[state * width + classOf[code]];
       if (accepting[state] === 1) return MATCH;
     }
@@ -322,7 +345,7 @@ export class StringSetMatcher {
     this.prefixTrie = this.lowerPrefixes.length > 0 ? new Trie(this.lowerPrefixes, false, 'prefix') : null;
     this.suffixTrie = this.lowerSuffixes.length > 0 ? new Trie(this.lowerSuffixes, true, 'prefix') : null;
     const asciiInfixes = this.lowerInfixes.filter(isAscii);
-    this.automaton = asciiInfixes.length > 0 ? new ContainsAutomaton(asciiInfixes) : null;
+    this.automaton = asciiInfixes.length > 0 ? new ContainsAutomaton(asciiInfixes, asciiInfixes.length === this.lowerInfixes.length) : null;
     this.hasFolded = lowerExact.length + this.lowerPrefixes.length + this.lowerSuffixes.length + this.lowerInfixes.length + this.lowerGlobs.length > 0;
     this.hasCased =
       this.casedExact.size + this.casedPrefixes.length + this.casedSuffixes.length + this.casedInfixes.length + this.casedGlobs.length > 0;

@@ -81,6 +81,40 @@ describe('StringSetMatcher against the toLowerCase reference', () => {
     );
   });
 
+  // All-ASCII contains sets skip non-ASCII units except the two that lower to ASCII (text.ts, LOWERS_TO_ASCII):
+  // haystacks put such units inside, around and in place of needle characters, for both engines.
+  it.each([
+    ['the regex alternation', 1, 12],
+    ['the Aho–Corasick automaton', 49, 70],
+  ])('agrees with the reference for all-ASCII contains sets run by %s, non-ASCII units woven in', (_engine, minLength, maxLength) => {
+    const asciiText = fc.array(fc.constantFrom(...ASCII), { minLength: 1, maxLength: 6 }).map((chars) => chars.join(''));
+    const nonAscii = fc.constantFrom(...TRICKY, '日', 'é', '\u00ff', '\u0131');
+    const weave = (needle: string) =>
+      fc.tuple(fc.array(fc.tuple(fc.nat(needle.length), nonAscii, fc.boolean()), { maxLength: 3 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 })).map(([edits, flips]) => {
+        let woven = randomCase(needle, flips);
+        for (const [at, unit, replace] of edits) woven = woven.slice(0, at) + unit + woven.slice(replace ? at + 1 : at);
+        return woven;
+      });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(asciiText, fc.constantFrom(...SEED_IMAGE_FRAGMENTS)), { minLength, maxLength }).chain((needles) =>
+          fc.tuple(fc.constant(needles), fc.array(fc.tuple(text, fc.constantFrom(...needles).chain(weave), text).map((parts) => parts.join('')), { minLength: 1, maxLength: 8 })),
+        ),
+        ([needles, haystacks]) => {
+          const patterns = needles.map((n) => ({ parts: [{ kind: 'any' }, { kind: 'literal', text: n }, { kind: 'any' }] as StringPart[], cased: false }));
+          const matcher = new StringSetMatcher(patterns);
+          const tester = matcher.tester();
+          for (const haystack of haystacks) {
+            const expected = patterns.some((p) => stringPatternMatches(p.parts, false, haystack));
+            expect(matcher.test(haystack)).toBe(expected);
+            expect(tester(haystack)).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
   it('agrees with the reference on the seed rule needle sets', () => {
     const contains = new StringSetMatcher(SEED_IMAGE_FRAGMENTS.map((f) => ({ parts: [{ kind: 'any' }, ...sigmaString(f), { kind: 'any' }], cased: false })));
     const endswith = new StringSetMatcher(SEED_DOMAINS.map((d) => ({ parts: [{ kind: 'any' }, ...sigmaString(d)], cased: false })));
