@@ -371,11 +371,13 @@ export class StringSetMatcher {
     const exactTrie = this.exactTrie;
     if (exactTrie !== null) {
       // A value spelled exactly like an ASCII needle is all-ASCII lower case, so it is its own lower case:
-      // a match without walking the trie. Short values (`true`, `3`) are interned by V8, so this is mostly
-      // a pointer comparison.
-      const asciiExact = new Set([...this.lowerExact].filter(isAscii));
+      // a match without walking the trie. Short values (`true`, `3`) are interned by V8, so `===` against the
+      // one value most such items have is mostly a pointer comparison, where Set.has would hash first.
+      const asciiExact = [...this.lowerExact].filter(isAscii);
+      const only = asciiExact.length === 1 ? asciiExact[0] : null;
+      const asciiExactSet = new Set(asciiExact);
       return (haystack) => {
-        if (asciiExact.has(haystack)) return true;
+        if (only !== null ? haystack === only : asciiExactSet.has(haystack)) return true;
         const verdict = exactTrie.run(haystack);
         return verdict === MATCH || (verdict === UNDECIDED && slow(haystack));
       };
