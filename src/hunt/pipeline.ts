@@ -278,7 +278,8 @@ const MIN_QUERY_BUDGET_MS = 1_000;
  *   TimeGenerated range returns again (they sort first) and the store deduplicates by hit id;
  * - a result that hits the service limits (500,000 rows / 64 MB) or comes back partial is never used as is:
  *   its part is halved on ingestion time and each half read again, as is a full page without a single
- *   ingestion time (keyset paging cannot advance there);
+ *   ingestion time (keyset paging cannot advance there; halving narrows its TimeGenerated range, and a minimal
+ *   part that is still full is read whole, up to the service's limits);
  * - a failure (throttled or failing past the budget, too large even when minimal) ends the window.
  */
 export async function* windowPages(
@@ -310,6 +311,7 @@ export async function* windowPages(
       return;
     }
     let reason: string;
+    let untimed = false;
     if (outcome.kind === 'complete') {
       if (!paged || outcome.rows.length < pageRows) {
         yield { kind: 'rows', window: part, rows: outcome.rows };
@@ -327,6 +329,7 @@ export async function* windowPages(
         continue;
       }
       reason = `a full page of ${pageRows} rows without an ingestion time`;
+      untimed = true;
     } else {
       // truncated or partial: never use the rows
       reason = outcome.reason;
@@ -335,11 +338,16 @@ export async function* windowPages(
     try {
       halves = splitWindow(part, settings.minSplitSpanMs ?? DEFAULT_MIN_SPLIT_SPAN_MS);
     } catch (error) {
-      if (error instanceof WindowError) {
-        yield { kind: 'failed', reason: 'too-large', detail: `${reason}; ${error.reason}` };
-        return;
+      if (!(error instanceof WindowError)) throw error;
+      if (untimed) {
+        // Rows without an ingestion time cannot be paged, and the part cannot be halved further: read it whole,
+        // up to the service's limits, as the hunt did before it paged.
+        deps.log.info(`rule ${huntRule.ruleId}: ${reason} in a minimal part ${part.ingestionFrom} .. ${part.ingestionTo}; reading it whole`);
+        pending.unshift({ window: part, paged: false });
+        continue;
       }
-      throw error;
+      yield { kind: 'failed', reason: 'too-large', detail: `${reason}; ${error.reason}` };
+      return;
     }
     summary.splits += 1;
     deps.log.info(`rule ${huntRule.ruleId}: ${outcome.kind} result for ${part.ingestionFrom} .. ${part.ingestionTo} (${reason}); splitting`, {

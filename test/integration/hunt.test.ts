@@ -286,6 +286,20 @@ describe('paging: a window is read in pages of HUNT_PAGE_ROWS rows, each stored 
     expect(incidents.map((incident) => incident.hitCount).sort()).toEqual([1, 1, 1, 6]);
   });
 
+  test('rows without ingestion times, which cannot be paged, are halved and a minimal part still full is read whole', async () => {
+    const timeOnly: SampleWorkspace = { ...workspace, rows: workspace.rows.map(({ [DEFAULT_INGESTION_TIME_COLUMN]: _dropped, ...row }) => row) };
+    serveWorkspace(services.fake, timeOnly);
+    const unpagedTables = await freshTables(services.azurite);
+    await huntRunner(services, unpagedTables, rules).run(ANCHOR);
+    const tables = await freshTables(services.azurite);
+    const log = collectingLog();
+    const paged = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { pageRows: 1, minSplitSpanMs: 20 * MINUTE }, log });
+    expect(paged.outcome).toBe('ok');
+    expect(paged.totals.splits).toBeGreaterThan(0);
+    expect(log.lines.some((line) => /rows without an ingestion time in a minimal part .* reading it whole$/.test(line.message))).toBe(true);
+    expect((await dumpTables(tables)).incidents).toEqual((await dumpTables(unpagedTables)).incidents);
+  });
+
   for (const step of HUNT_STEPS) {
     test(`a crash after ${step} of the third page, then a clean run, equals one clean run`, async () => {
       const busy = busyWorkspace();
