@@ -203,12 +203,15 @@ export class IncidentStore {
       return;
     }
 
-    // Each hit is encoded and measured once; chunks are ranges over these arrays.
-    const hitEntities = fresh.map(encodeHit);
-    // Sizes: the cheap bound first; the exact count only for a chunk that the bound would make smaller.
-    const boundBytes = hitEntities.map(operationWireBytesBound);
+    // Each hit is encoded and measured once, when a chunk first reaches it, and dropped once written: at most a
+    // transaction's worth of entities is alive per partition, whatever the number of hits.
+    const hitEntities: (StoredEntity | undefined)[] = [];
+    const boundBytes: number[] = [];
     const exactBytes: number[] = [];
-    const hitBytes = (index: number): number => (exactBytes[index] ??= operationWireBytes(hitEntities[index]!));
+    const entityAt = (index: number): StoredEntity => (hitEntities[index] ??= encodeHit(fresh[index]!));
+    // Sizes: the cheap bound first; the exact count only for a chunk that the bound would make smaller.
+    const boundAt = (index: number): number => (boundBytes[index] ??= operationWireBytesBound(entityAt(index)));
+    const hitBytes = (index: number): number => (exactBytes[index] ??= operationWireBytes(entityAt(index)));
     // The stored summary's wire size, kept from the last transaction instead of encoding it again.
     let summaryBytes = record ? operationWireBytes(encodeIncident(record)) : 0;
     let offset = 0;
@@ -219,7 +222,7 @@ export class IncidentStore {
       const limits = { maxOperations: TABLE_LIMITS.maxTransactionOperations, maxBytes: STORE_BUDGET.maxTransactionBytes };
       const reserved = { operations: 1, bytes: reservedBytes };
       const most = Math.min(fresh.length - start, limits.maxOperations - reserved.operations);
-      let take = fittingCount(fresh.length - start, (index) => boundBytes[start + index]!, limits, reserved);
+      let take = fittingCount(fresh.length - start, (index) => boundAt(start + index), limits, reserved);
       if (take < most) take = fittingCount(fresh.length - start, (index) => hitBytes(start + index), limits, reserved);
       // The summary may grow with the chunk (new samples, reasons): check the real body and halve if needed.
       for (;;) {
@@ -228,7 +231,7 @@ export class IncidentStore {
         const summaryEntity = encodeIncident(next);
         const nextSummaryBytes = operationWireBytes(summaryEntity);
         let bodyBytes = TRANSACTION_OVERHEAD_BYTES + nextSummaryBytes;
-        for (let index = start; index < start + take; index++) bodyBytes += boundBytes[index]!;
+        for (let index = start; index < start + take; index++) bodyBytes += boundAt(index);
         if (bodyBytes > STORE_BUDGET.maxTransactionBytes) {
           bodyBytes = TRANSACTION_OVERHEAD_BYTES + nextSummaryBytes;
           for (let index = start; index < start + take; index++) bodyBytes += hitBytes(index);
@@ -240,7 +243,7 @@ export class IncidentStore {
         if (bodyBytes > STORE_BUDGET.maxTransactionBytes) {
           throw new StoreError('limit', `incident ${group.incidentKey}: one hit and the summary need ${bodyBytes} bytes`);
         }
-        const chunkEntities = hitEntities.slice(start, start + take);
+        const chunkEntities = Array.from({ length: take }, (_, index) => entityAt(start + index));
         for (const entity of chunkEntities) assertEntityWithinLimits(entity);
         assertEntityWithinLimits(summaryEntity);
         const actions: TransactionAction[] = [...chunkEntities.map((entity): TransactionAction => ['create', entity]), summaryAction(summaryEntity, etag)];
@@ -253,6 +256,7 @@ export class IncidentStore {
         etag = response.subResponses[actions.length - 1]?.etag ?? (await this.readSummary(group.incidentKey))?.etag;
         record = next;
         summaryBytes = nextSummaryBytes;
+        hitEntities.fill(undefined, start, start + take);
         offset = start + take;
         break;
       }
