@@ -29,7 +29,8 @@ import { runQuery, type QueryRow, type RunQueryOptions } from '../loganalytics/i
 import type { CompiledRule, MatchExplanation } from '../match/types.js';
 import type { SigmaRule } from '../rule/model.js';
 import { CheckpointConflictError, type CheckpointStore } from '../store/checkpoint-store.js';
-import type { IncidentStore, UpsertReport } from '../store/incident-store.js';
+import { emptyUpsertReport, type IncidentStore, type UpsertReport } from '../store/incident-store.js';
+import { runPool } from '../store/pool.js';
 import type { CategoryMapping, TargetName } from '../targets/types.js';
 import { hitIdOf } from './hit-identity.js';
 import { windowQuery, type RuleQuery } from './query-plan.js';
@@ -489,48 +490,30 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** Writes every group (bounded parallelism); after the first failure no group starts and the error is rethrown
- *  once the running ones settle, so nothing is written after the call failed. */
+/** Writes every group (bounded parallelism); after the first failure no group starts and no running one sends
+ *  another batch, and the error is rethrown once the running ones settle, so nothing is written after the call
+ *  failed. */
 async function storeGroups(window: VerifiedWindow, groups: readonly EnrichedGroup[], deps: HuntDependencies): Promise<UpsertReport> {
-  const total: UpsertReport = {
-    hitsReceived: 0,
-    hitsDistinct: 0,
-    hitsStored: 0,
-    hitsAlreadyStored: 0,
-    incidentsCreated: 0,
-    incidentsUpdated: 0,
-    incidentsUnchanged: 0,
-    conflictRetries: 0,
-  };
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < groups.length) {
-      const group = groups[next++]!;
-      try {
-        // One incident, possibly in several calls: it counts once, as created if any call created it.
-        const incident = { created: false, updated: false };
-        for (const hits of hitBatchesOf(window, group)) {
-          if (failure !== undefined) return;
-          const report = await deps.incidents.upsertHits(hits, () => group.enrichment);
-          total.hitsReceived += report.hitsReceived;
-          total.hitsDistinct += report.hitsDistinct;
-          total.hitsStored += report.hitsStored;
-          total.hitsAlreadyStored += report.hitsAlreadyStored;
-          total.conflictRetries += report.conflictRetries;
-          incident.created ||= report.incidentsCreated > 0;
-          incident.updated ||= report.incidentsUpdated > 0;
-        }
-        if (incident.created) total.incidentsCreated += 1;
-        else if (incident.updated) total.incidentsUpdated += 1;
-        else total.incidentsUnchanged += 1;
-      } catch (error) {
-        failure ??= { error };
-      }
+  const total = emptyUpsertReport();
+  await runPool(groups.length, deps.storeConcurrency ?? 8, async (index, aborted) => {
+    const group = groups[index]!;
+    // One incident, possibly in several calls: it counts once, as created if any call created it.
+    const incident = { created: false, updated: false };
+    for (const hits of hitBatchesOf(window, group)) {
+      if (aborted()) return;
+      const report = await deps.incidents.upsertHits(hits, () => group.enrichment);
+      total.hitsReceived += report.hitsReceived;
+      total.hitsDistinct += report.hitsDistinct;
+      total.hitsStored += report.hitsStored;
+      total.hitsAlreadyStored += report.hitsAlreadyStored;
+      total.conflictRetries += report.conflictRetries;
+      incident.created ||= report.incidentsCreated > 0;
+      incident.updated ||= report.incidentsUpdated > 0;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(deps.storeConcurrency ?? 8, groups.length) }, worker));
-  if (failure) throw failure.error;
+    if (incident.created) total.incidentsCreated += 1;
+    else if (incident.updated) total.incidentsUpdated += 1;
+    else total.incidentsUnchanged += 1;
+  });
   return total;
 }
 

@@ -21,6 +21,7 @@ import { incidentOf, mergeIncident, ruleContextOf, type IncidentRecord, type Rul
 import type { Incident, VerifiedHit } from '../incidents/model.js';
 import { emptyWriteStats, fittingCount, submitTransaction, type TransactionSubmitter, type WriteStats } from './batches.js';
 import { StoreError, statusOf } from './errors.js';
+import { runPool } from './pool.js';
 import { decodeHit, decodeIncident, encodeHit, encodeIncident, type StoredHit } from './incident-entity.js';
 import {
   assertEntityWithinLimits,
@@ -41,6 +42,19 @@ export interface IncidentStoreOptions {
   concurrency?: number;
   /** Attempts per partition when other writers keep winning the ETag race; default 10. */
   maxAttempts?: number;
+}
+
+export function emptyUpsertReport(): UpsertReport {
+  return {
+    hitsReceived: 0,
+    hitsDistinct: 0,
+    hitsStored: 0,
+    hitsAlreadyStored: 0,
+    incidentsCreated: 0,
+    incidentsUpdated: 0,
+    incidentsUnchanged: 0,
+    conflictRetries: 0,
+  };
 }
 
 /** Enrichment for a rule: an opaque JSON object built elsewhere (rule metadata, ATT&CK, entities, pivots). */
@@ -96,16 +110,9 @@ export class IncidentStore {
 
   async upsertHits(hits: readonly VerifiedHit[], enrichmentFor: EnrichmentLookup): Promise<UpsertReport> {
     const groups = groupHits(hits, this.windowMs);
-    const report: UpsertReport = {
-      hitsReceived: hits.length,
-      hitsDistinct: groups.reduce((sum, group) => sum + group.hits.length, 0),
-      hitsStored: 0,
-      hitsAlreadyStored: 0,
-      incidentsCreated: 0,
-      incidentsUpdated: 0,
-      incidentsUnchanged: 0,
-      conflictRetries: 0,
-    };
+    const report = emptyUpsertReport();
+    report.hitsReceived = hits.length;
+    report.hitsDistinct = groups.reduce((sum, group) => sum + group.hits.length, 0);
     const enrichmentByRule = new Map<string, unknown>();
     const contexts = groups.map((group) => {
       const ruleId = group.identity.ruleId;
@@ -335,32 +342,4 @@ function sameEntity(left: StoredEntity, right: StoredEntity): boolean {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Runs `task(0..count-1)` with at most `concurrency` in flight. After the first failure no new task starts and
- * running ones are told (`aborted()`) to stop before their next transaction; the first error is rethrown once
- * all have settled, so nothing keeps writing after the call has failed.
- */
-async function runPool(
-  count: number,
-  concurrency: number,
-  task: (index: number, aborted: () => boolean) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const aborted = (): boolean => failure !== undefined;
-  const worker = async (): Promise<void> => {
-    while (!aborted() && next < count) {
-      const index = next;
-      next += 1;
-      try {
-        await task(index, aborted);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  if (failure) throw failure.error;
 }
