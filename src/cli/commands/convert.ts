@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
 import { compileToKql } from '../../kql/compile.js';
-import { loadPlaceholderValues, loadRules } from '../../rule/load.js';
-import type { PlaceholderValues } from '../../rule/model.js';
-import { formatLocation, SigmaError } from '../../rule/errors.js';
+import { loadRules } from '../../rule/load.js';
+import { readPlaceholdersOption } from '../placeholders.js';
+import { formatLocation } from '../../rule/errors.js';
 import { isTargetName, TARGET_NAMES, type TargetName } from '../../targets/index.js';
 
 const USAGE = `Usage: sigma-hunt convert --rule <file|dir> --target ${TARGET_NAMES.join('|')} [--workspace-parser] [--placeholders <file>]
@@ -72,16 +72,9 @@ export const convertCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { rule, target, workspaceParser, placeholdersFile } = parseArgs(args);
-    let placeholders: PlaceholderValues | undefined;
-    if (placeholdersFile !== undefined) {
-      try {
-        placeholders = await loadPlaceholderValues(path.resolve(io.cwd, placeholdersFile));
-      } catch (err) {
-        if (!(err instanceof SigmaError)) throw err;
-        io.stderr.write(`sigma-hunt convert: placeholder file: ${err.message}\n`);
-        return 2;
-      }
-    }
+    const placeholdersOption = await readPlaceholdersOption(io, 'convert', placeholdersFile);
+    if ('exitCode' in placeholdersOption) return placeholdersOption.exitCode;
+    const placeholders = placeholdersOption.values;
     const resolved = path.resolve(io.cwd, rule);
     const isFolder = await stat(resolved).then((info) => info.isDirectory(), () => false);
     const loaded = await loadRules([resolved], { placeholders });

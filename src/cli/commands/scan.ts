@@ -7,7 +7,8 @@ import { compileRule } from '../../match/compile.js';
 import { createRulesPrefilter, type RawTextPrefilter } from '../../match/prefilter.js';
 import type { CompiledRule, SigmaEvent } from '../../match/types.js';
 import { formatLocation, SigmaError } from '../../rule/errors.js';
-import { loadPlaceholderValues, loadRules } from '../../rule/load.js';
+import { loadRules } from '../../rule/load.js';
+import { readPlaceholdersOption } from '../placeholders.js';
 import type { PlaceholderValues } from '../../rule/model.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
@@ -304,16 +305,9 @@ export const scanCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const parsed = parseArgs(args);
-    let placeholders: PlaceholderValues | undefined;
-    if (parsed.placeholdersFile !== undefined) {
-      try {
-        placeholders = await loadPlaceholderValues(path.resolve(io.cwd, parsed.placeholdersFile));
-      } catch (error) {
-        if (!(error instanceof SigmaError)) throw error;
-        io.stderr.write(`sigma-hunt scan: placeholder file: ${describeSigmaError(error, io.cwd)}\n`);
-        return 2;
-      }
-    }
+    const placeholdersOption = await readPlaceholdersOption(io, 'scan', parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
+    if ('exitCode' in placeholdersOption) return placeholdersOption.exitCode;
+    const placeholders = placeholdersOption.values;
     const { rules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders);
     if (rules.length === 0) {
       io.stderr.write('sigma-hunt scan: no rule to run\n');

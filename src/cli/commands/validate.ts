@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
 import type { DocumentOutcome } from '../../rule/load.js';
-import { loadPlaceholderValues, loadRules } from '../../rule/load.js';
-import type { PlaceholderValues } from '../../rule/model.js';
-import { formatLocation, SigmaError } from '../../rule/errors.js';
+import { loadRules } from '../../rule/load.js';
+import { readPlaceholdersOption } from '../placeholders.js';
+import { formatLocation } from '../../rule/errors.js';
 
 const USAGE = `Usage: sigma-hunt validate [--placeholders <file>] <file|dir>...
 
@@ -67,16 +67,9 @@ export const validateCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { placeholdersFile, paths } = parseArgs(args);
-    let placeholders: PlaceholderValues | undefined;
-    if (placeholdersFile !== undefined) {
-      try {
-        placeholders = await loadPlaceholderValues(path.resolve(io.cwd, placeholdersFile));
-      } catch (err) {
-        if (!(err instanceof SigmaError)) throw err;
-        io.stderr.write(`sigma-hunt validate: placeholder file: ${err.message}\n`);
-        return 2;
-      }
-    }
+    const placeholdersOption = await readPlaceholdersOption(io, 'validate', placeholdersFile);
+    if ('exitCode' in placeholdersOption) return placeholdersOption.exitCode;
+    const placeholders = placeholdersOption.values;
     // Paths stay as the user wrote them in the output; only the file system sees them resolved.
     const resolved = paths.map((p) => (path.isAbsolute(p) ? p : path.join(io.cwd, p)));
     const result = await loadRules(resolved, { placeholders });
