@@ -7,21 +7,10 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRng } from '../support/rng.js';
 
 /** Bumped whenever the generated content changes, so stale files under bench-data/ are not reused. */
 export const GENERATOR_VERSION = 1;
-
-/** mulberry32: small, fast and good enough for synthetic data; the same seed gives the same file. */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 

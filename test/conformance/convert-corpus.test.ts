@@ -2,15 +2,14 @@
 // every target: converted or refused with a reason, and every emitted query parses and analyses with zero
 // errors against the target's declared schema.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileToKql, type KqlCompileResult } from '../../src/kql/compile.js';
 import { analyzeKql, kqlErrors } from '../../src/kql/analysis.js';
 import { loadPlaceholderValues, loadRules } from '../../src/rule/load.js';
 import type { SigmaRule } from '../../src/rule/model.js';
 import { targetDatabase, TARGET_NAMES, type TargetName } from '../../src/targets/index.js';
+import { projectRoot } from '../support/paths.js';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(projectRoot, '../shared/sigma-rules');
 const FOLDERS = ['rules', 'rules-compliance', 'rules-dfir', 'rules-emerging-threats', 'rules-placeholder', 'rules-threat-hunting'];
 

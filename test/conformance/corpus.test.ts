@@ -2,13 +2,12 @@
 // loads; deprecated/ and unsupported/ are refused for stated reasons, counted here.
 
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPlaceholderValues, loadRules } from '../../src/rule/load.js';
 import type { LoadResult } from '../../src/rule/load.js';
 import type { PlaceholderValues } from '../../src/rule/model.js';
+import { projectRoot } from '../support/paths.js';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(projectRoot, '../shared/sigma-rules');
 const placeholdersFile = path.resolve(projectRoot, 'test/conformance/fixtures/placeholders.yml');
 

@@ -3,11 +3,10 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadRules, parseRuleText } from '../../src/rule/load.js';
+import { projectRoot } from '../support/paths.js';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const examples = path.resolve(projectRoot, '../shared/sigma-spec/tests/schema');
 
 describe('Sigma spec example documents', () => {

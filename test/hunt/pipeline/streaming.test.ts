@@ -11,29 +11,12 @@ import type { CompiledRule } from '../../../src/match/types.js';
 import { loadRules } from '../../../src/rule/load.js';
 import { categoryMapping } from '../../../src/targets/index.js';
 import { projectRoot } from '../../support/paths.js';
+import { SEED_MATCHING_ROW } from './rows.js';
 
 const DAY = 24 * 3_600_000;
 const asim = () => categoryMapping('asim', 'network_connection')!;
 
-const baseRow = {
-  TimeGenerated: new Date('2026-03-02T09:30:00Z'),
-  Dvc: 'WKS-1042.corp.contoso.com',
-  EventProduct: 'Sysmon',
-  EventOriginalUid: '',
-  _ItemId: 'item-1',
-  InitiatingProcessFolderPath: '',
-  DstProcessName: 'C:\\Users\\Public\\Downloads\\svchost.exe',
-  SrcProcessName: '',
-  SrcUsername: '',
-  SrcProcessId: '',
-  NetworkDirection: '',
-  DstFQDN: 'c2.example.net',
-  DstHostname: '',
-  DstIpAddr: '185.244.25.10',
-  DstPortNumber: 8443,
-  DstUsername: 'CORP\\anna',
-  DstProcessId: '4242',
-};
+const baseRow = { ...SEED_MATCHING_ROW, DstFQDN: 'c2.example.net' };
 
 let seedRule: CompiledRule;
 let controlCharRule: CompiledRule;

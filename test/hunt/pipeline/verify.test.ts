@@ -7,6 +7,7 @@ import type { CompiledRule } from '../../../src/match/types.js';
 import { loadRules } from '../../../src/rule/load.js';
 import { categoryMapping } from '../../../src/targets/index.js';
 import { projectRoot } from '../../support/paths.js';
+import { SEED_MATCHING_ROW } from './rows.js';
 
 let compiled: CompiledRule;
 beforeAll(async () => {
@@ -15,26 +16,7 @@ beforeAll(async () => {
 const asim = () => categoryMapping('asim', 'network_connection')!;
 const mde = () => categoryMapping('mde', 'network_connection')!;
 
-const matchingRow = {
-  TimeGenerated: new Date('2026-03-02T09:30:00Z'),
-  Dvc: 'WKS-1042.corp.contoso.com',
-  EventProduct: 'Sysmon',
-  EventOriginalUid: '',
-  _ItemId: 'item-1',
-  InitiatingProcessFolderPath: '',
-  DstProcessName: 'C:\\Users\\Public\\Downloads\\svchost.exe',
-  SrcProcessName: '',
-  SrcUsername: '',
-  SrcProcessId: '',
-  NetworkDirection: '',
-  DstFQDN: '',
-  DstHostname: '',
-  DstIpAddr: '185.244.25.10',
-  DstPortNumber: 8443,
-  DstUsername: 'CORP\\anna',
-  DstProcessId: '4242',
-  IngestionTime: '2026-03-02T09:31:00.0000000Z',
-};
+const matchingRow = { ...SEED_MATCHING_ROW, IngestionTime: '2026-03-02T09:31:00.0000000Z' };
 
 describe('hit identity', () => {
   test('the row\'s _ItemId identifies it', () => {

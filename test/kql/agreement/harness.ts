@@ -15,6 +15,7 @@ import type { ConditionNode, SigmaRule, ValuePattern } from '../../../src/rule/m
 import { adaptRow, categoryMapping } from '../../../src/targets/index.js';
 import type { CategoryMapping, Condition, TargetName, ValueExpr } from '../../../src/targets/types.js';
 import { projectRoot, sharedRoot } from '../../support/paths.js';
+import { createRng } from '../../support/rng.js';
 
 export const AGREEMENT_SEED = 20240501;
 export const RUNS_PER_RULE = 24;
@@ -202,22 +203,11 @@ function columnPools(rule: SigmaRule, mapping: CategoryMapping): ColumnPools {
 const PREFIXES = ['', '', 'C:\\', 'x', '\\', ' ', 'é', 'A&B<'];
 const SUFFIXES = ['', '', '.exe', 'x', '\\', ' ', '.com', 'É', '&amp;', '"'];
 
-function mulberry(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function mutateCase(text: string, mode: number, seed: number): string {
   if (mode === 0) return text;
   if (mode === 1) return text.toUpperCase();
   if (mode === 2) return text.toLowerCase();
-  const random = mulberry(seed);
+  const random = createRng(seed);
   return Array.from(text, (character) => (random() < 0.5 ? character.toUpperCase() : character.toLowerCase())).join('');
 }
 

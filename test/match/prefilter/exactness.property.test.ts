@@ -11,6 +11,7 @@ import { createRulesPrefilter, isAscii } from '../../../src/match/prefilter.js';
 import type { CompiledRule } from '../../../src/match/types.js';
 import { loadRules } from '../../../src/rule/load.js';
 import type { ConditionNode, DetectionItem, Search, SigmaRule, SourceLocation, StringPart, ValuePattern } from '../../../src/rule/model.js';
+import { createRng } from '../../support/rng.js';
 
 // A fixed seed: the properties are proofs over the same generated cases on every run, and the coverage
 // assertions below (rejections and matches both happen) cannot flake.
@@ -21,16 +22,6 @@ fc.configureGlobal({ seed: 20261128 });
 // ---------------------------------------------------------------------------------------------------
 
 type Json = { t: 'str'; v: string } | { t: 'num'; token: string } | { t: 'lit'; v: 'true' | 'false' | 'null' } | { t: 'arr'; items: Json[] } | { t: 'obj'; entries: Array<[string, Json]> };
-
-function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
