@@ -105,16 +105,9 @@ function decodeSample(sample: unknown, reader: EntityReader): IncidentSample {
   return { ...stored, eventTime };
 }
 
-/** A stored hit, as `listHits` returns it. */
-export interface StoredHit {
-  hitId: string;
-  eventTime: Date;
-  account?: string;
-  processId?: string;
-  destination: HitDestination;
-  event: JsonObject;
+/** A stored hit, as `listHits` returns it: what a sample shows, and the explanation of this hit. */
+export interface StoredHit extends IncidentSample {
   explanation: MatchExplanation;
-  truncated?: true;
 }
 
 /** The hit's own entity: a pure function of the hit, so re-writing it is a no-op. */
