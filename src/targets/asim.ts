@@ -7,9 +7,8 @@
 // and several return no rows at all on some sources (research E.1, E.2), so the full predicate is applied to the
 // parser output instead.
 import type { KqlParameterSchema } from '../kql/schema.js';
-import type { CategoryMapping, ColumnDeclaration, ColumnDomain, ValueExpr, TargetSchema } from './types.js';
+import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type ValueExpr, type TargetSchema } from './types.js';
 
-const column = (name: string): ValueExpr => ({ kind: 'column', column: name });
 const first = (...names: string[]): ValueExpr => ({ kind: 'first', of: names.map(column) });
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
 const optional = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string', optional: true }));
@@ -202,10 +201,10 @@ const networkSession: CategoryMapping = {
     // DstHostname is the first label only; DstFQDN is empty for single-label names (research A.5).
     DestinationHostname: { kind: 'value', value: first('DstFQDN', 'DstHostname') },
     SourceHostname: { kind: 'value', value: first('SrcFQDN', 'SrcHostname') },
-    DestinationIp: { kind: 'value', value: column('DstIpAddr') },
-    SourceIp: { kind: 'value', value: column('SrcIpAddr') },
-    DestinationPort: { kind: 'value', value: column('DstPortNumber') },
-    SourcePort: { kind: 'value', value: column('SrcPortNumber') },
+    DestinationIp: fromColumn('DstIpAddr'),
+    SourceIp: fromColumn('SrcIpAddr'),
+    DestinationPort: fromColumn('DstPortNumber'),
+    SourcePort: fromColumn('SrcPortNumber'),
     // ASIM upper-cases (TCP); Sysmon writes tcp.
     Protocol: { kind: 'value', value: { kind: 'lower', of: column('NetworkProtocol') } },
     User: { kind: 'value', value: first('SrcUsername', 'DstUsername') },
@@ -251,13 +250,13 @@ const processCreate: CategoryMapping = {
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
   fields: {
     Computer: COMPUTER,
-    Image: { kind: 'value', value: column('TargetProcessName') },
-    CommandLine: { kind: 'value', value: column('TargetProcessCommandLine') },
+    Image: fromColumn('TargetProcessName'),
+    CommandLine: fromColumn('TargetProcessCommandLine'),
     // ASIM ParentProcessName is the grandparent on Defender rows; the parent is the acting process (research B.2).
-    ParentImage: { kind: 'value', value: column('ActingProcessName') },
-    ParentCommandLine: { kind: 'value', value: column('ActingProcessCommandLine') },
-    User: { kind: 'value', value: column('TargetUsername') },
-    ParentUser: { kind: 'value', value: column('ActorUsername') },
+    ParentImage: fromColumn('ActingProcessName'),
+    ParentCommandLine: fromColumn('ActingProcessCommandLine'),
+    User: fromColumn('TargetUsername'),
+    ParentUser: fromColumn('ActorUsername'),
     OriginalFileName: {
       kind: 'value',
       // Defender puts the on-disk FileName into TargetProcessFilename; the PE original name passes through unrenamed.
@@ -278,14 +277,14 @@ const processCreate: CategoryMapping = {
       },
       caveat: 'asim: Hashes is rebuilt as SHA1=..,MD5=..,SHA256=..,IMPHASH=.. from the TargetProcess* hash columns',
     },
-    IntegrityLevel: { kind: 'value', value: column('TargetProcessIntegrityLevel') },
-    CurrentDirectory: { kind: 'value', value: column('TargetProcessCurrentDirectory') },
-    Product: { kind: 'value', value: column('TargetProcessFileProduct') },
-    Company: { kind: 'value', value: column('TargetProcessFileCompany') },
-    Description: { kind: 'value', value: column('TargetProcessFileDescription') },
-    FileVersion: { kind: 'value', value: column('TargetProcessFileVersion') },
-    ProcessId: { kind: 'value', value: column('TargetProcessId') },
-    ParentProcessId: { kind: 'value', value: column('ActingProcessId') },
+    IntegrityLevel: fromColumn('TargetProcessIntegrityLevel'),
+    CurrentDirectory: fromColumn('TargetProcessCurrentDirectory'),
+    Product: fromColumn('TargetProcessFileProduct'),
+    Company: fromColumn('TargetProcessFileCompany'),
+    Description: fromColumn('TargetProcessFileDescription'),
+    FileVersion: fromColumn('TargetProcessFileVersion'),
+    ProcessId: fromColumn('TargetProcessId'),
+    ParentProcessId: fromColumn('ActingProcessId'),
     LogonId: {
       kind: 'value',
       value: column('TargetUserSessionId'),

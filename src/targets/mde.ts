@@ -1,8 +1,7 @@
 // Microsoft Defender for Endpoint tables as Sentinel holds them (DeviceNetworkEvents, DeviceProcessEvents).
 // Sources: docs/research/target-schemas.md C.1-C.4 (column docs, ASIM Defender parser, pySigma microsoft_xdr).
-import type { CategoryMapping, Condition, ValueExpr, ColumnDeclaration, ColumnDomain, TargetSchema } from './types.js';
+import { column, fromColumn, type CategoryMapping, type Condition, type ValueExpr, type ColumnDeclaration, type ColumnDomain, type TargetSchema } from './types.js';
 
-const column = (name: string): ValueExpr => ({ kind: 'column', column: name });
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
 
 const COMMON_COLUMNS: ColumnDeclaration[] = [
@@ -70,8 +69,8 @@ const networkConnection: CategoryMapping = {
   hostColumns: ['DeviceName'],
   entityFields: ['Image', 'User', 'CommandLine', 'ProcessId', 'DestinationHostname', 'DestinationIp', 'DestinationPort', 'Initiated'],
   fields: {
-    Image: { kind: 'value', value: column('InitiatingProcessFolderPath') },
-    Computer: { kind: 'value', value: column('DeviceName') },
+    Image: fromColumn('InitiatingProcessFolderPath'),
+    Computer: fromColumn('DeviceName'),
     Initiated: {
       kind: 'value',
       value: {
@@ -108,8 +107,8 @@ const networkConnection: CategoryMapping = {
       },
     },
     User: { kind: 'value', value: account('InitiatingProcessAccountDomain', 'InitiatingProcessAccountName') },
-    CommandLine: { kind: 'value', value: column('InitiatingProcessCommandLine') },
-    ProcessId: { kind: 'value', value: column('InitiatingProcessId') },
+    CommandLine: fromColumn('InitiatingProcessCommandLine'),
+    ProcessId: fromColumn('InitiatingProcessId'),
     ParentImage: {
       kind: 'missing',
       reason: 'DeviceNetworkEvents has only the parent file name (InitiatingProcessParentFileName), not its path',
@@ -140,24 +139,24 @@ const processCreation: CategoryMapping = {
   hostColumns: ['DeviceName'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
   fields: {
-    Image: { kind: 'value', value: column('FolderPath') },
-    Computer: { kind: 'value', value: column('DeviceName') },
-    CommandLine: { kind: 'value', value: column('ProcessCommandLine') },
-    OriginalFileName: { kind: 'value', value: column('ProcessVersionInfoOriginalFileName') },
-    Description: { kind: 'value', value: column('ProcessVersionInfoFileDescription') },
-    Product: { kind: 'value', value: column('ProcessVersionInfoProductName') },
-    Company: { kind: 'value', value: column('ProcessVersionInfoCompanyName') },
+    Image: fromColumn('FolderPath'),
+    Computer: fromColumn('DeviceName'),
+    CommandLine: fromColumn('ProcessCommandLine'),
+    OriginalFileName: fromColumn('ProcessVersionInfoOriginalFileName'),
+    Description: fromColumn('ProcessVersionInfoFileDescription'),
+    Product: fromColumn('ProcessVersionInfoProductName'),
+    Company: fromColumn('ProcessVersionInfoCompanyName'),
     FileVersion: {
       kind: 'value',
       value: column('ProcessVersionInfoProductVersion'),
       caveat: 'mde: FileVersion is read from ProcessVersionInfoProductVersion (Defender has no file version column)',
     },
     User: { kind: 'value', value: account('AccountDomain', 'AccountName') },
-    IntegrityLevel: { kind: 'value', value: column('ProcessIntegrityLevel') },
-    ProcessId: { kind: 'value', value: column('ProcessId') },
-    ParentImage: { kind: 'value', value: column('InitiatingProcessFolderPath') },
-    ParentCommandLine: { kind: 'value', value: column('InitiatingProcessCommandLine') },
-    ParentProcessId: { kind: 'value', value: column('InitiatingProcessId') },
+    IntegrityLevel: fromColumn('ProcessIntegrityLevel'),
+    ProcessId: fromColumn('ProcessId'),
+    ParentImage: fromColumn('InitiatingProcessFolderPath'),
+    ParentCommandLine: fromColumn('InitiatingProcessCommandLine'),
+    ParentProcessId: fromColumn('InitiatingProcessId'),
     ParentUser: { kind: 'value', value: account('InitiatingProcessAccountDomain', 'InitiatingProcessAccountName') },
     Hashes: {
       kind: 'value',

@@ -1,7 +1,7 @@
 // Raw Sysmon events in the legacy `Event` table (research D): the one source where every Sigma field of these
 // categories exists under its own name. Each needed `<Data Name="X">v</Data>` of EventData becomes a string
 // column X (compiler: parse-kv + XML entity decoding), so a field maps to the column of the same name.
-import type { CategoryMapping, ColumnDeclaration, ColumnDomain, FieldMapping, TargetSchema } from './types.js';
+import { fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type FieldMapping, type TargetSchema } from './types.js';
 
 const EVENT_COLUMNS: ColumnDeclaration[] = [
   { name: 'TimeGenerated', type: 'datetime' },
@@ -46,7 +46,7 @@ const PROCESS_NAMES = [
 
 function sameNameFields(names: readonly string[]): Record<string, FieldMapping> {
   const fields: Record<string, FieldMapping> = {};
-  for (const name of names) fields[name] = { kind: 'value', value: { kind: 'column', column: name } };
+  for (const name of names) fields[name] = fromColumn(name);
   return fields;
 }
 

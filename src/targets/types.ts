@@ -63,6 +63,12 @@ export type FieldMapping =
    *  matcher evaluates it on an absent field (a constant), with a warning. */
   | { readonly kind: 'missing'; readonly reason: string };
 
+/** A column's value. */
+export const column = (name: string): ValueExpr => ({ kind: 'column', column: name });
+
+/** A Sigma field held as is by one column: the common mapping. */
+export const fromColumn = (name: string): FieldMapping => ({ kind: 'value', value: column(name) });
+
 /** Where a category's rows come from. */
 export type CategorySource =
   /** A stored function (ASIM parser) whose first two parameters take the time window. */
