@@ -378,6 +378,28 @@ const METHOD_DEFLATE = 8;
 const MAX_ENTRIES = 0xffff;
 const MAX_OFFSET = 0xffffffff;
 
+interface EntryFields {
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  nameLength: number;
+}
+
+/** The 24 bytes the local header (at 4) and the central directory header (at 6) share, in the same order:
+ *  version needed, flags, method, DOS time and date, CRC-32, sizes, name length. */
+function writeEntryFields(header: Buffer, at: number, fields: EntryFields): void {
+  header.writeUInt16LE(VERSION_NEEDED, at);
+  header.writeUInt16LE(FLAG_UTF8_NAMES, at + 2);
+  header.writeUInt16LE(fields.method, at + 4);
+  header.writeUInt16LE(DOS_TIME, at + 6);
+  header.writeUInt16LE(DOS_DATE, at + 8);
+  header.writeUInt32LE(fields.crc, at + 10);
+  header.writeUInt32LE(fields.compressedSize, at + 14);
+  header.writeUInt32LE(fields.size, at + 18);
+  header.writeUInt16LE(fields.nameLength, at + 22);
+}
+
 /** A ZIP of the files in path order; a file is stored when deflating does not make it smaller. */
 export function zipFiles(inputs: readonly ZipInput[]): Buffer {
   const entries = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -393,32 +415,17 @@ export function zipFiles(inputs: readonly ZipInput[]): Buffer {
     const crc = crc32(entry.data);
     if (offset + 30 + name.length + body.length > MAX_OFFSET) throw new PackageError('zip', entry.path, 'the archive passes 4 GiB, which needs ZIP64');
 
+    const fields: EntryFields = { method: stored ? METHOD_STORE : METHOD_DEFLATE, crc, compressedSize: body.length, size: entry.data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(FLAG_UTF8_NAMES, 6);
-    local.writeUInt16LE(stored ? METHOD_STORE : METHOD_DEFLATE, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeEntryFields(local, 4, fields);
     local.writeUInt16LE(0, 28);
     chunks.push(local, name, body);
 
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE(VERSION_MADE_BY_UNIX, 4);
-    header.writeUInt16LE(VERSION_NEEDED, 6);
-    header.writeUInt16LE(FLAG_UTF8_NAMES, 8);
-    header.writeUInt16LE(stored ? METHOD_STORE : METHOD_DEFLATE, 10);
-    header.writeUInt16LE(DOS_TIME, 12);
-    header.writeUInt16LE(DOS_DATE, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(body.length, 20);
-    header.writeUInt32LE(entry.data.length, 24);
-    header.writeUInt16LE(name.length, 28);
+    writeEntryFields(header, 6, fields);
     // extra field length, comment length, disk number start, internal attributes: 0
     header.writeUInt32LE(UNIX_FILE_ATTRIBUTES, 38);
     header.writeUInt32LE(offset, 42);
