@@ -311,7 +311,7 @@ class Program implements KqlOracleQuery {
   private readonly regexes = new Map<string, RegExp>();
 
   constructor(
-    private readonly query: string,
+    query: string,
     private readonly options: KqlOracleOptions,
   ) {
     this.declared = new Map(options.columns.map((column) => [column.name, column.type]));
