@@ -1,5 +1,6 @@
 // One value-level test: does a scalar event value satisfy any of a set of patterns?
 import { SigmaError } from '../rule/errors.js';
+import { checkRegex, compileRe2, type CompiledRegex, type RegexFlags } from '../rule/values/regex.js';
 import type { SourceLocation, ValuePattern } from '../rule/model.js';
 import { compileCidr } from './cidr.js';
 import { StringSetMatcher, type StringPatternSpec } from './text.js';
@@ -13,17 +14,12 @@ export function isScalarPattern(pattern: ValuePattern): pattern is ScalarPattern
   return pattern.kind === 'string' || pattern.kind === 're' || pattern.kind === 'compare' || pattern.kind === 'cidr' || pattern.kind === 'timepart';
 }
 
-/** `re`: JS RegExp, unanchored search, flags i/m/s from the rule and no `u` flag: Sigma regexes are written
- *  for PCRE, and Annex B syntax (`\-` outside a class, `{` as a literal) accepts far more of them than `u`
- *  mode; without `u`, `.` matches one UTF-16 code unit. Inline PCRE flags such as `(?i)` are refused. */
-export function compileRegExp(source: string, flags: { ignoreCase: boolean; multiline: boolean; dotAll: boolean }, location: SourceLocation): RegExp {
-  const flagText = (flags.ignoreCase ? 'i' : '') + (flags.multiline ? 'm' : '') + (flags.dotAll ? 's' : '');
-  try {
-    return new RegExp(source, flagText);
-  } catch (error) {
-    const detail = error instanceof SyntaxError ? error.message : String(error);
-    throw new SigmaError('value', location, `regular expression not supported by the matcher: ${detail}`);
-  }
+/** `re`: RE2 (src/rule/values/regex.ts says why), unanchored search, flags i/m/s from the rule. The loader
+ *  has already accepted the pattern; a model built by hand may still hold one RE2 refuses. */
+export function compileRegex(source: string, flags: RegexFlags, location: SourceLocation): CompiledRegex {
+  const refusal = checkRegex(source, flags);
+  if (refusal !== null) throw new SigmaError('value', location, `regular expression not supported by the matcher: ${refusal}`);
+  return compileRe2(source, flags);
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -52,7 +48,7 @@ export class ScalarMatcher {
           stringSpecs.push({ parts: pattern.parts, cased: pattern.cased });
           break;
         case 're': {
-          const regex = compileRegExp(pattern.source, pattern.flags, location);
+          const regex = compileRegex(pattern.source, pattern.flags, location);
           this.textTests.push((_value, text) => regex.test(text));
           break;
         }

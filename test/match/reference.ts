@@ -5,6 +5,7 @@ import type { ConditionNode, DetectionItem, SigmaRule, StringPart, ValuePattern 
 import { compileCidr } from '../../src/match/cidr.js';
 import { parseDateTime, timePartOf } from '../../src/match/timepart.js';
 import { numericValue } from '../../src/match/values.js';
+import { RE2JS } from 're2js';
 
 type Event = Record<string, unknown>;
 
@@ -66,7 +67,7 @@ function scalarMatches(pattern: ValuePattern, value: string | number | boolean, 
     case 'string':
       return stringPatternMatches(pattern.parts, pattern.cased, text);
     case 're':
-      return new RegExp(pattern.source, (pattern.flags.ignoreCase ? 'i' : '') + (pattern.flags.multiline ? 'm' : '') + (pattern.flags.dotAll ? 's' : '')).test(text);
+      return RE2JS.compile(pattern.source, (pattern.flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (pattern.flags.multiline ? RE2JS.MULTILINE : 0) | (pattern.flags.dotAll ? RE2JS.DOTALL : 0)).test(text);
     case 'compare': {
       const n = numericValue(value);
       if (Number.isNaN(n)) return false;

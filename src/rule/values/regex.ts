@@ -1,7 +1,18 @@
-// re (modifiers appendix "Regular Expression"): the flavour is a PCRE subset. We match with JavaScript
-// RegExp (no `u` flag), whose Annex B syntax accepts some PCRE spellings with another meaning (`\A` is a
-// literal A, `[]a]` is an empty class, `\v` is one character, `[[:alpha:]]` is a class of `[:alph`).
-// Nothing is translated: such constructs are refused with the reason, and the rest must compile.
+// re (modifiers appendix "Regular Expression"): the specification names a PCRE subset. We run it with RE2
+// (the re2js port), for two reasons:
+// - event values are attacker-controlled, and a backtracking engine (V8's irregexp, PCRE) can be made to spend
+//   seconds to hours on one short value (`(a+)+$` on 30 `a`s and a `!`); RE2 decides every pattern in time
+//   linear in the value, so no row can stall a hunt;
+// - Kusto's `matches regex` is RE2, so the matcher and the KQL pre-filter read a pattern the same way.
+//
+// A pattern is accepted when RE2 compiles it and it means in RE2 what it means in PCRE. RE2 refuses what needs
+// backtracking (back references, lookaround, atomic groups, possessive quantifiers) and PCRE-only escapes; we
+// refuse in addition the two spellings RE2 accepts with another meaning:
+// - `\v`: PCRE's vertical-space class (LF, VT, FF, CR, NEL, U+2028/9), RE2's vertical tab alone;
+// - `{,n}`: a quantifier in PCRE2 10.43+, literal text in RE2.
+// Differences kept and documented (src/match/README.md): RE2's `\s` lacks VT, and its `$` without `m` matches
+// only at the very end (PCRE's also before a final newline).
+import { RE2JS } from 're2js';
 
 export interface RegexFlags {
   ignoreCase: boolean;
@@ -9,110 +20,100 @@ export interface RegexFlags {
   dotAll: boolean;
 }
 
-/** Escapes whose meaning is the same in PCRE and in JavaScript without `u`. */
-const SAME_MEANING_LETTER_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'b', 'B', 'n', 'r', 't', 'f']);
-
-function countCapturingGroups(source: string): number {
-  let count = 0;
-  let inClass = false;
-  for (let index = 0; index < source.length; index++) {
-    const char = source[index];
-    if (char === '\\') index++;
-    else if (inClass) inClass = char !== ']';
-    else if (char === '[') inClass = true;
-    else if (char === '(' && (source[index + 1] !== '?' || (source[index + 2] === '<' && source[index + 3] !== '=' && source[index + 3] !== '!'))) count++;
-  }
-  return count;
+/** A compiled `re` pattern: unanchored search. */
+export interface CompiledRegex {
+  test(text: string): boolean;
 }
 
-/** Checks one escape at `index` (the backslash); returns the refusal reason or the escape's length. */
-function checkEscape(source: string, index: number, inClass: boolean, groupCount: number): string | number {
-  const next = source[index + 1];
-  if (next === undefined) return 'the pattern ends with a lone backslash';
-  if (!/[A-Za-z0-9]/.test(next)) return 2;
-  if (SAME_MEANING_LETTER_ESCAPES.has(next) && !(inClass && next === 'B')) return 2;
-  if (next === 'x') {
-    return /^[0-9A-Fa-f]{2}$/.test(source.slice(index + 2, index + 4)) ? 4 : `'\\x' needs exactly two hex digits here ('\\x{...}' is PCRE-only)`;
-  }
-  if (next === 'u') {
-    return /^[0-9A-Fa-f]{4}$/.test(source.slice(index + 2, index + 6)) ? 6 : `'\\u' needs exactly four hex digits`;
-  }
-  if (next === 'c') return /[A-Za-z]/.test(source[index + 2] ?? '') ? 3 : `'\\c' needs a letter`;
-  if (next === '0') return /[0-9]/.test(source[index + 2] ?? '') ? 'octal escapes are not supported; use \\xhh' : 2;
-  if (/[1-9]/.test(next)) {
-    if (inClass) return 'octal escapes are not supported; use \\xhh';
-    const digits = /^[0-9]+/.exec(source.slice(index + 1))![0];
-    if (Number(digits) > groupCount) return `'\\${digits}' refers to a group that does not exist (octal escapes are not supported)`;
-    return 1 + digits.length;
-  }
-  if (next === 'k' && !inClass) {
-    const named = /^k<([A-Za-z_][A-Za-z0-9_]*)>/.exec(source.slice(index + 1));
-    return named ? 1 + named[0].length : `'\\k' is supported only as '\\k<name>'`;
-  }
-  const pcreMeaning: Record<string, string> = {
-    A: 'start of subject', Z: 'end of subject', z: 'end of subject', G: 'first match position', Q: 'quoting',
-    E: 'end of quoting', K: 'match reset', h: 'horizontal space', H: 'non-horizontal space', v: 'vertical space',
-    V: 'non-vertical space', R: 'newline sequence', X: 'Unicode cluster', N: 'non-newline', p: 'Unicode property',
-    P: 'Unicode property', e: 'escape character', a: 'bell character', g: 'back reference', o: 'octal',
-    C: 'single code unit',
-  };
-  const meaning = pcreMeaning[next];
-  return meaning
-    ? `'\\${next}' (PCRE ${meaning}) has no equivalent in the supported regex syntax`
-    : `'\\${next}' is not a valid escape`;
+function re2FlagBits(flags: RegexFlags): number {
+  return (flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (flags.multiline ? RE2JS.MULTILINE : 0) | (flags.dotAll ? RE2JS.DOTALL : 0);
 }
 
-/** Returns null when `source` is accepted, else the reason it is refused. */
-export function checkRegex(source: string, flags: RegexFlags): string | null {
-  const groupCount = countCapturingGroups(source);
-  let inClass = false;
+/** Compiles an accepted pattern (see checkRegex); throws on a pattern RE2 refuses. */
+export function compileRe2(source: string, flags: RegexFlags): CompiledRegex {
+  return RE2JS.compile(source, re2FlagBits(flags));
+}
+
+/** Why RE2 refused a pattern, in the terms a rule author can act on. */
+function re2Refusal(source: string, message: string): string {
+  const detail = message.replace(/^error parsing regexp: /, '');
+  if (/\(\?<?[=!]/.test(source) && /unsupported Perl syntax: `\(\?[=!]`|invalid named capture: `\(\?<[=!]/.test(message)) {
+    return `lookaround assertions need a backtracking engine; RE2 runs in linear time and has none (${detail})`;
+  }
+  if (/invalid escape sequence: `\\[1-9]`|invalid escape sequence: `\\k`/.test(message)) {
+    return `back references need a backtracking engine; RE2 runs in linear time and has none (${detail})`;
+  }
+  if (/`\(\?>`|nested repetition operator: `[*+?}][+]`/.test(message)) {
+    return `atomic groups and possessive quantifiers are PCRE-only; RE2 has neither (${detail})`;
+  }
+  return `not a valid RE2 pattern: ${detail}`;
+}
+
+/** A piece of pattern text: an escape (`\\d`, a whole `\\Q...\\E`), a character-class member, or plain syntax. */
+export interface RegexToken {
+  kind: 'escape' | 'class' | 'plain';
+  index: number;
+  text: string;
+}
+
+/** Splits a pattern into escapes, class contents and plain syntax, as RE2 (and PCRE) read it: a `]` first in
+ *  a class is a member, `[:alpha:]` inside a class is one member. Enough structure to find a construct by kind. */
+export function* regexTokens(source: string): Generator<RegexToken> {
+  let classStart = -1;
   for (let index = 0; index < source.length; ) {
-    const char = source[index];
+    const char = source[index]!;
+    let length = 1;
+    let kind: RegexToken['kind'] = classStart >= 0 ? 'class' : 'plain';
     if (char === '\\') {
-      const checked = checkEscape(source, index, inClass, groupCount);
-      if (typeof checked === 'string') return checked;
-      index += checked;
-      continue;
+      kind = 'escape';
+      if (source[index + 1] === 'Q') {
+        const end = source.indexOf('\\E', index + 2);
+        length = (end < 0 ? source.length : end + 2) - index;
+      } else length = Math.min(2, source.length - index);
+    } else if (classStart >= 0) {
+      const posix = char === '[' ? /^\[:[a-z]+:\]/.exec(source.slice(index, index + 16)) : null;
+      if (posix) length = posix[0].length;
+      else if (char === ']' && index > classStart) classStart = -1;
+    } else if (char === '[') {
+      kind = 'class';
+      classStart = index + (source[index + 1] === '^' ? 2 : 1);
+      length = classStart - index;
     }
-    if (inClass) {
-      if (char === ']') inClass = false;
-      else if (char === '[' && /^\[[:.=]/.test(source.slice(index))) {
-        return `POSIX class '${/^\[[:.=][^\]]*\]?/.exec(source.slice(index))![0]}' is not supported; write the characters out`;
-      }
-      index++;
-      continue;
-    }
-    if (char === '[') {
-      inClass = true;
-      index += source[index + 1] === '^' ? 2 : 1;
-      if (source[index] === ']') return `']' first in a character class means a literal in PCRE but an empty class in JavaScript; write '\\]'`;
-      continue;
-    }
-    if (char === '(' && source[index + 1] === '?') {
-      const rest = source.slice(index + 2);
-      if (/^(:|=|!|<=|<!|<[A-Za-z_][A-Za-z0-9_]*>)/.test(rest)) {
-        index += 2;
-        continue;
-      }
-      if (/^[imsxnUJ^-]*[):]/.test(rest)) return `inline flag group '(?${/^[^):]*[):]/.exec(rest)![0]}' is not supported; use the re sub-modifiers i, m, s`;
-      return `group '(?${rest.slice(0, 2)}' (PCRE-only construct) is not supported`;
-    }
-    if (char === '{' && /^\{,[0-9]+\}/.test(source.slice(index))) {
-      return `'${/^\{,[0-9]+\}/.exec(source.slice(index))![0]}' is a quantifier in recent PCRE but literal text in JavaScript; write '{0,n}' or escape the brace`;
-    }
-    index++;
+    yield { kind, index, text: source.slice(index, index + length) };
+    index += length;
   }
-  try {
-    new RegExp(source, (flags.ignoreCase ? 'i' : '') + (flags.multiline ? 'm' : '') + (flags.dotAll ? 's' : ''));
-  } catch (error) {
-    return `invalid regular expression: ${(error as Error).message}`;
+}
+
+/** The two PCRE spellings RE2 accepts with another meaning, or null. */
+function divergentConstruct(source: string): string | null {
+  for (const token of regexTokens(source)) {
+    if (token.kind === 'escape' && token.text === '\\v') {
+      return "'\\v' is PCRE's vertical-space class but a vertical tab alone in RE2; write the characters, e.g. [\\n\\x0B\\f\\r]";
+    }
+    if (token.kind === 'plain' && token.text === '{') {
+      const empty = /^\{,[0-9]+\}/.exec(source.slice(token.index));
+      if (empty) return `'${empty[0]}' is a quantifier in recent PCRE but literal text in RE2; write '{0,n}' or escape the brace`;
+    }
   }
   return null;
 }
 
-/** A leading `(?i)`, `(?m)`, `(?s)` (or a combination) sets that flag for the whole pattern in PCRE, exactly
- *  what the re sub-modifiers do; SigmaHQ rules written before `re|i` existed use it (16 rules). It is moved
- *  into the flags so the source compiles in JavaScript; an inline flag group anywhere else is refused. */
+/** Returns null when `source` is accepted, else the reason it is refused. */
+export function checkRegex(source: string, flags: RegexFlags): string | null {
+  const divergent = divergentConstruct(source);
+  if (divergent !== null) return divergent;
+  try {
+    compileRe2(source, flags);
+  } catch (error) {
+    return re2Refusal(source, error instanceof Error ? error.message : String(error));
+  }
+  return null;
+}
+
+/** A leading `(?i)`, `(?m)`, `(?s)` (or a combination) sets that flag for the whole pattern, exactly what the re
+ *  sub-modifiers do; SigmaHQ rules written before `re|i` existed use it (16 rules). It is moved into the flags
+ *  so one pattern has one spelling in the model (and one flag prefix in KQL); RE2 reads inline flags anywhere
+ *  else itself. */
 export function liftLeadingInlineFlags(source: string, flags: RegexFlags): { source: string; flags: RegexFlags } {
   const leading = /^\(\?([ims]+)\)/.exec(source);
   if (!leading) return { source, flags };

@@ -205,34 +205,39 @@ describe('regular expressions', () => {
     rulePredicate(converted(compileToKql(rule(`    selection:\n        CommandLine|re${modifiers}: '${value}'\n    condition: selection`), 'mde')).kql);
 
   it('maps re flags to RE2 inline flags', () => {
-    expect(where('a.b', '|i')).toBe('ProcessCommandLine matches regex "(?i)a[^\\\\n\\\\r\\\\x{2028}\\\\x{2029}]b"');
+    expect(where('a.b', '|i')).toBe('ProcessCommandLine matches regex "(?i)a.b"');
+    expect(where('a.b', '|i|m|s')).toBe('ProcessCommandLine matches regex "(?ims)a.b"');
     expect(where('a.b', '|s')).toBe('ProcessCommandLine matches regex "(?s)a.b"');
   });
 
   it('refuses lookarounds and back references with a reason', () => {
-    for (const pattern of ['a(?=b)', 'a(?!b)', '(a)\\1']) {
-      const result = compileToKql(rule(`    selection:\n        CommandLine|re: '${pattern}'\n    condition: selection`), 'mde');
-      expect(result).toMatchObject({ ok: false, code: 'regex' });
+    // The loader refuses these (src/rule/values/regex.ts); a rule model built by hand still gets a refusal.
+    const built = rule(`    selection:\n        CommandLine|re: 'ab'\n    condition: selection`);
+    for (const source of ['a(?=b)', 'a(?!b)', '(a)\\1']) {
+      const pattern = built.detection.searches.get('selection')!;
+      if (pattern.kind !== 'fields') throw new Error('expected a field search');
+      pattern.alternatives[0]!.items[0]!.values[0]!.patterns[0] = { kind: 're', source, flags: { ignoreCase: false, multiline: false, dotAll: false } };
+      expect(compileToKql(built, 'mde')).toMatchObject({ ok: false, code: 'regex' });
     }
   });
 });
 
 describe('polarity', () => {
   it('keeps an inexact (superset) test in positive polarity and marks the result inexact', () => {
-    const result = converted(compileToKql(rule(`    selection:\n        CommandLine|re: 'a\\Sb'\n    condition: selection`), 'mde'));
+    const result = converted(compileToKql(rule(`    selection:\n        CommandLine|gt: 5\n    condition: selection`), 'mde'));
     expect(result.exact).toBe(false);
-    expect(rulePredicate(result.kql)).toBe('ProcessCommandLine matches regex "a\\\\Sb"');
+    expect(rulePredicate(result.kql)).toBe('todouble(ProcessCommandLine) > 5');
   });
 
   it('turns an inexact test under not into false, so the negation stays a superset', () => {
-    const result = converted(compileToKql(rule(`    selection:\n        Image|endswith: 'x'\n    filter:\n        CommandLine|re: 'a\\Sb'\n    condition: selection and not filter`), 'mde'));
+    const result = converted(compileToKql(rule(`    selection:\n        Image|endswith: 'x'\n    filter:\n        CommandLine|gt: 5\n    condition: selection and not filter`), 'mde'));
     expect(result.exact).toBe(false);
     expect(rulePredicate(result.kql)).toBe('FolderPath endswith "x"');
   });
 
   it('swaps polarity twice under not not', () => {
-    const result = converted(compileToKql(rule(`    selection:\n        Image|endswith: 'x'\n    filter:\n        CommandLine|re: 'a\\Sb'\n    condition: selection and not (not filter)`), 'mde'));
-    expect(rulePredicate(result.kql)).toContain('matches regex');
+    const result = converted(compileToKql(rule(`    selection:\n        Image|endswith: 'x'\n    filter:\n        CommandLine|gt: 5\n    condition: selection and not (not filter)`), 'mde'));
+    expect(rulePredicate(result.kql)).toContain('todouble(ProcessCommandLine) > 5');
   });
 });
 

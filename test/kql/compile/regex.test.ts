@@ -4,24 +4,20 @@ import { globToRe2, translateRegex } from '../../../src/kql/compile/regex.js';
 
 const plain = { ignoreCase: false, multiline: false, dotAll: false };
 
-describe('JS regex → RE2', () => {
-  it('keeps ASCII classes and quantifiers as written', () => {
+describe('Sigma re (RE2) → KQL matches regex', () => {
+  it('keeps the pattern as written: both sides are RE2', () => {
     expect(translateRegex('\\d{2,4}[a-z]+\\w*?', plain)).toEqual({ ok: true, pattern: '\\d{2,4}[a-z]+\\w*?', exact: true });
+    expect(translateRegex('a.\\s$', plain)).toEqual({ ok: true, pattern: 'a.\\s$', exact: true });
+    expect(translateRegex('\\Afoo\\z[[:alpha:]]\\pL\\x{41}a(?i)b', plain)).toEqual({ ok: true, pattern: '\\Afoo\\z[[:alpha:]]\\pL\\x{41}a(?i)b', exact: true });
   });
 
-  it("writes JS's '.' and '\\s' out exactly", () => {
-    expect(translateRegex('a.\\s', plain)).toEqual({ ok: true, pattern: expect.stringContaining('[^\\n\\r\\x{2028}\\x{2029}]'), exact: true });
-    const spaced = translateRegex('\\s', plain);
-    expect(spaced.ok && spaced.pattern).toContain('\\x{A0}');
+  it('puts the rule flags in a leading group', () => {
+    expect(translateRegex('^a$', { ignoreCase: true, multiline: true, dotAll: true })).toEqual({ ok: true, pattern: '(?ims)^a$', exact: true });
   });
 
-  it('turns named groups into (?P<name>...) and literal braces into escapes', () => {
-    expect(translateRegex('(?<n>a){x}', plain)).toMatchObject({ ok: true, pattern: '(?P<n>a)\\{x\\}' });
-  });
-
-  it('marks multiline anchors and non-ASCII case folding inexact', () => {
-    expect(translateRegex('^a$', { ...plain, multiline: true })).toMatchObject({ ok: true, exact: false, pattern: '(?m)^a$' });
-    expect(translateRegex('é', { ...plain, ignoreCase: true })).toMatchObject({ ok: true, exact: false });
+  it('spells named groups (?P<name>...) only where they are syntax', () => {
+    expect(translateRegex('(?<n>a)[(?<]\\(?<x', plain)).toMatchObject({ ok: true, pattern: '(?P<n>a)[(?<]\\(?<x' });
+    expect(translateRegex('[]a(?<b>]\\Q(?<c>\\E(?<d>e)', plain)).toMatchObject({ ok: true, pattern: '[]a(?<b>]\\Q(?<c>\\E(?P<d>e)' });
   });
 
   it('refuses what RE2 lacks', () => {

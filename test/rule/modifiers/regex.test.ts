@@ -16,29 +16,44 @@ describe('re', () => {
   it('a leading (?i) becomes the ignore-case flag (16 SigmaHQ rules)', () => {
     expect(patterns('cs-uri|re', '(?i)(ipfs\\.io/|ipfs\\.io\\s).+')).toEqual([{ kind: 're', source: '(ipfs\\.io/|ipfs\\.io\\s).+', flags: { ...noFlags, ignoreCase: true } }]);
   });
-  it('refuses an inline flag group elsewhere', () => {
-    expect(refusal(() => item('A|re', 'a(?i)b'))).toMatchObject({ code: 'value', reason: "modifier 're': inline flag group '(?i)' is not supported; use the re sub-modifiers i, m, s" });
+  it('keeps an inline flag group elsewhere: RE2 reads it', () => {
+    expect(patterns('A|re', 'a(?i)b')[0]).toMatchObject({ kind: 're', source: 'a(?i)b', flags: noFlags });
   });
   it('refuses a regex that does not compile', () => {
     expect(refusal(() => item('A|re', 'a(b'))).toMatchObject({ code: 'value', location: { path: 'detection.selection.A|re' } });
   });
   it.each([
-    ['\\Afoo', 'PCRE anchor that JS reads as a literal A'],
-    ['foo\\z', 'PCRE end anchor'],
-    ['[[:alpha:]]+', 'POSIX class'],
-    ['[]a]', 'leading ] in a class'],
-    ['(?P<name>x)', 'Python named group'],
-    ['(?>atomic)', 'atomic group'],
-    ['a++', 'possessive quantifier'],
-    ['\\p{L}', 'Unicode property'],
-    ['a\\vb', 'PCRE vertical-space class'],
-    ['\\x{41}', 'PCRE braced hex'],
-    ['a{,3}', 'PCRE2 {,n} quantifier'],
-    ['(a)\\2', 'back reference to a missing group'],
-  ])('refuses %s (%s)', (source) => {
-    expect(refusal(() => item('A|re', source)).code).toBe('value');
+    ['(?<=a)b', 'lookaround assertions need a backtracking engine'],
+    ['a(?!b)', 'lookaround assertions need a backtracking engine'],
+    ['(a)\\1', 'back references need a backtracking engine'],
+    ['(?<n>a)\\k<n>', 'back references need a backtracking engine'],
+    ['(?>atomic)', 'atomic groups and possessive quantifiers are PCRE-only'],
+    ['a++', 'atomic groups and possessive quantifiers are PCRE-only'],
+    ['a\\vb', "'\\v' is PCRE's vertical-space class"],
+    ['[\\v]', "'\\v' is PCRE's vertical-space class"],
+    ['a{,3}', "'{,3}' is a quantifier in recent PCRE but literal text in RE2"],
+    ['foo\\Z', 'not a valid RE2 pattern: invalid escape sequence'],
+    ['\\u0041', 'not a valid RE2 pattern: invalid escape sequence'],
+    ['a{1001}', 'not a valid RE2 pattern: invalid repeat count'],
+  ])('refuses %s with the reason', (source, reason) => {
+    const error = refusal(() => item('A|re', source));
+    expect(error.code).toBe('value');
+    expect(error.reason).toContain(reason);
   });
-  it.each(['^C:\\\\Windows\\\\.*\\.exe$', '\\w+`(?:\\w+|-|.)`[\\w+|\\s]', '(?<=a)b(?!c)', '(a)\\1', '\\x41\\u0042\\t\\-\\_', '[^\\]a-z]'])('accepts %s', (source) => {
+  it.each([
+    '^C:\\\\Windows\\\\.*\\.exe$',
+    '\\w+`(?:\\w+|-|.)`[\\w+|\\s]',
+    '\\Afoo\\z',
+    '[[:alpha:]]+',
+    '[]a]',
+    '(?P<name>x)(?<other>y)',
+    '\\p{L}\\pN',
+    '\\x{41}\\x41\\t\\-\\_',
+    '\\Qa.b\\E',
+    '[^\\]a-z]',
+    'a{,3',
+    '\\Q\\v{,3}\\E',
+  ])('accepts %s', (source) => {
     expect(patterns('A|re', source)[0]).toMatchObject({ kind: 're', source });
   });
   it('refuses re after a value modifier', () => {
