@@ -2,9 +2,10 @@
 // allocation-free hot path, `explain` re-evaluates with reasons. Semantics: src/match/README.md.
 import { SigmaError } from '../rule/errors.js';
 import type { ConditionNode, DetectionItem, Search, SigmaRule, SourceLocation, ValueGroup, ValuePattern } from '../rule/model.js';
-import { isScalarPattern, ScalarMatcher, type ScalarPattern } from './scalar.js';
+import { isScalarPattern, ScalarMatcher, type CompileOptions, type ScalarPattern } from './scalar.js';
 import { literalShape, normalizeParts } from './text.js';
 import type { CompiledRule, MatchExplanation, MatchReason, SigmaEvent } from './types.js';
+export type { CompileOptions, RegexEngine } from './scalar.js';
 import { compileFieldLookup, displayValue, isScalar, scalarText, type FieldLookup, type Scalar } from './values.js';
 
 /** "Did not match", distinct from a match whose event value is `undefined` (a `null`/`exists:false` test). */
@@ -78,7 +79,7 @@ class FieldPatternSet {
   private readonly scalars: ScalarMatcher | null;
   private readonly fieldRefs: FieldRefTest[] = [];
 
-  constructor(patterns: readonly ValuePattern[], location: SourceLocation) {
+  constructor(patterns: readonly ValuePattern[], location: SourceLocation, options: CompileOptions) {
     let nullMatches = false;
     const scalarPatterns: ScalarPattern[] = [];
     for (const pattern of patterns) {
@@ -88,7 +89,7 @@ class FieldPatternSet {
       else if (isScalarPattern(pattern)) scalarPatterns.push(pattern);
     }
     this.nullMatches = nullMatches;
-    this.scalars = scalarPatterns.length > 0 ? new ScalarMatcher(scalarPatterns, location) : null;
+    this.scalars = scalarPatterns.length > 0 ? new ScalarMatcher(scalarPatterns, location, options) : null;
   }
 
   /** The event value that satisfied a pattern (a scalar, or the field value for presence tests). */
@@ -168,13 +169,13 @@ function reason(identifier: string, item: DetectionItem, ruleValue: ValueGroup['
   return entry;
 }
 
-function compileFieldItem(item: DetectionItem & { field: string }): CompiledItem {
+function compileFieldItem(item: DetectionItem & { field: string }, options: CompileOptions): CompiledItem {
   const lookup: FieldLookup = compileFieldLookup(item.field);
   const allPatterns = item.values.flatMap((group) => group.patterns);
-  const anyGroup = new FieldPatternSet(allPatterns, item.location);
+  const anyGroup = new FieldPatternSet(allPatterns, item.location, options);
   // Per-group sets serve `all` and explanations; built on first use so rules that never explain stay lean.
   let groupSets: FieldPatternSet[] | null = null;
-  const perGroup = (): FieldPatternSet[] => (groupSets ??= item.values.map((group) => new FieldPatternSet(group.patterns, group.location)));
+  const perGroup = (): FieldPatternSet[] => (groupSets ??= item.values.map((group) => new FieldPatternSet(group.patterns, group.location, options)));
   if (item.combine === 'all') perGroup();
   const { negated } = item;
   const all = item.combine === 'all';
@@ -234,10 +235,10 @@ function keywordPatterns(group: ValueGroup): ScalarPattern[] {
   });
 }
 
-function compileKeywordItem(item: DetectionItem): CompiledItem {
+function compileKeywordItem(item: DetectionItem, options: CompileOptions): CompiledItem {
   const groupPatterns = item.values.map(keywordPatterns);
-  const anyGroup = new ScalarMatcher(groupPatterns.flat(), item.location);
-  const groupMatchers = groupPatterns.map((patterns, g) => new ScalarMatcher(patterns, item.values[g].location));
+  const anyGroup = new ScalarMatcher(groupPatterns.flat(), item.location, options);
+  const groupMatchers = groupPatterns.map((patterns, g) => new ScalarMatcher(patterns, item.values[g].location, options));
   const { negated } = item;
   const all = item.combine === 'all';
 
@@ -268,8 +269,8 @@ function compileKeywordItem(item: DetectionItem): CompiledItem {
   };
 }
 
-function compileItem(item: DetectionItem): CompiledItem {
-  return item.field === null ? compileKeywordItem(item) : compileFieldItem(item as DetectionItem & { field: string });
+function compileItem(item: DetectionItem, options: CompileOptions): CompiledItem {
+  return item.field === null ? compileKeywordItem(item, options) : compileFieldItem(item as DetectionItem & { field: string }, options);
 }
 
 interface CompiledSearch {
@@ -278,16 +279,16 @@ interface CompiledSearch {
   explain(event: SigmaEvent, reasons: MatchReason[]): boolean;
 }
 
-function compileSearch(search: Search): CompiledSearch {
+function compileSearch(search: Search, options: CompileOptions): CompiledSearch {
   const { identifier } = search;
   if (search.kind === 'keywords') {
-    const item = compileItem(search.item);
+    const item = compileItem(search.item, options);
     return { identifier, holds: item.holds, explain: (event, reasons) => item.explain(event, identifier, reasons) };
   }
   // Evaluation is pure, so reordering a conjunction's items cannot change its verdict, only its cost.
   const alternatives = search.alternatives.map((conjunction) =>
     conjunction.items
-      .map(compileItem)
+      .map((item) => compileItem(item, options))
       .map((item, order) => ({ item, order }))
       .sort((a, b) => a.item.cost - b.item.cost || a.order - b.order)
       .map(({ item }) => item),
@@ -375,9 +376,9 @@ function compileCondition(node: ConditionNode, searches: ReadonlyMap<string, Com
 /** Compiles a rule for repeated evaluation. Throws SigmaError ('value' for a regex, network or number the
  *  matcher cannot use, 'modifier' for a presence or fieldref test in a keyword search, 'condition' for an
  *  unknown identifier). */
-export function compileRule(rule: SigmaRule): CompiledRule {
+export function compileRule(rule: SigmaRule, options: CompileOptions = {}): CompiledRule {
   const searches = new Map<string, CompiledSearch>();
-  for (const [identifier, search] of rule.detection.searches) searches.set(identifier, compileSearch(search));
+  for (const [identifier, search] of rule.detection.searches) searches.set(identifier, compileSearch(search, options));
   const verdict = compileCondition(rule.detection.condition, searches, rule);
   const orderedSearches = [...searches.values()];
   return {

@@ -16,10 +16,18 @@ export function isScalarPattern(pattern: ValuePattern): pattern is ScalarPattern
 
 /** `re`: RE2 (src/rule/values/regex.ts says why), unanchored search, flags i/m/s from the rule. The loader
  *  has already accepted the pattern; a model built by hand may still hold one RE2 refuses. */
-export function compileRegex(source: string, flags: RegexFlags, location: SourceLocation): CompiledRegex {
+export function compileRegex(source: string, flags: RegexFlags, location: SourceLocation, engine: RegexEngine = compileRe2): CompiledRegex {
   const refusal = checkRegex(source, flags);
   if (refusal !== null) throw new SigmaError('value', location, `regular expression not supported by the matcher: ${refusal}`);
-  return compileRe2(source, flags);
+  return engine(source, flags);
+}
+
+/** Builds the test of an accepted pattern. The product runs RE2 (compileRe2); the benchmark passes V8's RegExp
+ *  to measure the engine it replaced. */
+export type RegexEngine = (source: string, flags: RegexFlags) => CompiledRegex;
+
+export interface CompileOptions {
+  regexEngine?: RegexEngine;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -33,7 +41,7 @@ export class ScalarMatcher {
   /** Tests on the numeric reading (gt/gte/lt/lte). */
   private readonly numberTests: Array<(value: number) => boolean> = [];
 
-  constructor(patterns: readonly ScalarPattern[], location: SourceLocation) {
+  constructor(patterns: readonly ScalarPattern[], location: SourceLocation, options: CompileOptions = {}) {
     const stringSpecs: StringPatternSpec[] = [];
     for (const pattern of patterns) {
       switch (pattern.kind) {
@@ -48,7 +56,7 @@ export class ScalarMatcher {
           stringSpecs.push({ parts: pattern.parts, cased: pattern.cased });
           break;
         case 're': {
-          const regex = compileRegex(pattern.source, pattern.flags, location);
+          const regex = compileRegex(pattern.source, pattern.flags, location, options.regexEngine);
           this.textTests.push((_value, text) => regex.test(text));
           break;
         }

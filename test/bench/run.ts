@@ -10,8 +10,9 @@ import { endToEndSection, inMemorySection } from './seed-rule.js';
 import { huntSection } from './hunt.js';
 import { packageSection } from './package.js';
 import { convertSection } from './convert.js';
+import { regexSection } from './regex.js';
 
-export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, huntSection, packageSection];
+export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, regexSection, huntSection, packageSection];
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_SEED = 20251103;

@@ -3,14 +3,13 @@
 // give RE2's verdict: re2-wasm, Google's C++ RE2 compiled to WebAssembly, is the independent reference (the
 // matcher runs re2js, a JavaScript port). A backtracking engine would not finish this file (the textbook pair
 // alone is 2^30 steps); the CPU per row is measured by `npm run bench -- --section ReDoS`, not asserted here.
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RE2 } from 're2-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileRule } from '../../src/match/compile.js';
 import { loadRules } from '../../src/rule/load.js';
 import { compileRe2, type RegexFlags } from '../../src/rule/values/regex.js';
-import { collectCorpusRegexes, regexKey, type CorpusRegex } from '../support/corpus-regexes.js';
+import { collectCorpusRegexes, regexKey, regressionStrings, type CorpusRegex } from '../support/corpus-regexes.js';
 import { projectRoot, sharedRoot } from '../support/paths.js';
 import { CRAFTED_INVOKE_OBFUSCATION_COMMAND_LINE, INVOKE_OBFUSCATION_RULE_FILE, TEXTBOOK_REDOS_PATTERN, TEXTBOOK_REDOS_VALUE } from './crafted.js';
 import { attackString, readRedosFixture } from './fixture.js';
@@ -20,13 +19,6 @@ const fixture = readRedosFixture(path.join(projectRoot, 'test/redos/attacks.json
 /** re2-wasm has a fixed 16 MB heap that its objects are never freed from: one reference per pattern. */
 function referenceRegex(source: string, flags: RegexFlags): RE2 {
   return new RE2(source, `u${flags.ignoreCase ? 'i' : ''}${flags.multiline ? 'm' : ''}${flags.dotAll ? 's' : ''}`);
-}
-
-function findFiles(dir: string, extension: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith(extension))
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
 }
 
 describe('ReDoS suite', () => {
@@ -69,16 +61,8 @@ describe('ReDoS suite', () => {
   });
 
   it('gives RE2 verdicts on every string of the SigmaHQ regression events (238 real recorded events)', () => {
-    const values = new Set<string>();
-    const collect = (value: unknown): void => {
-      if (typeof value === 'string') values.add(value);
-      else if (Array.isArray(value)) value.forEach(collect);
-      else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
-    };
-    for (const file of findFiles(path.join(sharedRoot, 'sigma-regression/events'), '.jsonl')) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim() !== '') collect(JSON.parse(line));
-    }
-    expect(values.size).toBeGreaterThan(1000);
+    const values = regressionStrings(path.join(sharedRoot, 'sigma-regression/events'));
+    expect(values.length).toBeGreaterThan(1000);
     const disagreements: string[] = [];
     let matched = 0;
     for (const pattern of fixture.patterns) {

@@ -1,5 +1,6 @@
 // Every `re` pattern of the SigmaHQ corpus, with the rules that use it: the material of the ReDoS suite
 // (test/redos) and of scripts/redos-attacks.ts, which asks recheck for attack strings against each.
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPlaceholderValues, loadRules } from '../../src/rule/load.js';
 import type { RegexFlags } from '../../src/rule/values/regex.js';
@@ -42,4 +43,20 @@ export async function collectCorpusRegexes(corpusRoot: string, placeholdersFile:
   return [...byKey.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, entry]) => ({ ...entry, rules: entry.rules.sort() }));
+}
+
+/** Every distinct string value (recursively) of the SigmaHQ regression events: real recorded field values. */
+export function regressionStrings(regressionEventsRoot: string): string[] {
+  const values = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') values.add(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  const files = readdirSync(regressionEventsRoot, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.jsonl'))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+  for (const file of files) for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim() !== '') collect(JSON.parse(line));
+  return [...values];
 }

@@ -252,7 +252,7 @@ describe('pre-filter exactness', () => {
       fc.property(
         fc.tuple(ruleArb, ruleArb).chain(([a, b]) => fc.tuple(fc.constant([a, b]), fc.array(fc.tuple(eventArb([...literalsOf(a), ...literalsOf(b)]), spellingArb), { minLength: 1, maxLength: 6 }))),
         ([rules, events]) => {
-          const compiled = rules.map(compileRule);
+          const compiled = rules.map((rule) => compileRule(rule));
           for (const [node, spelling] of events) check(compiled, write(node, spelling), tally);
         },
       ),
