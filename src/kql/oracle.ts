@@ -26,6 +26,7 @@ import type { KqlType } from './schema.js';
 import { KqlOracleError } from './oracle/errors.js';
 import { ipv4InRange, ipv6InRange } from './oracle/ip.js';
 import { descendants, kindOf, nameTypeDeclarations, nodeChildren, nodeText, parseScalarText, rawNode } from './oracle/raw.js';
+import { RE2JS } from 're2js';
 import { re2ToRegExp } from './oracle/re2.js';
 import { compareText, hasTerm, isSingleTerm, simpleCase, type StringPosition } from './oracle/text.js';
 
@@ -308,7 +309,7 @@ class Program implements KqlOracleQuery {
   private readonly steps: Step[] = [];
   private readonly declared: ReadonlyMap<string, KqlType>;
   private readonly scope: Scope;
-  private readonly regexes = new Map<string, RegExp>();
+  private readonly regexes = new Map<string, RE2JS>();
 
   constructor(
     query: string,
@@ -661,9 +662,16 @@ class Program implements KqlOracleQuery {
         const haystack = this.text(expression.left, context, 'matches regex');
         const pattern = this.text(expression.right, context, 'matches regex');
         if (LONE_SURROGATE.test(haystack)) throw new KqlOracleError('undecidable', 'matches regex on text with a lone surrogate', span);
+        // Kusto's `matches regex` is RE2, so the model runs RE2 (re2js): linear in the row's text, so a hostile row
+        // cannot stall the local fake either. (A translation to a backtracking JS RegExp could, and it covered
+        // less of RE2's syntax.) re2js against C++ RE2 is checked by the ReDoS suite (test/redos).
         let regex = this.regexes.get(pattern);
         if (!regex) {
-          regex = re2ToRegExp(pattern);
+          try {
+            regex = RE2JS.compile(pattern);
+          } catch (error) {
+            throw new KqlOracleError('unsupported', `RE2 pattern ${JSON.stringify(pattern)}: ${(error as Error).message}`, span);
+          }
           this.regexes.set(pattern, regex);
         }
         return bool(regex.test(haystack));

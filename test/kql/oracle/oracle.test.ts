@@ -183,8 +183,16 @@ describe('regex', () => {
     expect(holds('Name matches regex "a{x"', { Name: 'a{x' })).toBe(true);
     expect(holds('Name matches regex "a{2}"', { Name: 'aa' })).toBe(true);
   });
-  it('\\b under (?i) is refused', () => {
-    expect(refusal(() => holds('Name matches regex @"(?i)\\bx"', { Name: 'x' }))).toBe('unsupported');
+  it('\\b under (?i) is an ASCII word boundary: the Kelvin sign is not a word character', () => {
+    expect(holds('Name matches regex @"(?i)\\bx"', { Name: 'x' })).toBe(true);
+    expect(holds('Name matches regex @"(?i)\\bx"', { Name: '\u212Ax' })).toBe(true);
+    expect(holds('Name matches regex @"(?i)\\bx"', { Name: 'kx' })).toBe(false);
+  });
+  it('a hostile row is answered in one pass (RE2), not by backtracking', () => {
+    expect(holds('Name matches regex "(a+)+$"', { Name: `${'a'.repeat(40)}!` })).toBe(false);
+  });
+  it('a pattern RE2 refuses is unsupported, not a verdict', () => {
+    expect(refusal(() => holds('Name matches regex "(a)\\\\1"', { Name: 'aa' }))).toBe('unsupported');
   });
 });
 
