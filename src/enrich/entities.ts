@@ -21,8 +21,12 @@ import type { HitDestination, VerifiedHit } from '../incidents/model.js';
 
 export const MAX_ENTITIES = 10;
 export const MAX_IDENTIFIERS_PER_ENTITY = 3;
-/** Identifier values beyond this are cut (marked): a 30,000-character command line is not an identifier. */
+/** Identifier values beyond this are cut (marked): a 30,000-character command line is not an identifier. The
+ *  cut reads only the part kept (boundText), so a 2,000,000-character value costs what a 4096-character one does. */
 export const IDENTIFIER_MAX_CHARS = 4096;
+/** The longest text form of an IP address (IPv6 with an embedded IPv4, INET6_ADDRSTRLEN - 1): longer text is
+ *  no address, and is not handed to the address parser at all. */
+const IP_TEXT_MAX_CHARS = 45;
 
 export type SentinelEntityType = 'Host' | 'Account' | 'Process' | 'File' | 'IP' | 'DNS';
 
@@ -70,8 +74,8 @@ export function entitiesFor(hit: EntityHit): SentinelEntity[] {
 
   const destination = hit.destination ?? {};
   const destinationName = destination.fqdn ?? text(event.DestinationHostname);
-  if (destinationName !== undefined && isIP(destinationName) === 0) add(entity('DNS', 'destination', { DomainName: trimDot(destinationName) }));
-  add(ipEntity(destination.ip ?? text(event.DestinationIp) ?? (destinationName !== undefined && isIP(destinationName) ? destinationName : undefined), 'destination'));
+  if (destinationName !== undefined && !isIpText(destinationName)) add(entity('DNS', 'destination', { DomainName: trimDot(destinationName) }));
+  add(ipEntity(destination.ip ?? text(event.DestinationIp) ?? (destinationName !== undefined && isIpText(destinationName) ? destinationName : undefined), 'destination'));
   add(ipEntity(text(event.SourceIp), 'source'));
   add(processEntity('parent-process', text(event.ParentProcessId), text(event.ParentCommandLine)));
   return entities;
@@ -101,7 +105,7 @@ export function splitHostName(value: string | undefined): HostNameParts | undefi
   const ntDomain = slash > 0 ? trimmed.slice(0, slash) : undefined;
   const name = trimDot(slash >= 0 ? trimmed.slice(slash + 1) : trimmed);
   if (!name) return undefined;
-  if (isIP(name) !== 0) return { hostName: name, ip: name };
+  if (isIpText(name)) return { hostName: name, ip: name };
   const dot = name.indexOf('.');
   if (dot > 0 && dot < name.length - 1) {
     return { hostName: name.slice(0, dot), dnsDomain: name.slice(dot + 1), ...(ntDomain ? { ntDomain } : {}) };
@@ -138,7 +142,7 @@ function processEntity(role: EntityRole, processId: string | undefined, commandL
 
 function ipEntity(address: string | undefined, role: EntityRole): SentinelEntity | undefined {
   const trimmed = address?.trim();
-  if (!trimmed || isIP(trimmed) === 0) return undefined;
+  if (!trimmed || !isIpText(trimmed)) return undefined;
   return entity('IP', role, { Address: trimmed });
 }
 
@@ -160,6 +164,10 @@ function text(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'bigint') return String(value);
   return undefined;
+}
+
+function isIpText(text: string): boolean {
+  return text.length <= IP_TEXT_MAX_CHARS && isIP(text) !== 0;
 }
 
 function trimDot(name: string): string {

@@ -32,13 +32,18 @@ export function wellFormed(text: string): string {
   return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
-/** At most `maxChars` UTF-16 units, the cut marked and never splitting a surrogate pair. */
+/**
+ * At most `maxChars` UTF-16 units, the cut marked and never splitting a surrogate pair. Only the part kept is
+ * read and cleaned (a 2,000,000-character value costs what a `maxChars` one does): wellFormed maps each unit to
+ * one unit, so cleaning the first `cut + 1` units gives the first `cut` units of the cleaned whole (the extra
+ * unit keeps a pair that straddles the cut a pair, so it is seen and left out whole).
+ */
 export function boundText(text: string, maxChars: number): Bounded<string> {
-  const clean = wellFormed(text);
-  if (clean.length <= maxChars) return { value: clean, truncated: false };
+  if (text.length <= maxChars) return { value: wellFormed(text), truncated: false };
   let cut = Math.max(0, maxChars - TRUNCATION_MARK.length);
-  if (cut > 0 && isHighSurrogate(clean.charCodeAt(cut - 1))) cut -= 1;
-  return { value: clean.slice(0, cut) + TRUNCATION_MARK, truncated: true };
+  const head = wellFormed(text.slice(0, cut + 1));
+  if (cut > 0 && isHighSurrogate(head.charCodeAt(cut - 1))) cut -= 1;
+  return { value: head.slice(0, cut) + TRUNCATION_MARK, truncated: true };
 }
 
 function isHighSurrogate(code: number): boolean {
@@ -50,9 +55,8 @@ function isHighSurrogate(code: number): boolean {
 export const MAX_HIT_ID_CHARS = 512;
 
 export function hitRefOf(hitId: string): string {
-  const clean = wellFormed(hitId);
-  if (clean.length <= MAX_HIT_ID_CHARS) return clean;
-  return boundText(clean, 256).value + 'sha256:' + sha256Hex(hitId);
+  if (hitId.length <= MAX_HIT_ID_CHARS) return wellFormed(hitId);
+  return boundText(hitId, 256).value + 'sha256:' + sha256Hex(hitId);
 }
 
 /** The JSON form of a value (`toJSON` applied, `undefined` and functions dropped, keys sorted), as storage

@@ -19,6 +19,24 @@ describe('bounded text', () => {
     );
   });
 
+  test('reads only the part it keeps, and keeps what cleaning the whole text and cutting it would', () => {
+    // The reference: the whole text made well-formed first, then cut before the mark, never inside a pair.
+    const reference = (text: string, max: number): string => {
+      const clean = toWellFormed(text);
+      if (clean.length <= max) return clean;
+      let cut = Math.max(0, max - 1);
+      if (cut > 0 && /[\ud800-\udbff]/.test(clean[cut - 1]!)) cut -= 1;
+      return clean.slice(0, cut) + '\u2026';
+    };
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', '\ud800', '\udc00', '\ud83d\ude00', '\u0000'), maxLength: 40 }), fc.integer({ min: 1, max: 30 }), (text, max) => {
+        expect(boundText(text, max).value).toBe(reference(text, max));
+      }),
+    );
+    const huge = '\ud800'.repeat(2_000_000);
+    expect(boundText(huge, 8)).toEqual({ value: '\ufffd'.repeat(7) + '\u2026', truncated: true });
+  });
+
   test('long hit ids become a prefix plus the hash of the whole id, distinct for distinct ids', () => {
     const a = hitRefOf('x'.repeat(600) + 'a');
     const b = hitRefOf('x'.repeat(600) + 'b');

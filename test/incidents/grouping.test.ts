@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { IncidentError } from '../../src/incidents/errors.js';
-import { bucketStartOf, DEFAULT_GROUPING_WINDOW_MS, groupHits, HOUR_MS, MINUTE_MS } from '../../src/incidents/grouping.js';
+import { bucketStartOf, DEFAULT_GROUPING_WINDOW_MS, DISPLAY_MAX_CHARS, EVENT_MAX_CHARS, HIT_FIELD_MAX_CHARS, groupHits, HOUR_MS, MINUTE_MS, prepareHit } from '../../src/incidents/grouping.js';
+import { isIncidentKey, isValidTableKey } from '../../src/incidents/keys.js';
 import type { VerifiedHit } from '../../src/incidents/model.js';
 
 const DAY = DEFAULT_GROUPING_WINDOW_MS;
@@ -112,5 +113,34 @@ describe('hits in a group', () => {
 
   test('an event that cannot be JSON (BigInt) is refused with a value error', () => {
     expect(() => groupHits([hit({ event: { big: 1n } })], DAY)).toThrowError(expect.objectContaining({ code: 'value' }) as IncidentError);
+  });
+});
+
+describe('hostile values', () => {
+  const head = 'WS"\\| // \u0000\u0007\n\u2028K\u212A\u0130\ud83d\ude00\ud800 ';
+  const huge = (tail: string): string => head + 'a'.repeat(2_000_000 - head.length - tail.length) + tail;
+
+  test('a 2,000,000-character host, image and account give hashed keys and bounded, marked display parts', () => {
+    const value = huge('z');
+    const prepared = prepareHit(hit({ host: value, processImage: value, account: value, processId: value, hitId: value, destination: { fqdn: value, ip: value, port: 443 }, event: { Dvc: value } }), DAY);
+    expect(isIncidentKey(prepared.incidentKey)).toBe(true);
+    expect(isValidTableKey(prepared.incidentKey) && isValidTableKey(prepared.rowKey)).toBe(true);
+    expect(prepared.rowKey).toMatch(/^hit_[0-9a-f]{64}$/);
+    for (const part of [prepared.host, prepared.processImage]) expect(part).toMatchObject({ truncated: true, value: expect.stringMatching(/\u2026$/) });
+    expect(prepared.host.value.length).toBeLessThanOrEqual(DISPLAY_MAX_CHARS);
+    expect(prepared.account?.value.length).toBeLessThanOrEqual(HIT_FIELD_MAX_CHARS);
+    expect(prepared.processId?.length).toBeLessThanOrEqual(HIT_FIELD_MAX_CHARS);
+    expect(prepared.destination.value.fqdn?.length).toBeLessThanOrEqual(HIT_FIELD_MAX_CHARS);
+    expect(prepared.hitId.length).toBeLessThan(400);
+    expect(JSON.stringify(prepared.event.value).length).toBeLessThanOrEqual(EVENT_MAX_CHARS);
+  });
+
+  test('two long hosts that differ only in their last character are two incidents; the same host in another case is one', () => {
+    const groups = groupHits(
+      [hit({ hitId: 'a', host: huge('x') }), hit({ hitId: 'b', host: huge('y') }), hit({ hitId: 'c', host: huge('X') })],
+      DAY,
+    );
+    expect(groups.map((group) => group.hits.map((each) => each.hitId).sort())).toEqual(expect.arrayContaining([['a', 'c'], ['b']]));
+    expect(groups).toHaveLength(2);
   });
 });

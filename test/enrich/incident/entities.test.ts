@@ -141,3 +141,54 @@ describe('entitiesFor', () => {
     );
   });
 });
+
+describe('entities of pathological values', () => {
+  const HEAD = 'CORP\\WS"\\| // \u0000\u0007\t\n\u2028K\u212A\u0130\ud83d\ude00\ud800.';
+  const huge = (head: string): string => head + 'a'.repeat(2_000_000 - head.length);
+  const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+  it('bound every identifier of 2,000,000-character values, keep them well-formed and mark each cut', () => {
+    const value = huge(HEAD);
+    const entities = entitiesFor({
+      host: value,
+      processImage: huge('C:\\' + HEAD),
+      account: value,
+      processId: value,
+      destination: { fqdn: value, ip: value },
+      event: { CommandLine: value, SourceIp: value, ParentProcessId: '4', ParentCommandLine: huge('parent ' + HEAD) },
+    });
+    expect(entities.map((entity) => `${entity.type}/${entity.role}`)).toEqual([
+      'Host/host',
+      'Account/account',
+      'File/image',
+      'Process/process',
+      'DNS/destination',
+      'Process/parent-process',
+    ]);
+    for (const entity of entities) {
+      for (const identifier of Object.values(entity.identifiers)) {
+        expect(identifier.length).toBeLessThanOrEqual(IDENTIFIER_MAX_CHARS);
+        expect(identifier).not.toMatch(LONE_SURROGATE);
+        if (identifier.length === IDENTIFIER_MAX_CHARS) expect(identifier.endsWith('\u2026')).toBe(true);
+      }
+    }
+    // The host still splits at its first backslash and dot, as a short one would.
+    expect(entities[0]!.identifiers).toEqual({
+      HostName: 'WS"\\| // \u0000\u0007\t\n\u2028K\u212A\u0130\ud83d\ude00\ufffd',
+      NTDomain: 'CORP',
+      DnsDomain: 'a'.repeat(IDENTIFIER_MAX_CHARS - 1) + '\u2026',
+    });
+  });
+
+  it('keep quotes, backslashes, control characters and non-ASCII text of a short value as they are', () => {
+    const host = 'W"S\\01\u0007K\u212A';
+    expect(hostEntity(host)?.identifiers).toEqual({ HostName: '01\u0007K\u212A', NTDomain: 'W"S' });
+    expect(accountEntity('a"\u0130\\b\u0000')?.identifiers).toEqual({ Name: 'b\u0000', NTDomain: 'a"\u0130' });
+  });
+
+  it('does not read a long value as an IP address, whatever it starts with', () => {
+    expect(hostEntity('10.0.0.1' + ' '.repeat(10) + 'x'.repeat(100))?.type).toBe('Host');
+    expect(entitiesFor({ ...BASE, event: { SourceIp: '::1' + ':'.repeat(2_000_000) } }).some((entity) => entity.type === 'IP')).toBe(false);
+    expect(hostEntity('::ffff:192.168.100.200')?.type).toBe('IP');
+  });
+});

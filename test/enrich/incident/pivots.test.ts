@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pivotQueries, type PivotQuery } from '../../../src/enrich/pivots.js';
+import { PIVOT_HOST_MAX_CHARS, PIVOT_IMAGE_MAX_CHARS, pivotQueries, type PivotQuery } from '../../../src/enrich/pivots.js';
 import { analyzeKql, kqlErrors } from '../../../src/kql/analysis.js';
 import { parseKqlSyntax } from '../../../src/kql/syntax-tree.js';
 import { kqlTokens } from '../../../src/kql/tokens.js';
+import { TABLE_LIMITS } from '../../../src/store/limits.js';
 import { TARGET_NAMES, targetDatabase, type TargetName } from '../../../src/targets/index.js';
 
 const RANGE = { timeFrom: '2026-11-28T04:00:00.1234567Z', timeTo: new Date('2026-11-28T07:00:00Z') };
@@ -128,5 +129,86 @@ describe('pivotQueries', () => {
 
   it('refuses a pivot time that is not a datetime', () => {
     expect(() => pivotQueries({ target: 'mde', host: 'h', timeFrom: '2026-11-28T04:00:00Z) | take 1', timeTo: RANGE.timeTo })).toThrow(/datetime/);
+  });
+});
+
+/** What an attacker can write into a host or image field: quotes, backslashes, a pipe and a comment, control
+ *  characters, line separators, Kelvin sign and dotted I, an astral character, a lone surrogate. */
+const PATHOLOGICAL_HEAD = 'WS"\\| // \u0000\u0007\t\n\u2028\u2029K\u212A\u0130\ud83d\ude00\ud800 x';
+const pathological = (length: number): string => PATHOLOGICAL_HEAD + 'a'.repeat(length - PATHOLOGICAL_HEAD.length);
+/** Characters that kqlString escapes to six (`\u0000`): the longest literal a bounded value can make. */
+const ALL_ESCAPED = (length: number): string => '\u0001'.repeat(length);
+const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The `startswith` operands of a query, decoded by the Kusto parser. */
+function startswithOperands(query: string): string[] {
+  const operands: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as Record<string, unknown>;
+    const right = record.right as Record<string, unknown> | undefined;
+    if (record.kind === 'binary' && record.operator === 'startswith' && right?.kind === 'literal') operands.push(right.value as string);
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(parseKqlSyntax(query).statements);
+  return operands;
+}
+
+describe('pivotQueries on values past their bounds', () => {
+  const host = pathological(2_000_000);
+  const image = pathological(2_000_000);
+
+  it.each(TARGET_NAMES)('match a 2,000,000-character host and image by their bounded prefixes, in valid %s KQL', (target) => {
+    const pivots = pivotQueries({ target, host, processImage: image, ...RANGE });
+    expect(pivots.map((pivot) => pivot.name)).toEqual(['host-connections', 'process-history', 'process-connections']);
+    for (const pivot of pivots) {
+      expect(kqlErrors(analyzeKql(pivot.query, targetDatabase(target))), pivot.name).toEqual([]);
+      expect(pivot.query.length).toBeLessThan(TABLE_LIMITS.maxStringChars);
+      // No equality test is left on a cut value: every test of the host or image is a prefix of the value.
+      expect(whereStrings(pivot.query).filter((text) => text.startsWith('WS'))).toEqual(startswithOperands(pivot.query).filter((text) => text.startsWith('WS')));
+    }
+    const prefixes = new Set(pivots.flatMap((pivot) => startswithOperands(pivot.query)));
+    expect([...prefixes].sort()).toEqual([host.slice(0, PIVOT_HOST_MAX_CHARS), image.slice(0, PIVOT_IMAGE_MAX_CHARS)].sort());
+  });
+
+  it('say in the title that the value was cut and is matched by prefix, on one line of well-formed text', () => {
+    const [hostConnections, history, connections] = pivotQueries({ target: 'mde', host, processImage: image, ...RANGE });
+    expect(hostConnections!.title).toMatch(new RegExp(`host name over ${PIVOT_HOST_MAX_CHARS} characters: matched by its first ${PIVOT_HOST_MAX_CHARS}\\)$`));
+    expect(history!.title).toMatch(new RegExp(`image path over ${PIVOT_IMAGE_MAX_CHARS} characters: matched by its first ${PIVOT_IMAGE_MAX_CHARS}\\)$`));
+    for (const pivot of [hostConnections!, history!, connections!]) {
+      expect(pivot.title.length).toBeLessThan(PIVOT_IMAGE_MAX_CHARS + 200);
+      expect(pivot.title).not.toMatch(CONTROL_OR_LONE_SURROGATE);
+      expect(pivot.title).toContain('K\u212A\u0130\ud83d\ude00');
+    }
+  });
+
+  it('keep a value at its bound exact, and match one character more by prefix', () => {
+    const atBound = pivotQueries({ target: 'mde', host: 'h'.repeat(PIVOT_HOST_MAX_CHARS), processImage: 'i'.repeat(PIVOT_IMAGE_MAX_CHARS), ...RANGE });
+    for (const pivot of atBound) expect(startswithOperands(pivot.query).every((text) => text.endsWith('.'))).toBe(true);
+    expect(atBound[1]!.query).toContain(`FolderPath =~ "${'i'.repeat(PIVOT_IMAGE_MAX_CHARS)}"`);
+    const over = pivotQueries({ target: 'mde', host: 'h'.repeat(PIVOT_HOST_MAX_CHARS + 1), processImage: 'i'.repeat(PIVOT_IMAGE_MAX_CHARS + 1), ...RANGE });
+    expect(over[0]!.query).toContain(`| where DeviceName startswith "${'h'.repeat(PIVOT_HOST_MAX_CHARS)}"\n`);
+    expect(over[1]!.query).toContain(`where FolderPath startswith "${'i'.repeat(PIVOT_IMAGE_MAX_CHARS)}" or InitiatingProcessFolderPath startswith`);
+  });
+
+  it('never cut a surrogate pair at the bound', () => {
+    const host = 'h'.repeat(PIVOT_HOST_MAX_CHARS - 1) + '\ud83d\ude00' + 'tail';
+    const [hostConnections] = pivotQueries({ target: 'sysmon', host, ...RANGE });
+    expect(startswithOperands(hostConnections!.query)).toEqual(['h'.repeat(PIVOT_HOST_MAX_CHARS - 1)]);
+  });
+
+  it.each(TARGET_NAMES)('stay under one Table property for %s when every character of both values needs a six-character escape', (target) => {
+    for (const [hostLength, imageLength] of [
+      [PIVOT_HOST_MAX_CHARS, PIVOT_IMAGE_MAX_CHARS],
+      [PIVOT_HOST_MAX_CHARS + 1, PIVOT_IMAGE_MAX_CHARS + 1],
+    ] as const) {
+      const pivots = pivotQueries({ target, host: `${ALL_ESCAPED(hostLength - 4)}.a.b`, processImage: ALL_ESCAPED(imageLength), ...RANGE });
+      expect(pivots).toHaveLength(3);
+      for (const pivot of pivots) {
+        expect(pivot.query.length).toBeLessThan(TABLE_LIMITS.maxStringChars);
+        expect(kqlErrors(analyzeKql(pivot.query, targetDatabase(target)))).toEqual([]);
+      }
+    }
   });
 });
