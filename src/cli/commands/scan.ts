@@ -26,7 +26,9 @@ Events (format detected from the content, the extension breaking ties; '-' reads
   CSV          Log Analytics portal export: header row, RFC 4180 quoting, UTF-8 BOM allowed, dynamic
                columns as JSON text; "line" is the 0-based data row (header excluded, newlines inside
                quoted fields not counted); cells are strings, an empty cell is ''
-A record that cannot be read is reported on stderr (file:line: reason [line|element|row N]) and skipped.
+A record that cannot be read (invalid JSON, not an object, nested more than 64 levels, an unreadable CSV row)
+is reported on stderr (file:line: reason [line|element|row N], at most 300 printable characters) and skipped.
+Binary input, a missing file or a directory is one error and no summary. Matches are written as found.
 
 Options:
   --rule <file|dir>...   Sigma rules: files, or folders searched for *.yml/*.yaml (repeatable)
