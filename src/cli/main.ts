@@ -1,6 +1,7 @@
 import type { CliCommand, CliIo } from './command.js';
-import { UsageError } from './command.js';
+import { CommandFailure, UsageError } from './command.js';
 import { commands } from './commands/index.js';
+import { EXIT, EXIT_CODE_TABLE } from './exit-codes.js';
 
 const VERSION = '0.1.0';
 
@@ -15,6 +16,8 @@ function overview(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `sigma-hunt <command> --help` for a command\'s options.',
+    '',
+    EXIT_CODE_TABLE,
   ].join('\n');
 }
 
@@ -22,29 +25,35 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(overview() + '\n');
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(VERSION + '\n');
-    return 0;
+    return EXIT.ok;
   }
   const command: CliCommand | undefined = commands.find((c) => c.name === name);
   if (!command) {
     io.stderr.write(`sigma-hunt: unknown command '${name}'\n\n${overview()}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(command.usage + '\n');
-    return 0;
+    io.stdout.write(`${command.usage}\n\n${EXIT_CODE_TABLE}\n`);
+    return EXIT.ok;
   }
   try {
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`sigma-hunt ${name}: ${err.message}\n\n${command.usage}\n`);
-      return 2;
+      return err.exitCode;
     }
-    throw err;
+    if (err instanceof CommandFailure) {
+      io.stderr.write(`sigma-hunt ${name}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    // Anything else is a fault in sigma-hunt, not in what it was given: say so, with the stack to report.
+    io.stderr.write(`sigma-hunt ${name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.internal;
   }
 }
 

@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import type { SigmaEvent } from '../match/types.js';
+import { nestedTooDeep, tooDeep } from './parse.js';
 import { EventReadError, type EventRecord, type EventRecordBatch, type ReadErrorItem } from './types.js';
 
 /** One row larger than this is refused instead of buffered: an unclosed quote would otherwise swallow the
@@ -89,11 +90,18 @@ export async function* readCsv(chunks: AsyncIterable<Buffer>, source: string): A
       return undefined;
     },
     on_record: (record, context) => {
-      startLineOf(context);
+      const line = startLineOf(context);
       const event: Record<string, unknown> = {};
       for (const column of columns) {
         const cell = record[column];
-        if (cell !== undefined) event[column] = csvCellValue(cell);
+        if (cell === undefined) continue;
+        const value = csvCellValue(cell);
+        // A dynamic column's JSON sits one level below the event.
+        if (value !== null && typeof value === 'object' && nestedTooDeep(value, 2)) {
+          skipped.push(new EventReadError('too-deep', source, line, nextIndex++, 'row', `column ${column}: ${tooDeep().reason}`));
+          return null;
+        }
+        event[column] = value;
       }
       return { index: nextIndex++, event: event as SigmaEvent };
     },

@@ -5,13 +5,13 @@
 //   - JSON array: the element's position in the array;
 //   - CSV: the data row's position, the header excluded and a quoted field's newlines not counted.
 // Messages also name the 1-based physical line (`events.jsonl:12:`), as editors number lines.
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { readCsv } from './csv.js';
 import { splitJsonArray } from './json-array.js';
 import { EventTextProblem, parseEventText } from './parse.js';
-import { byteChunks, decodeUtf8, peekFirstCharacter, splitLines, type ChunkSource } from './text.js';
+import { byteChunks, decodeUtf8, peekHead, splitLines, type ChunkSource } from './text.js';
 import { EventReadError, RECORD_UNIT, type EventBatch, type EventFormat, type EventRecord } from './types.js';
 
 export const EVENT_FORMATS: readonly EventFormat[] = ['jsonl', 'json-array', 'csv'];
@@ -41,27 +41,37 @@ export interface OpenEventStreamOptions {
   format?: EventFormat;
 }
 
-/** Starts reading: peeks at the first characters to pick the format (unless given), then streams batches.
- *  An input that fails while being read (a missing file, a read error) ends with one 'io' error item. */
+/** Starts reading: peeks at the first characters to pick the format (unless given) and to refuse binary input,
+ *  then streams batches. An input that is binary, or fails while being read, ends with one fatal error item:
+ *  binary input is refused before it is read as anything, since as CSV every line of it would be a refused
+ *  row quoting its bytes. */
 export async function openEventStream(source: ChunkSource, options: OpenEventStreamOptions): Promise<EventStream> {
   const { name } = options;
   let format = options.format;
   let bytes: AsyncIterable<Buffer> = byteChunks(source);
-  let peekError: EventReadError | null = null;
-  if (format === undefined) {
-    try {
-      const peeked = await peekFirstCharacter(bytes);
-      format = detectFormat(peeked.first, name);
-      bytes = peeked.chunks;
-    } catch (error) {
-      peekError = ioError(name, error, 'line');
-      format = detectFormat('', name);
+  let openError: EventReadError | null = null;
+  try {
+    const head = await peekHead(bytes);
+    bytes = head.chunks;
+    format ??= detectFormat(head.first, name);
+    if (head.nulOffset >= 0) {
+      openError = new EventReadError(
+        'binary',
+        name,
+        null,
+        null,
+        RECORD_UNIT[format],
+        `not JSON lines, JSON or CSV: a NUL byte at byte ${head.nulOffset} (binary data, or UTF-16 text that needs saving as UTF-8)`,
+      );
     }
+  } catch (error) {
+    format ??= detectFormat('', name);
+    openError = ioError(name, error, RECORD_UNIT[format]);
   }
   const chosen = format;
   async function* batches(): AsyncGenerator<EventBatch> {
-    if (peekError) {
-      yield { kind: 'error', error: peekError };
+    if (openError) {
+      yield { kind: 'error', error: openError };
       return;
     }
     try {
@@ -76,15 +86,41 @@ export async function openEventStream(source: ChunkSource, options: OpenEventStr
 }
 
 function ioError(name: string, error: unknown, unit: 'line' | 'element' | 'row'): EventReadError {
-  const detail = error instanceof Error ? error.message : String(error);
-  return new EventReadError('io', name, null, null, unit, `cannot read events: ${detail}`);
+  return new EventReadError('io', name, null, null, unit, `cannot read events: ${describeFileError(error)}`);
 }
 
-/** Opens `-` (standard input) or a file, relative to `cwd`. Files are read in 1 MiB chunks: fewer, larger
- *  batches for the line splitter. Opening is lazy: a missing file surfaces as the stream's 'io' error. */
-export function openEventInput(spec: string, stdin: Readable, cwd: string): { source: ChunkSource; name: string } {
+/** A file system error in words, without the errno noise (`ENOENT: no such file or directory, open '/abs'`). */
+export function describeFileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'a directory, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Opens `-` (standard input) or a file, relative to `cwd`, at once: a missing file or a directory is an 'io'
+ *  error here, before any reading, so the caller can refuse it as one error. Files are read in 1 MiB chunks:
+ *  fewer, larger batches for the line splitter. */
+export async function openEventInput(spec: string, stdin: Readable, cwd: string): Promise<{ source: Readable; name: string } | EventReadError> {
   if (spec === '-') return { source: stdin, name: '<stdin>' };
-  return { source: createReadStream(path.resolve(cwd, spec), { highWaterMark: 1024 * 1024 }), name: spec };
+  const refuse = (error: unknown): EventReadError => ioError(spec, error, RECORD_UNIT[detectFormat('', spec)]);
+  let handle: FileHandle;
+  try {
+    handle = await open(path.resolve(cwd, spec), 'r');
+  } catch (error) {
+    return refuse(error);
+  }
+  try {
+    // Opening a directory for reading succeeds on Linux; only the first read fails (EISDIR).
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      return refuse(Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+    }
+  } catch (error) {
+    await handle.close();
+    return refuse(error);
+  }
+  return { source: handle.createReadStream({ highWaterMark: 1024 * 1024 }), name: spec };
 }
 
 /** Record by record, each parsed: for callers that want events, not batches (tests, small inputs). Refused

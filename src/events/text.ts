@@ -33,10 +33,24 @@ function isJsonWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-/** Reads chunks until the first non-whitespace byte, which decides the format, and gives the chunks back
- *  unconsumed. `first` is '' for an input that is empty or only whitespace; a non-ASCII first character
- *  comes back as the lead byte's Latin-1 reading, which no format detection looks for anyway. */
-export async function peekFirstCharacter(chunks: AsyncIterable<Buffer>): Promise<{ first: string; chunks: AsyncIterable<Buffer> }> {
+/** How far into the input a NUL byte marks it as binary. Text formats never hold one (JSON escapes control
+ *  characters, CSV exports are UTF-8 text); git uses the same test on its first 8,000 bytes. */
+export const BINARY_SNIFF_BYTES = 8000;
+
+export interface InputHead {
+  /** The first non-whitespace character, '' for an input that is empty or only whitespace; a non-ASCII one
+   *  comes back as the lead byte's Latin-1 reading, which no format detection looks for anyway. */
+  first: string;
+  /** Offset of a NUL byte among the first bytes read (within BINARY_SNIFF_BYTES), or -1. */
+  nulOffset: number;
+  /** The chunks, unconsumed. */
+  chunks: AsyncIterable<Buffer>;
+}
+
+/** Reads chunks until the first non-whitespace byte, which decides the format, and gives them back unconsumed.
+ *  Only what has already arrived is sniffed for binary content: waiting for more would hold back the first
+ *  records of a slow pipe. */
+export async function peekHead(chunks: AsyncIterable<Buffer>): Promise<InputHead> {
   const iterator = chunks[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
   let first = '';
@@ -55,12 +69,14 @@ export async function peekFirstCharacter(chunks: AsyncIterable<Buffer>): Promise
       }
     }
   }
+  const head = seen.length === 1 ? seen[0] : Buffer.concat(seen);
+  const nulOffset = head.subarray(0, BINARY_SNIFF_BYTES).indexOf(0);
   async function* replay(): AsyncGenerator<Buffer> {
     yield* seen;
     if (done) return;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
-  return { first, chunks: replay() };
+  return { first, nulOffset, chunks: replay() };
 }
 
 /** Decodes UTF-8 across chunk boundaries. Invalid UTF-8 becomes U+FFFD rather than an error: the record

@@ -18,9 +18,37 @@ export const RECORD_UNIT: Readonly<Record<EventFormat, 'line' | 'element' | 'row
 export type EventReadErrorCode =
   | 'json' // a record is not valid JSON
   | 'not-object' // a record is valid JSON but not an object
+  | 'too-deep' // a record nests objects or arrays deeper than MAX_EVENT_DEPTH
   | 'csv' // a CSV row cannot be read (unclosed quote, wrong number of fields, oversized)
   | 'structure' // the JSON array itself is broken (no '[', unterminated, text after ']'): reading stops
-  | 'io'; // the input cannot be read: reading stops
+  | 'binary' // the input is not text (a NUL byte near its start): reading stops before the first record
+  | 'io'; // the input cannot be read (missing, a directory, a read error): reading stops
+
+/** How much of a reason is printed. Reasons quote record text (JSON.parse and csv-parse put the offending
+ *  bytes in their messages), and records are attacker-written: a message stays one bounded, printable line. */
+export const MAX_REASON_CHARS = 300;
+
+/** `text` as one printable line of at most `max` characters: control characters (C0, DEL, C1), the line and
+ *  paragraph separators and the bidirectional overrides a terminal or log viewer would act on are escaped as
+ *  \n, \t or \uXXXX; a long text keeps its start and end around an ellipsis. Only the kept ends are
+ *  escaped, so a 16 MB field costs no more than a short one. */
+export function printableExcerpt(text: string, max = MAX_REASON_CHARS): string {
+  if (text.length <= max) {
+    const escaped = escapeControls(text);
+    if (escaped.length <= max) return escaped;
+  }
+  const head = Math.floor((max - 1) / 2);
+  const tail = max - 1 - head;
+  return `${escapeControls(text.slice(0, head)).slice(0, head)}…${escapeControls(text.slice(-tail)).slice(-tail)}`;
+}
+
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeControls(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** A refused record (or a broken input), named by source, 1-based physical line and 0-based record index:
  *  `events.jsonl:12: invalid JSON: Unexpected token ... [line 11]`. */
@@ -35,14 +63,19 @@ export class EventReadError extends Error {
     /** The record index (`line` in scan output), or null for an error that is not one record's. */
     readonly index: number | null,
     readonly unit: 'line' | 'element' | 'row',
-    readonly reason: string,
+    reason: string,
   ) {
-    super(`${source}${physicalLine !== null ? `:${physicalLine}` : ''}: ${reason}${index !== null ? ` [${unit} ${index}]` : ''}`);
+    const printable = printableExcerpt(reason);
+    super(`${source}${physicalLine !== null ? `:${physicalLine}` : ''}: ${printable}${index !== null ? ` [${unit} ${index}]` : ''}`);
+    this.reason = printable;
   }
+
+  /** Why, bounded and printable (see printableExcerpt). */
+  readonly reason: string;
 
   /** Whether reading can go on after this error (one bad record) or has stopped (broken input). */
   get fatal(): boolean {
-    return this.code === 'structure' || this.code === 'io';
+    return this.code === 'structure' || this.code === 'binary' || this.code === 'io';
   }
 }
 

@@ -1,7 +1,7 @@
 // The YAML edge: text in, a small located tree out. Everything after this layer works on `YamlNode`s that
 // know their 1-based line and their YAML path, so every later refusal can say where it happened.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Parser } from 'yaml';
 import type { Document, Node as YamlAstNode } from 'yaml';
 import { SigmaError } from './errors.js';
 import { parseYamlFast } from './yaml-fast.js';
@@ -76,6 +76,13 @@ export function parseYamlDocumentsSlow(text: string, file: string): YamlDocument
     const firstError = document.errors[0];
     if (firstError) {
       const line = firstError.linePos?.[0].line ?? lineOf(firstError.pos[0]);
+      const opener = unclosedOpenerBefore(text, firstError.pos[0]);
+      if (opener) {
+        const at = lineCounter.linePos(opener.offset);
+        const reason = `${opener.what} opened at line ${at.line}, column ${at.col} is never closed (${firstLine(firstError.message)})`;
+        out.push({ index, error: new SigmaError('yaml', { file, document: index, line: at.line }, reason) });
+        return;
+      }
       out.push({ index, error: new SigmaError('yaml', { file, document: index, line }, firstLine(firstError.message)) });
       return;
     }
@@ -98,6 +105,53 @@ export function sizeError(file: string, byteLength: number): SigmaError {
     { file },
     `file is ${byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit for a Sigma document`,
   );
+}
+
+const OPENER_NAMES: Readonly<Record<string, string>> = { '"': 'a double quote', "'": 'a single quote', '[': "a '['", '{': "a '{'" };
+
+/**
+ * The innermost quote or flow bracket opened before `offset` and never closed. The parser reports an
+ * unclosed quote where the text runs out (the end of the file) and an unclosed bracket where the block
+ * structure resumes; the user needs the place they forgot to close. Found on the CST, which keeps each
+ * token's source: run only for a document that failed, so its cost does not matter.
+ */
+function unclosedOpenerBefore(text: string, offset: number): { offset: number; what: string } | undefined {
+  let found: { offset: number; what: string } | undefined;
+  const consider = (start: number, opener: string): void => {
+    if (start < offset && (found === undefined || start > found.offset)) found = { offset: start, what: OPENER_NAMES[opener] ?? opener };
+  };
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    const check = (node: CST.Token | undefined): void => {
+      if (node === undefined) return;
+      if ((node.type === 'double-quoted-scalar' || node.type === 'single-quoted-scalar') && !isClosedQuote(node.source)) consider(node.offset, node.source[0]);
+      if (node.type === 'flow-collection') {
+        const closer = node.start.source === '[' ? ']' : '}';
+        if (!node.end.some((end) => end.source === closer)) consider(node.start.offset, node.start.source);
+      }
+    };
+    check(token.value);
+    CST.visit(token, (item) => {
+      check(item.key ?? undefined);
+      check(item.value);
+    });
+  }
+  return found;
+}
+
+/** Whether a quoted scalar's source ends with the quote that closes it: `\"` escapes in double quotes,
+ *  `''` in single quotes. */
+function isClosedQuote(source: string): boolean {
+  const quote = source[0];
+  for (let i = 1; i < source.length; i++) {
+    const char = source[i];
+    if (quote === '"' && char === '\\') i++;
+    else if (char === quote) {
+      if (quote === "'" && source[i + 1] === "'") i++;
+      else return i === source.length - 1;
+    }
+  }
+  return false;
 }
 
 function firstLine(message: string): string {

@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,18 @@ import { projectRoot } from '../support/paths.js';
 import { captureCli } from '../support/cli.js';
 
 const capture = (cwd: string) => captureCli({ cwd });
+
+/** Every file under `folder` with its size, mtime and content hash. */
+async function snapshotOf(folder: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const info = await stat(file);
+    files[path.relative(folder, file)] = `${info.size} ${info.mtimeMs} ${createHash('sha256').update(await readFile(file)).digest('hex')}`;
+  }
+  return files;
+}
 
 let localDir: string;
 beforeAll(async () => {
@@ -38,6 +51,28 @@ describe('sigma-hunt incidents list', () => {
       expect(incident.enrichment.pivots.length).toBeGreaterThan(0);
       expect(incident.explanation.matchedSearches).toContain('selection');
     }
+  });
+
+  it('leaves the local store exactly as it was: listing writes nothing', async () => {
+    const before = await snapshotOf(localDir);
+    expect(await main(['incidents', 'list', '--local-dir', localDir], capture(projectRoot).io)).toBe(0);
+    expect(await snapshotOf(localDir)).toEqual(before);
+  });
+
+  it('refuses a --local-dir that does not exist (exit 1) and does not create it', async () => {
+    const missing = path.join(localDir, 'no-such-store');
+    const run = capture(projectRoot);
+    expect(await main(['incidents', 'list', '--local-dir', missing], run.io)).toBe(1);
+    expect(run.err()).toBe(`sigma-hunt incidents: ${missing}: no such file (\`npm start\` or \`sigma-hunt hunt\` writes one)\n`);
+    await expect(stat(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a folder that holds no local store (exit 1) and writes nothing into it', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'sigma-hunt-empty-'));
+    const run = capture(projectRoot);
+    expect(await main(['incidents', 'list', '--local-dir', empty], run.io)).toBe(1);
+    expect(run.err()).toContain(`${empty}: holds no local store`);
+    expect(await readdir(empty)).toEqual([]);
   });
 
   it('an unknown subcommand is a usage error', async () => {

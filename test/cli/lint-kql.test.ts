@@ -51,10 +51,10 @@ describe('sigma-hunt lint-kql', () => {
     expect(await main(['lint-kql', '--target', 'splunk', '-'], capture(os.tmpdir(), '').io)).toBe(2);
     expect(await main(['lint-kql', '--target', 'asim', '--format', 'xml', '-'], capture(os.tmpdir(), '').io)).toBe(2);
   });
-  it('exits 2 when the file cannot be read', async () => {
+  it('exits 1, like every command, when the file cannot be read', async () => {
     const run = capture(os.tmpdir());
-    expect(await main(['lint-kql', '--target', 'asim', 'does-not-exist.kql'], run.io)).toBe(2);
-    expect(run.err()).toContain('cannot read');
+    expect(await main(['lint-kql', '--target', 'asim', 'does-not-exist.kql'], run.io)).toBe(1);
+    expect(run.err()).toBe('sigma-hunt lint-kql: cannot read does-not-exist.kql: no such file\n');
   });
   it('is listed by sigma-hunt --help', async () => {
     const run = capture(os.tmpdir());

@@ -159,10 +159,48 @@ describe('sigma-hunt scan', () => {
     expect(run.err).toContain('no rule to run');
   });
 
-  it('exits 1 naming the events file when it cannot be read', async () => {
+  it('refuses a missing events file with one error, exit 1 and no summary', async () => {
     const run = await scan(['--rule', SEED_RULE, '--events', path.join(dir, 'missing.jsonl')]);
     expect(run.code).toBe(1);
-    expect(run.err).toMatch(/missing\.jsonl: cannot read events/);
+    expect(run.err).toBe(`sigma-hunt scan: ${path.join(dir, 'missing.jsonl')}: cannot read events: no such file\n`);
+    expect(run.out).toBe('');
+  });
+
+  it('refuses a directory as the events file with one error in words, exit 1 and no summary', async () => {
+    const run = await scan(['--rule', SEED_RULE, '--events', 'samples'], { cwd: root });
+    expect(run.code).toBe(1);
+    expect(run.err).toBe('sigma-hunt scan: samples: cannot read events: a directory, not a file\n');
+  });
+
+  it('refuses binary input with one error, exit 1 and no summary', async () => {
+    const bytes = Buffer.alloc(38_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256;
+    const binary = path.join(dir, 'random.bin');
+    await writeFile(binary, bytes);
+    const run = await scan(['--rule', SEED_RULE, '--events', binary]);
+    expect(run.code).toBe(1);
+    expect(run.err.trim().split('\n')).toEqual([expect.stringMatching(/^sigma-hunt scan: .*random\.bin: not JSON lines, JSON or CSV: a NUL byte at byte \d+/)]);
+  });
+
+  it('refuses a record nested 6,000 levels deep with its line and goes on to print the later match', async () => {
+    const keywordRule = await file('keyword.yml', 'title: keyword\nid: 5e0d8a7c-1b9a-4c5e-9f1e-2d3c4b5a6978\nlogsource: {product: windows}\ndetection:\n  keywords: [mimikatz]\n  condition: keywords\n');
+    const deep = '{"a":'.repeat(6000) + '"mimikatz"' + '}'.repeat(6000);
+    const events = await file('deep.jsonl', `{"x":"mimikatz 1"}\n${deep}\n{"x":"mimikatz 3"}\n`);
+    const run = await scan(['--rule', keywordRule, '--events', events]);
+    expect(run.code).toBe(1);
+    expect(run.lines.map((line) => line.line)).toEqual([0, 2]);
+    expect(run.err).toMatch(/deep\.jsonl:2: objects or arrays nested more than 64 levels deep \[line 1\]/);
+    expect(run.err).toMatch(/refused 1/);
+  });
+
+  it('prints the error that stopped a scan once, and the summary points at it', async () => {
+    const [hit] = (await readFile(SAMPLE_JSONL, 'utf8')).split('\n').slice(3, 4);
+    const events = await file('broken.json', `[${hit}, {"a":1}`);
+    const run = await scan(['--rule', SEED_RULE, '--events', events]);
+    expect(run.code).toBe(1);
+    expect(run.lines).toHaveLength(1);
+    expect(run.err.match(/unterminated JSON array/g)).toHaveLength(1);
+    expect(run.err).toContain('stopped early: the input could not be read further (the error above)');
   });
 
   it('waits for a slow output to drain instead of buffering every match', async () => {
@@ -175,7 +213,7 @@ describe('sigma-hunt scan', () => {
       write(chunk: Buffer, _encoding, callback) {
         peakBuffered = Math.max(peakBuffered, this.writableLength);
         received += chunk.toString();
-        setTimeout(callback, 2);
+        setImmediate(callback); // asynchronous, so writes queue up and backpressure applies
       },
     });
     // Small input chunks, each its own read: many batches, each with matches to write.

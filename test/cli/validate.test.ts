@@ -72,10 +72,10 @@ describe('sigma-hunt validate', () => {
     expect(badFlag.err()).toContain("unknown option '--strict'");
   });
 
-  it('exits 2 when the placeholder file cannot be read', async () => {
+  it('exits 1, refused input, when the placeholder file cannot be read', async () => {
     const dir = await workspace({ 'good.yml': GOOD });
     const c = capture(dir);
-    expect(await main(['validate', '--placeholders', 'missing.yml', 'good.yml'], c.io)).toBe(2);
+    expect(await main(['validate', '--placeholders', 'missing.yml', 'good.yml'], c.io)).toBe(1);
     expect(c.err()).toContain('no such file or directory');
   });
 

@@ -34,10 +34,16 @@ describe('format detection', () => {
 });
 
 describe('opening inputs', () => {
+  async function opened(spec: string, stdin: PassThrough, cwd: string) {
+    const input = await openEventInput(spec, stdin, cwd);
+    if (input instanceof EventReadError) throw input;
+    return input;
+  }
+
   it("reads '-' from standard input", async () => {
     const stdin = new PassThrough();
     stdin.end('{"a":1}\n{"a":2}\n');
-    const input = openEventInput('-', stdin, '/nowhere');
+    const input = await opened('-', stdin, '/nowhere');
     expect(input.name).toBe('<stdin>');
     const stream = await openEventStream(input.source, { name: input.name });
     const events = [];
@@ -51,21 +57,21 @@ describe('opening inputs', () => {
   it('reads a file relative to the working directory', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sigma-hunt-events-'));
     await writeFile(path.join(dir, 'e.json'), '[{"a":1}]');
-    const input = openEventInput('e.json', new PassThrough(), dir);
+    const input = await opened('e.json', new PassThrough(), dir);
     const stream = await openEventStream(input.source, { name: input.name });
     const items = [];
     for await (const item of eventRecords(stream)) items.push(item);
     expect([stream.format, items]).toEqual(['json-array', [{ index: 0, event: { a: 1 } }]]);
   });
 
-  it('turns a missing file into one fatal io error', async () => {
-    const input = openEventInput('does-not-exist.jsonl', new PassThrough(), os.tmpdir());
-    const stream = await openEventStream(input.source, { name: input.name });
-    const items = [];
-    for await (const item of eventRecords(stream)) items.push(item);
-    expect(items).toHaveLength(1);
-    expect(items[0]).toBeInstanceOf(EventReadError);
-    expect((items[0] as EventReadError).code).toBe('io');
-    expect((items[0] as EventReadError).message).toContain('does-not-exist.jsonl');
+  it('refuses a missing file when opening it, as one io error in words', async () => {
+    const error = await openEventInput('does-not-exist.jsonl', new PassThrough(), os.tmpdir());
+    expect(error).toBeInstanceOf(EventReadError);
+    expect(error).toMatchObject({ code: 'io', message: 'does-not-exist.jsonl: cannot read events: no such file' });
+  });
+
+  it('refuses a directory when opening it, not with a raw EISDIR on the first read', async () => {
+    const error = await openEventInput('.', new PassThrough(), os.tmpdir());
+    expect(error).toMatchObject({ code: 'io', message: '.: cannot read events: a directory, not a file' });
   });
 });

@@ -261,49 +261,59 @@ describe('runQuery against the fake', () => {
     expect(events[0].code).toBe('ECONNRESET');
   });
 
+  // The three tests below need a real request timeout (it is what they test), but nothing else is real time:
+  // deadlines and waits run on the virtual clock, the timeout is far below the reply's delay and far above a
+  // local round trip, and nothing asserts on elapsed time or on how many attempts fit in a period.
+
   it('times out a slow reply and retries it', async () => {
     respondWith(fakeReply.delayed(5_000, fakeReply.success(fakeReply.table(COLUMNS, []))), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
+    const time = virtualTime();
     const events: QueryRetryEvent[] = [];
     const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, {
-      deadline: Date.now() + 10_000,
-      requestTimeoutMs: 200,
-      backoff: { baseDelayMs: 20 },
+      deadline: T0 + 60_000,
+      requestTimeoutMs: 1_000,
+      ...time.options,
       log: (e) => events.push(e),
     });
     expect(outcome).toMatchObject({ kind: 'complete', attempts: 2 });
-    expect(events[0]).toMatchObject({ code: 'ClientTimeout' });
+    expect(events).toMatchObject([{ attempt: 1, code: 'ClientTimeout' }]);
+    expect(time.sleeps).toEqual([750]);
   });
 
   it('times out a reply whose body stalls after the headers, and retries it', async () => {
     respondWith(fakeReply.stalledBody(5_000, fakeReply.table(COLUMNS, [ROW])), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
-    const started = Date.now();
+    const time = virtualTime();
     const events: QueryRetryEvent[] = [];
     const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, {
-      deadline: started + 10_000,
-      requestTimeoutMs: 300,
-      backoff: { baseDelayMs: 20 },
+      deadline: T0 + 60_000,
+      requestTimeoutMs: 1_000,
+      ...time.options,
       log: (e) => events.push(e),
     });
     expect(outcome).toMatchObject({ kind: 'complete', attempts: 2 });
-    expect(events[0]).toMatchObject({ code: 'ClientTimeout' });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(events).toMatchObject([{ attempt: 1, code: 'ClientTimeout' }]);
   });
 
   it('fails, retryable, within the budget when every reply is too slow', async () => {
     respondWith(fakeReply.delayed(5_000, fakeReply.success(fakeReply.table(COLUMNS, []))));
-    const started = Date.now();
-    const budgetMs = 1_500;
+    const time = virtualTime();
+    const deadline = T0 + 5_000;
+    const requestTimeoutMs = 200;
     const outcome = await runQuery(client, WORKSPACE, QUERY, WINDOW, {
-      deadline: started + budgetMs,
-      requestTimeoutMs: 300,
+      deadline,
+      requestTimeoutMs,
       minAttemptMs: 100,
       maxAttempts: 100,
-      backoff: { baseDelayMs: 50, maxDelayMs: 100 },
+      backoff: { baseDelayMs: 500, maxDelayMs: 1_000 },
+      ...time.options,
+      // Each timed-out attempt is charged its timeout on the virtual clock, as it would cost in real time.
+      log: () => void time.options.sleep(requestTimeoutMs),
     });
-    const elapsed = Date.now() - started;
     expect(outcome).toMatchObject({ kind: 'failed', retryable: true, code: 'ClientTimeout' });
-    expect(outcome.attempts).toBeGreaterThanOrEqual(2);
-    expect(elapsed).toBeLessThan(budgetMs + 500); // event-loop latency only: no attempt or wait is started past the deadline
+    expect(outcome.attempts).toBe(fake.requests.length);
+    // No wait or attempt was started that would end past the deadline.
+    expect(time.now()).toBeLessThanOrEqual(deadline);
+    expect(outcome.attempts).toBeGreaterThan(1);
   });
 
   it('does not send a request when the deadline has already passed', async () => {

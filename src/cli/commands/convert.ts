@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
 import { compileToKql } from '../../kql/compile.js';
 import { loadRules } from '../../rule/load.js';
 import { readPlaceholdersOption } from '../placeholders.js';
@@ -22,9 +23,7 @@ warnings go to stderr. For a folder, prints one JSON line per rule:
 
 Options:
   --workspace-parser     asim: call the workspace-deployed parsers (imNetworkSession, imProcessCreate)
-  --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
-
-Exit codes: 0 every rule converts, 1 at least one is refused (or none was found), 2 usage error.`;
+  --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules`;
 
 interface ConvertArgs {
   rule: string;
@@ -72,9 +71,7 @@ export const convertCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { rule, target, workspaceParser, placeholdersFile } = parseArgs(args);
-    const placeholdersOption = await readPlaceholdersOption(io, 'convert', placeholdersFile);
-    if ('exitCode' in placeholdersOption) return placeholdersOption.exitCode;
-    const placeholders = placeholdersOption.values;
+    const placeholders = await readPlaceholdersOption(io, placeholdersFile);
     const resolved = path.resolve(io.cwd, rule);
     const isFolder = await stat(resolved).then((info) => info.isDirectory(), () => false);
     const loaded = await loadRules([resolved], { placeholders });
@@ -87,17 +84,17 @@ export const convertCommand: CliCommand = {
       const result = compileToKql(loaded.rules[0]!, target, { useWorkspaceParser: workspaceParser });
       if (!result.ok) {
         io.stderr.write(`sigma-hunt convert: ${display(resolved)}: refused (${result.code}): ${result.reason}\n`);
-        return 1;
+        return EXIT.input;
       }
       for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
       io.stdout.write(result.kql + '\n');
-      return 0;
+      return EXIT.ok;
     }
 
     if (!isFolder && loaded.rules.length === 0 && loaded.outcomes.length === 1 && loaded.outcomes[0]!.error) {
       const error = loaded.outcomes[0]!.error;
       io.stderr.write(`sigma-hunt convert: refused (${error.code}): ${formatLocation({ ...error.location, file: display(error.location.file) })}${error.reason}\n`);
-      return 1;
+      return EXIT.input;
     }
 
     let refused = 0;
@@ -126,8 +123,8 @@ export const convertCommand: CliCommand = {
     io.stderr.write(`${total} rule(s): ${total - refused} converted, ${refused} refused\n`);
     if (total === 0) {
       io.stderr.write('sigma-hunt convert: no Sigma rules found\n');
-      return 1;
+      return EXIT.input;
     }
-    return refused > 0 ? 1 : 0;
+    return refused > 0 ? EXIT.input : EXIT.ok;
   },
 };

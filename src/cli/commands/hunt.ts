@@ -1,7 +1,11 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { LogsQueryClient } from '@azure/monitor-query-logs';
 import type { CliCommand, CliIo } from '../command.js';
-import { UsageError } from '../command.js';
-import { ConfigError, formatDuration, parseDuration, parseHuntConfig } from '../../hunt/config.js';
+import { CommandFailure, serviceFailureOr, UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { describeFileError } from '../../events/read.js';
+import { ConfigError, formatDuration, parseDuration, parseHuntConfig, type ConfigProblem, type HuntConfig } from '../../hunt/config.js';
 import { runConfiguredHunt, type HuntClients } from '../../hunt/clients.js';
 import { formatIncidentTable } from '../../hunt/incident-table.js';
 import type { HuntLog } from '../../hunt/pipeline.js';
@@ -31,8 +35,7 @@ Options:
                       query API base URL ending in /v1 (sovereign clouds); http://127.0.0.1 for a local fake
 
 Other settings (HUNT_INGESTION_DELAY, HUNT_SAFETY_LAG, HUNT_MAX_WINDOW, HUNT_KQL_OVERRIDES_PATH, ...) are read
-from the environment as in the function app. Exit codes: 0 complete, 1 a window failed or was left for a later
-run, 2 usage or settings error.`;
+from the environment as in the function app.`;
 
 interface HuntArgs {
   workspace?: string;
@@ -95,6 +98,27 @@ function isLoopbackHttp(endpoint: string): boolean {
   }
 }
 
+/** The settings a flag supplied, so a refusal names the flag the user typed rather than the variable. */
+function flagsOf(options: HuntArgs): Map<string, string> {
+  const flags = new Map<string, string>();
+  if (options.workspace !== undefined) flags.set('LOG_ANALYTICS_WORKSPACE_ID', '--workspace');
+  if (options.rules !== undefined) flags.set('HUNT_RULES_PATH', '--rules');
+  if (options.target !== undefined) flags.set('HUNT_TARGET', '--target');
+  if (options.endpoint !== undefined) flags.set('HUNT_LOG_ANALYTICS_ENDPOINT', '--log-analytics-endpoint');
+  return flags;
+}
+
+function describeProblem(problem: ConfigProblem, flags: ReadonlyMap<string, string>): string {
+  const flag = flags.get(problem.setting);
+  if (flag !== undefined) return `${flag} '${problem.value ?? ''}': ${problem.reason}`;
+  return `${problem.setting}${problem.value === undefined ? ' (unset)' : `=${problem.value}`}: ${problem.reason}`;
+}
+
+/** Incident key to hit count: what the store held before the run, to tell which incidents the run touched. */
+async function hitCounts(store: IncidentStore): Promise<Map<string, number>> {
+  return new Map((await store.listIncidents()).map((incident) => [incident.incidentKey, incident.hitCount]));
+}
+
 export const huntCommand: CliCommand = {
   name: 'hunt',
   summary: 'Run one hunt against a Log Analytics workspace (DefaultAzureCredential)',
@@ -109,40 +133,73 @@ export const huntCommand: CliCommand = {
       ...(options.target !== undefined ? { HUNT_TARGET: options.target } : {}),
       ...(options.endpoint !== undefined && !local ? { HUNT_LOG_ANALYTICS_ENDPOINT: options.endpoint } : {}),
     };
+    const flags = flagsOf(options);
     let config;
     try {
       config = parseHuntConfig(env, { environment: 'local', appRoot: projectRootOf() });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      io.stderr.write(`sigma-hunt hunt: ${error.message}\n`);
-      return 2;
+      const problems = error.problems.map((problem) => describeProblem(problem, flags));
+      if (error.problems.every((problem) => flags.has(problem.setting))) throw new UsageError(problems.join('\n'));
+      io.stderr.write(`sigma-hunt hunt: invalid settings:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+      return EXIT.usage;
     }
     if (!config.workspaceId) throw new UsageError('--workspace is required (or set LOG_ANALYTICS_WORKSPACE_ID)');
+    const rulesWhere = `${flags.get('HUNT_RULES_PATH') ?? 'HUNT_RULES_PATH'} ${config.rulesPath}`;
+    await stat(config.rulesPath).catch((error: unknown) => {
+      throw new CommandFailure(EXIT.input, `${rulesWhere}: ${describeFileError(error)}`);
+    });
     const logsClient = local
       ? createLogsQueryClient({ endpoint: options.endpoint!, insecureLocal: true })
       : createLogsQueryClient({ endpoint: config.logAnalyticsEndpoint, scopes: [config.logAnalyticsScope], userAgentPrefix: 'sigma-hunt-cli' });
-    const opened = await openHuntTables(config, options.localDir ? { localDir: options.localDir } : {});
     try {
-      const clients: HuntClients = { logsClient, tables: opened.tables };
-      const log: HuntLog = {
-        info: (message) => void io.stderr.write(`${message}\n`),
-        warn: (message) => void io.stderr.write(`warning: ${message}\n`),
-        error: (message) => void io.stderr.write(`error: ${message}\n`),
-      };
-      if (options.sinceMs !== undefined) io.stderr.write(`hunting from now - ${formatDuration(options.sinceMs)}\n`);
-      const summary = await runConfiguredHunt(config, clients, log, {
-        workspaceId: config.workspaceId,
-        ...(options.sinceMs !== undefined ? { settings: { sinceMs: options.sinceMs } } : {}),
-      });
-      if (options.format === 'json') {
-        io.stdout.write(JSON.stringify(summary) + '\n');
-      } else {
-        const incidents = await new IncidentStore(opened.tables.incidents, { groupingWindowMs: config.groupingWindowMs }).listIncidents();
-        io.stdout.write(`${formatIncidentTable(incidents)}\n\n${formatSummary(summary)}\n`);
-      }
-      return summary.outcome === 'ok' ? 0 : 1;
-    } finally {
-      await opened.close();
+      return await huntWith(config, logsClient, options, io, rulesWhere);
+    } catch (error) {
+      throw serviceFailureOr(error);
     }
   },
 };
+
+async function huntWith(config: HuntConfig, logsClient: LogsQueryClient, options: HuntArgs, io: CliIo, rulesWhere: string): Promise<number> {
+  const opened = await openHuntTables(config, options.localDir ? { localDir: options.localDir } : {});
+  try {
+    const clients: HuntClients = { logsClient, tables: opened.tables };
+    const log: HuntLog = {
+      info: (message) => void io.stderr.write(`${message}\n`),
+      warn: (message) => void io.stderr.write(`warning: ${message}\n`),
+      error: (message) => void io.stderr.write(`error: ${message}\n`),
+    };
+    const store = new IncidentStore(opened.tables.incidents, { groupingWindowMs: config.groupingWindowMs });
+    // The store may hold other runs' incidents (the local store holds `npm start`'s sample ones): the table
+    // shows only those this run created or added hits to.
+    const before = options.format === 'text' ? await hitCounts(store) : undefined;
+    if (options.sinceMs !== undefined) io.stderr.write(`hunting from now - ${formatDuration(options.sinceMs)}\n`);
+    const summary = await runConfiguredHunt(config, clients, log, {
+      workspaceId: config.workspaceId!,
+      ...(options.sinceMs !== undefined ? { settings: { sinceMs: options.sinceMs } } : {}),
+    });
+    if (before === undefined) {
+      io.stdout.write(JSON.stringify(summary) + '\n');
+    } else {
+      const touched = (await store.listIncidents()).filter((incident) => before.get(incident.incidentKey) !== incident.hitCount);
+      io.stdout.write(touched.length > 0 ? `${formatIncidentTable(touched)}\n\n` : 'no incident created or updated by this run\n\n');
+      // With no window read, the summary's window line would read "nothing new to read": the failures below
+      // are the whole story.
+      if (summary.outcome === 'ok' || summary.window !== undefined) io.stdout.write(`${formatSummary(summary)}\n`);
+    }
+    const stopped = summary.rules.filter((rule) => rule.stopped !== undefined);
+    if (stopped.length > 0) {
+      const read = summary.window === undefined ? 'nothing was read' : 'the windows above were read';
+      io.stderr.write(`sigma-hunt hunt: workspace ${summary.workspaceId} could not be hunted in full (${read}; the next run resumes):\n`);
+      for (const rule of stopped) io.stderr.write(`  ${rule.ruleId} ${rule.title}: ${rule.stopped!.reason}: ${rule.stopped!.detail}\n`);
+      return EXIT.service;
+    }
+    if (summary.rules.length === 0) {
+      io.stderr.write(`sigma-hunt hunt: no rule in ${rulesWhere} can be hunted on ${summary.target}\n`);
+      return EXIT.input;
+    }
+    return EXIT.ok;
+  } finally {
+    await opened.close();
+  }
+}

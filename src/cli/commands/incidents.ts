@@ -1,6 +1,10 @@
+import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
-import { UsageError } from '../command.js';
+import { CommandFailure, serviceFailureOr, UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { describeFileError } from '../../events/read.js';
 import { ConfigError, parseHuntConfig } from '../../hunt/config.js';
 import { formatIncidentJsonLines, formatIncidentTable } from '../../hunt/incident-table.js';
 import { openHuntTables } from '../../local/local-store.js';
@@ -44,6 +48,21 @@ function parseArgs(args: string[], cwd: string): IncidentsArgs {
   return parsed;
 }
 
+/** A copy of the local store to list from. Azurite writes to the folder it serves (its database, and the
+ *  tables the client creates when missing), and listing must leave the store as it was: it serves a copy
+ *  in a temporary folder instead. */
+async function snapshotOfLocalStore(localDir: string): Promise<{ localDir: string; remove(): Promise<void> }> {
+  const store = path.join(localDir, 'azurite');
+  const isFolder = await stat(store).then((info) => info.isDirectory(), () => false);
+  if (!isFolder) {
+    const why = await stat(localDir).then((info) => (info.isDirectory() ? 'holds no local store' : 'is not a folder'), (error: unknown) => describeFileError(error));
+    throw new CommandFailure(EXIT.input, `${localDir}: ${why} (\`npm start\` or \`sigma-hunt hunt\` writes one)`);
+  }
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'sigma-hunt-incidents-'));
+  await cp(store, path.join(copy, 'azurite'), { recursive: true });
+  return { localDir: copy, remove: () => rm(copy, { recursive: true, force: true }) };
+}
+
 export const incidentsCommand: CliCommand = {
   name: 'incidents',
   summary: 'List stored incidents (Azure Table Storage, or the local store of npm start)',
@@ -56,20 +75,28 @@ export const incidentsCommand: CliCommand = {
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       io.stderr.write(`sigma-hunt incidents: ${error.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
-    const opened = await openHuntTables(config, options.localDir ? { localDir: options.localDir } : {});
+    const localDir = options.localDir ?? path.join(projectRootOf(), '.local');
+    const snapshot = config.tableEndpoint ? undefined : await snapshotOfLocalStore(localDir);
     try {
-      const incidents = await new IncidentStore(opened.tables.incidents, { groupingWindowMs: config.groupingWindowMs }).listIncidents();
-      if (options.format === 'jsonl') {
-        if (incidents.length > 0) io.stdout.write(formatIncidentJsonLines(incidents) + '\n');
-      } else {
-        io.stdout.write(formatIncidentTable(incidents) + '\n');
+      const opened = await openHuntTables(config, snapshot ? { localDir: snapshot.localDir } : {});
+      try {
+        const incidents = await new IncidentStore(opened.tables.incidents, { groupingWindowMs: config.groupingWindowMs }).listIncidents();
+        if (options.format === 'jsonl') {
+          if (incidents.length > 0) io.stdout.write(formatIncidentJsonLines(incidents) + '\n');
+        } else {
+          io.stdout.write(formatIncidentTable(incidents) + '\n');
+        }
+        io.stderr.write(`${incidents.length} incident(s) from ${snapshot ? `local ${localDir}` : opened.where}\n`);
+        return EXIT.ok;
+      } finally {
+        await opened.close();
       }
-      io.stderr.write(`${incidents.length} incident(s) from ${opened.where}\n`);
-      return 0;
+    } catch (error) {
+      throw serviceFailureOr(error);
     } finally {
-      await opened.close();
+      await snapshot?.remove();
     }
   },
 };

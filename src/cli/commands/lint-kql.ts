@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CliCommand, CliIo } from '../command.js';
-import { UsageError } from '../command.js';
+import { CommandFailure, UsageError } from '../command.js';
+import { describeFileError } from '../../events/read.js';
+import { EXIT } from '../exit-codes.js';
 import { lintKql, type LintFinding } from '../../kql/lint.js';
 import { isTargetName } from '../../targets/index.js';
 import type { TargetName } from '../../targets/types.js';
@@ -16,9 +18,7 @@ NetworkDirection =~ "true" (NetworkDirection is Inbound/Outbound/...) or DstHost
 Options:
   --target <name>   the schema the query is written for: asim, mde or sysmon (required)
   --format <fmt>    text (default): one finding per line with its fix; jsonl: one JSON object per finding
-                    {severity, code, message, line, character, span, column, operator, value, fix}
-
-Exit codes: 0 no error-severity finding, 1 at least one, 2 usage error (or the file cannot be read).`;
+                    {severity, code, message, line, character, span, column, operator, value, fix}`;
 
 interface LintArgs {
   target: TargetName;
@@ -79,8 +79,7 @@ export const lintKqlCommand: CliCommand = {
     try {
       query = file === '-' ? await readAll(io.stdin) : await readFile(path.resolve(io.cwd, file), 'utf8');
     } catch (error) {
-      io.stderr.write(`sigma-hunt lint-kql: cannot read ${file}: ${(error as Error).message}\n`);
-      return 2;
+      throw new CommandFailure(EXIT.input, `cannot read ${file}: ${describeFileError(error)}`);
     }
     const findings = lintKql(query, target);
     const name = file === '-' ? '<stdin>' : file;
@@ -95,6 +94,6 @@ export const lintKqlCommand: CliCommand = {
     const errors = findings.filter((finding) => finding.severity === 'error').length;
     const warnings = findings.filter((finding) => finding.severity === 'warning').length;
     io.stderr.write(`${name}: ${errors} error(s), ${warnings} warning(s), ${findings.length - errors - warnings} note(s)\n`);
-    return errors > 0 ? 1 : 0;
+    return errors > 0 ? EXIT.input : EXIT.ok;
   },
 };

@@ -11,7 +11,8 @@ import { loadRules } from '../../rule/load.js';
 import { readPlaceholdersOption } from '../placeholders.js';
 import type { PlaceholderValues } from '../../rule/model.js';
 import type { CliCommand, CliIo } from '../command.js';
-import { UsageError } from '../command.js';
+import { CommandFailure, UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
 
 const USAGE = `Usage: sigma-hunt scan --rule <file|dir>... --events <file|-> [options]
 
@@ -25,7 +26,9 @@ Events (format detected from the content, the extension breaking ties; '-' reads
   CSV          Log Analytics portal export: header row, RFC 4180 quoting, UTF-8 BOM allowed, dynamic
                columns as JSON text; "line" is the 0-based data row (header excluded, newlines inside
                quoted fields not counted); cells are strings, an empty cell is ''
-A record that cannot be read is reported on stderr (file:line: reason [line|element|row N]) and skipped.
+A record that cannot be read (invalid JSON, not an object, nested more than 64 levels, an unreadable CSV row)
+is reported on stderr (file:line: reason [line|element|row N], at most 300 printable characters) and skipped.
+Binary input, a missing file or a directory is one error and no summary. Matches are written as found.
 
 Options:
   --rule <file|dir>...   Sigma rules: files, or folders searched for *.yml/*.yaml (repeatable)
@@ -33,10 +36,7 @@ Options:
   --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
   --format <f>           jsonl, json-array or csv: skip format detection
   --no-prefilter         parse every JSON record; by default a record that provably cannot match any
-                         rule is skipped unparsed, and so is not checked for being valid JSON
-
-Exit codes: 0 the scan ran (with or without matches), 1 a rule or a record was refused or the input could
-not be read, 2 usage error.`;
+                         rule is skipped unparsed, and so is not checked for being valid JSON`;
 
 interface ScanArgs {
   rulePaths: string[];
@@ -169,16 +169,20 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   };
   output.on('error', onOutputError);
   const started = performance.now();
-  let pending: string[] = [];
 
-  const evaluate = (index: number, event: SigmaEvent): void => {
+  // Each record's matches are written before the next record is evaluated, so a match reaches the reader
+  // even when a later record is slow to evaluate or never arrives (a pipe that stays open). Returns whether
+  // the output asked to wait: only then does the loop await, so records without matches never do.
+  const evaluate = (index: number, event: SigmaEvent): boolean => {
+    let full = false;
     for (let r = 0; r < rules.length; r++) {
       if (!rules[r].matches(event)) continue;
       const line = matchLine(rules[r], index, event);
       if (line === null) continue;
       counts.matches[r]++;
-      pending.push(line);
+      if (!output.write(line)) full = true;
     }
+    return full;
   };
   const refuse = (error: EventReadError): void => {
     counts.refused++;
@@ -201,7 +205,8 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
       if (batch.kind === 'events') {
         for (const record of batch.records) {
           counts.records++;
-          evaluate(record.index, record.event);
+          if (evaluate(record.index, record.event)) await drained(output);
+          if (outputError !== null) break;
         }
       } else {
         const { texts, firstIndex, startLines, asciiOnly } = batch;
@@ -220,13 +225,9 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
             refuse(new EventReadError(parsed.code, stream.name, startLines?.[k] ?? firstIndex + k + 1, firstIndex + k, unit, parsed.reason));
             continue;
           }
-          evaluate(firstIndex + k, parsed);
+          if (evaluate(firstIndex + k, parsed)) await drained(output);
+          if (outputError !== null) break;
         }
-      }
-      if (pending.length > 0) {
-        const chunk = pending.join('');
-        pending = [];
-        if (!output.write(chunk)) await drained(output);
       }
       if (outputError !== null) break;
       onProgress?.(counts);
@@ -294,7 +295,7 @@ function summary(result: ScanResult, rules: readonly CompiledRule[], refusedRule
     `  matches: ${totalMatches}`,
     ...rules.map((compiled, r) => `    ${String(result.matches[r]).padStart(8)}  ${compiled.rule.id ?? compiled.rule.name ?? '-'}  ${compiled.rule.title}`),
   ];
-  if (result.fatal) lines.push(`  stopped early: ${result.fatal.message}`);
+  if (result.fatal) lines.push('  stopped early: the input could not be read further (the error above)');
   if (result.outputError !== null) lines.push(`  stopped early: ${isClosedPipe(result.outputError) ? 'the output was closed' : `cannot write the output: ${result.outputError.message}`}`);
   return lines.join('\n') + '\n';
 }
@@ -305,16 +306,24 @@ export const scanCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const parsed = parseArgs(args);
-    const placeholdersOption = await readPlaceholdersOption(io, 'scan', parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
-    if ('exitCode' in placeholdersOption) return placeholdersOption.exitCode;
-    const placeholders = placeholdersOption.values;
-    const { rules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders);
+    // The events are opened first: a mistyped path fails at once, not after compiling a folder of rules.
+    const input = await openEventInput(parsed.events, io.stdin, io.cwd);
+    if (input instanceof EventReadError) throw new CommandFailure(EXIT.input, input.message);
+    let rules: CompiledRule[];
+    let refusedRules: number;
+    try {
+      const placeholders = await readPlaceholdersOption(io, parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
+      ({ rules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders));
+    } catch (error) {
+      input.source.destroy();
+      throw error;
+    }
     if (rules.length === 0) {
+      input.source.destroy();
       io.stderr.write('sigma-hunt scan: no rule to run\n');
-      return 1;
+      return EXIT.input;
     }
 
-    const input = openEventInput(parsed.events, io.stdin, io.cwd);
     const stream = await openEventStream(input.source, { name: input.name, format: parsed.format });
     let printedErrors = 0;
     let unprintedErrors = 0;
@@ -335,13 +344,14 @@ export const scanCommand: CliCommand = {
       output: io.stdout,
       prefilter: parsed.prefilter ? undefined : null,
       onError: (error) => {
-        if (!error.fatal && printedErrors >= MAX_PRINTED_RECORD_ERRORS) {
+        if (error.fatal) return; // printed once, below
+        if (printedErrors >= MAX_PRINTED_RECORD_ERRORS) {
           unprintedErrors++;
           return;
         }
-        if (!error.fatal) printedErrors++;
+        printedErrors++;
         clearProgress();
-        io.stderr.write(`sigma-hunt scan: ${error.fatal ? '' : 'skipped: '}${error.message}\n`);
+        io.stderr.write(`sigma-hunt scan: skipped: ${error.message}\n`);
       },
       onProgress: progress
         ? (counts) => {
@@ -355,9 +365,13 @@ export const scanCommand: CliCommand = {
         : undefined,
     });
     clearProgress();
+    // An input refused before its first record (binary, unreadable) is one error and no summary: there is
+    // nothing to summarise, and a summary of zero events would read as "scanned, nothing found".
+    if (result.fatal !== null && result.records === 0) throw new CommandFailure(EXIT.input, result.fatal.message);
+    if (result.fatal !== null) io.stderr.write(`sigma-hunt scan: ${result.fatal.message}\n`);
     if (unprintedErrors > 0) io.stderr.write(`sigma-hunt scan: ${unprintedErrors} more refused records not shown\n`);
     io.stderr.write(summary(result, rules, refusedRules, input.name));
     const outputBroken = result.outputError !== null && !isClosedPipe(result.outputError);
-    return refusedRules > 0 || result.refused > 0 || result.fatal !== null || outputBroken ? 1 : 0;
+    return refusedRules > 0 || result.refused > 0 || result.fatal !== null || outputBroken ? EXIT.input : EXIT.ok;
   },
 };

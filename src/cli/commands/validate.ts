@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
 import { UsageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
 import type { DocumentOutcome } from '../../rule/load.js';
 import { loadRules } from '../../rule/load.js';
 import { readPlaceholdersOption } from '../placeholders.js';
@@ -16,9 +17,7 @@ Filter documents are applied to the rules they name; correlation rules are refus
 
 Options:
   --placeholders <file>  YAML/JSON map of placeholder name to a list of values, for |expand rules
-                         (without it, rules using placeholders are refused)
-
-Exit codes: 0 every document loads, 1 at least one is refused (or nothing was found), 2 usage error.`;
+                         (without it, rules using placeholders are refused)`;
 
 interface ValidateArgs {
   placeholdersFile?: string;
@@ -67,9 +66,7 @@ export const validateCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { placeholdersFile, paths } = parseArgs(args);
-    const placeholdersOption = await readPlaceholdersOption(io, 'validate', placeholdersFile);
-    if ('exitCode' in placeholdersOption) return placeholdersOption.exitCode;
-    const placeholders = placeholdersOption.values;
+    const placeholders = await readPlaceholdersOption(io, placeholdersFile);
     // Paths stay as the user wrote them in the output; only the file system sees them resolved.
     const resolved = paths.map((p) => (path.isAbsolute(p) ? p : path.join(io.cwd, p)));
     const result = await loadRules(resolved, { placeholders });
@@ -84,9 +81,9 @@ export const validateCommand: CliCommand = {
     io.stderr.write(`${total} document(s): ${total - refused} ok, ${refused} refused\n`);
     if (total === 0) {
       io.stderr.write('sigma-hunt validate: no Sigma documents found\n');
-      return 1;
+      return EXIT.input;
     }
-    return refused > 0 ? 1 : 0;
+    return refused > 0 ? EXIT.input : EXIT.ok;
   },
 };
 

@@ -67,6 +67,36 @@ describe('YAML refusals', () => {
     expect(documents[1].error?.location.document).toBe(1);
   });
 
+  it('points an unclosed double quote at the quote, not at the end of the file', () => {
+    const [document] = parseYamlDocuments('title: "unclosed\nid: 1\ndetection:\n  sel:\n    Image: a\n  condition: sel\n', 'f.yml');
+    expect(document.error?.location.line).toBe(1);
+    expect(document.error?.reason).toMatch(/^a double quote opened at line 1, column 8 is never closed \(Missing closing "quote/);
+  });
+
+  it("reads '' inside single quotes as an escape, and points at the quote left open", () => {
+    const [document] = parseYamlDocuments("a: 'it''s closed'\nb: 'it''s not\nc: 1\n", 'f.yml');
+    expect(document.error?.location.line).toBe(2);
+    expect(document.error?.reason).toMatch(/^a single quote opened at line 2, column 4 is never closed/);
+  });
+
+  it('reads \\" inside double quotes as an escape, and points at the innermost bracket left open', () => {
+    const [document] = parseYamlDocuments('a: "x\\" y"\nb: {sel: [1, 2\nc: 1\n', 'f.yml');
+    expect(document.error?.location.line).toBe(2);
+    expect(document.error?.reason).toMatch(/^a '\[' opened at line 2, column 10 is never closed/);
+  });
+
+  it('points at the quote in the document that opened it and keeps the documents before', () => {
+    const documents = parseYamlDocuments('title: ok\n---\ntitle: fine\nlevel: "high\n---\ntitle: swallowed\n', 'f.yml');
+    expect(documents.map((d) => (d.error ? `error@${d.error.location.line}` : 'ok'))).toEqual(['ok', 'error@4']);
+    expect(documents[1].error?.reason).toMatch(/^a double quote opened at line 4, column 8/);
+  });
+
+  it('keeps the parser\'s own location for an error that no open quote or bracket explains', () => {
+    const [document] = parseYamlDocuments('title: "a \\" quote"\nlevel: \'it\'\'s\'\ntitle: b\n', 'f.yml');
+    expect(document.error?.location.line).toBe(3);
+    expect(document.error?.reason).toContain('Map keys must be unique');
+  });
+
   it('refuses an alias bomb', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i += 1) {
