@@ -32,6 +32,7 @@ export {
   type QueryRetryEvent,
   type QueryTimespan,
   type RunQueryOptions,
+  type ServiceDate,
   type TruncatedOutcome,
 } from './query.js';
 export { backoffDelayMs, parseRetryAfterMs } from './retry.js';
