@@ -7,23 +7,13 @@ import { oracleResponder, type SampleWorkspace } from '../../src/local/sample-wo
 import type { HuntRule } from '../../src/hunt/pipeline.js';
 import { isServiceClockProbe } from '../../src/hunt/service-clock.js';
 import type { CompiledRule } from '../../src/match/types.js';
-import { ANCHOR, collectingLog, dumpTables, freshTables, huntRunner, sampleRows, seedRules, serveWorkspace, startServices, type Services } from './harness.js';
+import { ANCHOR, collectingLog, dumpTables, freshTables, huntRunner, serveWorkspace, startHuntFixture, type HuntFixture } from './harness.js';
 
-let services: Services;
-let rules: HuntRule[];
-let workspace: SampleWorkspace;
-let cleanTables: Awaited<ReturnType<typeof dumpTables>>;
-
+let fixture: HuntFixture;
 beforeAll(async () => {
-  services = await startServices();
-  rules = await seedRules();
-  workspace = await sampleRows();
-  serveWorkspace(services.fake, workspace);
-  const tables = await freshTables(services.azurite);
-  await huntRunner(services, tables, rules).run(ANCHOR);
-  cleanTables = await dumpTables(tables);
+  fixture = await startHuntFixture();
 });
-afterAll(async () => services?.stop());
+afterAll(async () => fixture?.services.stop());
 
 const MINUTE = 60_000;
 const at = (base: Date, minutes: number) => new Date(base.getTime() + minutes * MINUTE);
@@ -31,16 +21,16 @@ const at = (base: Date, minutes: number) => new Date(base.getTime() + minutes * 
 describe('the host clock apart from the service clock', () => {
   /** A matching row the service ingests one minute after ANCHOR (on its own clock): after the first run. */
   function lateRow(): Record<string, unknown> {
-    const matching = workspace.rows.find((row) => row.DstProcessName === 'C:\\PerfLogs\\x64.exe')!;
+    const matching = fixture.workspace.rows.find((row) => row.DstProcessName === 'C:\\PerfLogs\\x64.exe')!;
     return { ...matching, _ItemId: 'ingested-after-run-1', Dvc: 'SRV-LATE.corp.contoso.com', TimeGenerated: at(ANCHOR, 0.5), [DEFAULT_INGESTION_TIME_COLUMN]: at(ANCHOR, 1) };
   }
 
   /** Two runs five minutes apart on the service's clock, the late row ingested between them. */
   async function twoRuns(hostAheadMinutes: number) {
-    const grown: SampleWorkspace = { ...workspace, rows: [...workspace.rows] };
-    serveWorkspace(services.fake, grown);
-    const tables = await freshTables(services.azurite);
-    const runner = huntRunner(services, tables, rules);
+    const grown: SampleWorkspace = { ...fixture.workspace, rows: [...fixture.workspace.rows] };
+    serveWorkspace(fixture.services.fake, grown);
+    const tables = await freshTables(fixture.services.azurite);
+    const runner = huntRunner(fixture.services, tables, fixture.rules);
     const log = collectingLog();
     const first = await runner.run(at(ANCHOR, hostAheadMinutes), { serviceNow: ANCHOR, log });
     grown.rows.push(lateRow());
@@ -75,26 +65,26 @@ describe('the host clock apart from the service clock', () => {
   });
 
   test('when the service never answers, no window is read and the watermark stays; the next run completes', async () => {
-    const oracle = oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows });
-    services.fake.setRespond((request) => (isServiceClockProbe(request.query) ? fakeReply.connectionReset() : oracle(request)));
-    const tables = await freshTables(services.azurite);
-    const runner = huntRunner(services, tables, rules);
+    const oracle = oracleResponder({ mapping: fixture.workspace.mapping, rows: () => fixture.workspace.rows });
+    fixture.services.fake.setRespond((request) => (isServiceClockProbe(request.query) ? fakeReply.connectionReset() : oracle(request)));
+    const tables = await freshTables(fixture.services.azurite);
+    const runner = huntRunner(fixture.services, tables, fixture.rules);
     const failed = await runner.run(ANCHOR);
     expect(failed.outcome).toBe('incomplete');
     expect(failed.rules[0]?.stopped).toMatchObject({ reason: 'query-failed', detail: expect.stringMatching(/service's clock could not be read/) });
     expect(failed.serviceClock?.error).toMatch(/no response/);
     expect(failed.totals.queries).toBe(0);
     expect(await dumpTables(tables)).toEqual({ incidents: [], checkpoints: [] });
-    serveWorkspace(services.fake, workspace);
+    serveWorkspace(fixture.services.fake, fixture.workspace);
     await runner.run(ANCHOR);
-    expect(await dumpTables(tables)).toEqual(cleanTables);
+    expect(await dumpTables(tables)).toEqual(fixture.cleanTables);
   });
 });
 
 describe('a page whose verification runs past the run budget', () => {
   /** The seed rule, whose `evaluations`-th evaluation moves the run's clock past every deadline. */
   function ruleThatSpendsTheBudget(clock: { now: number }, evaluations: number): HuntRule[] {
-    return rules.map((huntRule) => {
+    return fixture.rules.map((huntRule) => {
       const compiled = huntRule.compiled;
       let count = 0;
       const slow: CompiledRule = {
@@ -110,11 +100,11 @@ describe('a page whose verification runs past the run budget', () => {
   }
 
   test('stops with reason budget, stores and checkpoints nothing of the page, and the next run completes as a clean run', async () => {
-    serveWorkspace(services.fake, workspace);
-    const tables = await freshTables(services.azurite);
+    serveWorkspace(fixture.services.fake, fixture.workspace);
+    const tables = await freshTables(fixture.services.azurite);
     const clock = { now: 0 };
     const log = collectingLog();
-    const stopped = await huntRunner(services, tables, ruleThatSpendsTheBudget(clock, 2)).run(ANCHOR, {
+    const stopped = await huntRunner(fixture.services, tables, ruleThatSpendsTheBudget(clock, 2)).run(ANCHOR, {
       budgetClock: () => clock.now,
       rowClock: () => clock.now,
       log,
@@ -130,11 +120,11 @@ describe('a page whose verification runs past the run budget', () => {
     expect(await dumpTables(tables)).toEqual({ incidents: [], checkpoints: [] });
     // The row that took ten minutes is reported, by hit id and field, and its verdict is not lost.
     expect(stopped.totals.slowRows).toBe(1);
-    expect(stopped.rules[0]?.slowRowSample?.[0]).toMatchObject({ ruleId: rules[0]!.ruleId, hitId: expect.any(String), field: expect.any(String), chars: expect.any(Number) });
+    expect(stopped.rules[0]?.slowRowSample?.[0]).toMatchObject({ ruleId: fixture.rules[0]!.ruleId, hitId: expect.any(String), field: expect.any(String), chars: expect.any(Number) });
 
-    const again = await huntRunner(services, tables, rules).run(ANCHOR);
+    const again = await huntRunner(fixture.services, tables, fixture.rules).run(ANCHOR);
     expect(again.outcome).toBe('ok');
     expect(again.totals.verifiedHits).toBe(4);
-    expect(await dumpTables(tables)).toEqual(cleanTables);
+    expect(await dumpTables(tables)).toEqual(fixture.cleanTables);
   });
 });

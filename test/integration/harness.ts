@@ -129,3 +129,22 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
 export async function dumpTables(tables: TableClients): Promise<{ incidents: Record<string, unknown>[]; checkpoints: Record<string, unknown>[] }> {
   return { incidents: await dumpTable(tables.incidents), checkpoints: await dumpTable(tables.checkpoints) };
 }
+
+/** What a fault-suite file starts from: the services, the seed rules, the sample workspace served by the fake,
+ *  and the tables one clean run over it at ANCHOR leaves (what every scenario must converge to). */
+export interface HuntFixture {
+  services: Services;
+  rules: HuntRule[];
+  workspace: SampleWorkspace;
+  cleanTables: Awaited<ReturnType<typeof dumpTables>>;
+}
+
+export async function startHuntFixture(): Promise<HuntFixture> {
+  const services = await startServices();
+  const rules = await seedRules();
+  const workspace = await sampleRows();
+  serveWorkspace(services.fake, workspace);
+  const tables = await freshTables(services.azurite);
+  await huntRunner(services, tables, rules).run(ANCHOR);
+  return { services, rules, workspace, cleanTables: await dumpTables(tables) };
+}

@@ -14,10 +14,9 @@ import {
   dumpTables,
   freshTables,
   huntRunner,
-  sampleRows,
-  seedRules,
   serveWorkspace,
-  startServices,
+  startHuntFixture,
+  type HuntFixture,
   type Services,
 } from './harness.js';
 
@@ -25,16 +24,10 @@ let services: Services;
 let rules: HuntRule[];
 let workspace: SampleWorkspace;
 /** Tables after one clean run over the sample workspace at ANCHOR: what every scenario must converge to. */
-let cleanTables: Awaited<ReturnType<typeof dumpTables>>;
+let cleanTables: HuntFixture['cleanTables'];
 
 beforeAll(async () => {
-  services = await startServices();
-  rules = await seedRules();
-  workspace = await sampleRows();
-  serveWorkspace(services.fake, workspace);
-  const tables = await freshTables(services.azurite);
-  await huntRunner(services, tables, rules).run(ANCHOR);
-  cleanTables = await dumpTables(tables);
+  ({ services, rules, workspace, cleanTables } = await startHuntFixture());
 });
 afterAll(async () => services?.stop());
 
