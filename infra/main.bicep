@@ -77,6 +77,16 @@ param huntGroupingWindow string = '24h'
 @description('HUNT_RUN_BUDGET: time a run may take (1m to less than 10m, the host functionTimeout).')
 param huntRunBudget string = '8m'
 
+@description('HUNT_ROW_LIMIT_MS: milliseconds (1..60000) past which one row\'s Sigma verification is reported as slow (rule, hit id, field, length; never the value). The verdict stands.')
+param huntRowLimitMs string = '100'
+
+@description('HUNT_LOG_EVENT_VALUES: true lets logs carry event values (each cut to 200 characters, control characters escaped); false logs hit ids and field names only.')
+@allowed([
+  'true'
+  'false'
+])
+param huntLogEventValues string = 'false'
+
 @description('HUNT_INCIDENTS_TABLE: table of incidents (3-63 letters and digits, starting with a letter). Created by this template.')
 @minLength(3)
 @maxLength(63)
@@ -205,6 +215,8 @@ var huntSettings = {
   HUNT_PAGE_ROWS: huntPageRows
   HUNT_GROUPING_WINDOW: huntGroupingWindow
   HUNT_RUN_BUDGET: huntRunBudget
+  HUNT_ROW_LIMIT_MS: huntRowLimitMs
+  HUNT_LOG_EVENT_VALUES: huntLogEventValues
   HUNT_INCIDENTS_TABLE: huntIncidentsTable
   HUNT_CHECKPOINTS_TABLE: huntCheckpointsTable
   HUNT_RULES_PATH: huntRulesPath

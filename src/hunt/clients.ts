@@ -84,6 +84,8 @@ export function huntSettingsOf(config: HuntConfig, workspaceId: string, override
     pageRows: config.pageRows,
     groupingWindowMs: config.groupingWindowMs,
     runBudgetMs: config.runBudgetMs,
+    rowLimitMs: config.rowLimitMs,
+    logEventValues: config.logEventValues,
     ...overrides,
   };
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_GROUPING_WINDOW_MS, MAX_GROUPING_WINDOW_MS, MIN_GROUPING_WINDOW_MS } from '../incidents/grouping.js';
 import { TARGET_NAMES, type TargetName } from '../targets/types.js';
+import { DEFAULT_ROW_LIMIT_MS, MAX_ROW_LIMIT_MS, MIN_ROW_LIMIT_MS } from './verify-budget.js';
 import { DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS, MIN_PAGE_ROWS } from './window.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -100,6 +101,18 @@ export const HUNT_SETTINGS: readonly HuntSetting[] = [
   { name: 'AzureWebJobsStorage__tableServiceUri', required: 'optional', description: 'Read when HUNT_STORAGE_TABLE_ENDPOINT is unset.' },
   { name: 'AZURE_CLIENT_ID', required: 'optional', description: 'Client id of a user-assigned managed identity (GUID).' },
   { name: 'HUNT_RUN_BUDGET', default: '8m', required: 'optional', description: 'Time a run may take (1m..<10m, the host functionTimeout).' },
+  {
+    name: 'HUNT_ROW_LIMIT_MS',
+    default: String(DEFAULT_ROW_LIMIT_MS),
+    required: 'optional',
+    description: `Milliseconds (${MIN_ROW_LIMIT_MS}..${MAX_ROW_LIMIT_MS}) past which one row's Sigma verification is reported as slow (rule, hit id, field, length); its verdict stands.`,
+  },
+  {
+    name: 'HUNT_LOG_EVENT_VALUES',
+    default: 'false',
+    required: 'optional',
+    description: 'true: logs may carry event values (each cut to 200 characters, control characters escaped); false: hit ids and field names only.',
+  },
   { name: 'HUNT_PLACEHOLDERS_PATH', required: 'optional', description: 'YAML/JSON file of placeholder values for `expand`.' },
   { name: 'HUNT_KQL_OVERRIDES_PATH', required: 'optional', description: 'Folder of hand-written KQL per rule, <ruleId>.kql.' },
   { name: 'HUNT_LOG_ANALYTICS_ENDPOINT', default: DEFAULT_LOG_ANALYTICS_ENDPOINT, required: 'optional', description: 'Query API base URL (sovereign clouds).' },
@@ -131,6 +144,8 @@ export interface HuntConfig {
   tableEndpoint?: string;
   managedIdentityClientId?: string;
   runBudgetMs: number;
+  rowLimitMs: number;
+  logEventValues: boolean;
   placeholdersPath?: string;
   kqlOverridesPath?: string;
   logAnalyticsEndpoint: string;
@@ -227,6 +242,14 @@ export function parseHuntConfig(env: Readonly<Record<string, string | undefined>
   const pageRowsText = read('HUNT_PAGE_ROWS') ?? String(DEFAULT_PAGE_ROWS);
   const pageRows = /^\d+$/.test(pageRowsText) ? Number(pageRowsText) : Number.NaN;
   if (!(pageRows >= MIN_PAGE_ROWS && pageRows <= MAX_PAGE_ROWS)) fail('HUNT_PAGE_ROWS', pageRowsText, `must be a whole number from ${MIN_PAGE_ROWS} to ${MAX_PAGE_ROWS}`);
+  const rowLimitText = read('HUNT_ROW_LIMIT_MS') ?? String(DEFAULT_ROW_LIMIT_MS);
+  const rowLimitMs = /^\d{1,9}$/.test(rowLimitText) ? Number(rowLimitText) : Number.NaN;
+  if (!(rowLimitMs >= MIN_ROW_LIMIT_MS && rowLimitMs <= MAX_ROW_LIMIT_MS)) {
+    fail('HUNT_ROW_LIMIT_MS', rowLimitText, `must be a whole number of milliseconds from ${MIN_ROW_LIMIT_MS} to ${MAX_ROW_LIMIT_MS}`);
+  }
+  const logEventValuesText = read('HUNT_LOG_EVENT_VALUES') ?? 'false';
+  const logEventValues = logEventValuesText.toLowerCase() === 'true';
+  if (!logEventValues && logEventValuesText.toLowerCase() !== 'false') fail('HUNT_LOG_EVENT_VALUES', logEventValuesText, 'must be true or false');
   const settled = (name: string) => !problems.some((problem) => problem.setting === name);
   if (settled('HUNT_LOOKBACK') && settled('HUNT_SAFETY_LAG') && safetyLagMs >= lookbackMs) {
     fail('HUNT_SAFETY_LAG', read('HUNT_SAFETY_LAG') ?? '2m', `must be shorter than HUNT_LOOKBACK (${formatDuration(lookbackMs)}): the first window would be empty`);
@@ -300,6 +323,8 @@ export function parseHuntConfig(env: Readonly<Record<string, string | undefined>
     ...(tableEndpoint !== undefined ? { tableEndpoint } : {}),
     ...(clientIdText !== undefined ? { managedIdentityClientId: clientIdText.toLowerCase() } : {}),
     runBudgetMs,
+    rowLimitMs,
+    logEventValues,
     ...(placeholdersPath !== undefined ? { placeholdersPath } : {}),
     ...(kqlOverridesPath !== undefined ? { kqlOverridesPath } : {}),
     logAnalyticsEndpoint,

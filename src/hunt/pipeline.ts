@@ -1,6 +1,7 @@
 /**
- * One hunt run: for each rule, the windows from its stored ingestion watermark to now - safetyLag, each read
- * in pages of at most HUNT_PAGE_ROWS rows (windowPages), each page
+ * One hunt run: for each rule, the windows from its stored ingestion watermark to now - safetyLag (now being the
+ * Log Analytics service's clock, service-clock.ts), each read in pages of at most HUNT_PAGE_ROWS rows
+ * (windowPages), each page
  *
  *     query (split until complete) → verify → enrich → store → checkpoint
  *
@@ -16,7 +17,8 @@
  * - a result that hits the service limits (500,000 rows / 64 MB) or comes back partial is never used as is: the
  *   window is halved on ingestion time and each part re-queried until every part is complete;
  * - a window that still fails (throttled or failing past the run's budget, too large even when minimal) stops
- *   its rule for this run with the watermark untouched: the next run starts there.
+ *   its rule for this run with the watermark untouched: the next run starts there; so does a page whose
+ *   verification runs past the budget (verify-budget.ts): nothing of it is stored.
  *
  * `faults` is called after each step (tests crash the run there and check that the next run converges).
  */
@@ -35,7 +37,10 @@ import type { CategoryMapping, TargetName } from '../targets/types.js';
 import { hitIdOf } from './hit-identity.js';
 import { windowQuery, type RuleQuery } from './query-plan.js';
 import { emptyRuleSummary, totalsOf, type HuntSummary, type RuleRunSummary, type WindowFailureReason } from './summary.js';
+import { readServiceClock } from './service-clock.js';
 import { OVER_MATCH_SAMPLE_SIZE, RowVerifier, type OverMatchSample } from './verify.js';
+import { DEFAULT_ROW_LIMIT_MS, SlowRows, VerifyPacer, type SlowRow } from './verify-budget.js';
+import { loggedEvent } from './log-values.js';
 import {
   assessIngestionTimes,
   DEFAULT_MIN_SPLIT_SPAN_MS,
@@ -90,6 +95,10 @@ export interface HuntSettings {
   sinceMs?: number;
   /** Time kept back from the queries for storing and checkpointing the last window; default min(60 s, budget/4). */
   storeReserveMs?: number;
+  /** A row whose matcher evaluation takes longer is recorded (HUNT_ROW_LIMIT_MS; default DEFAULT_ROW_LIMIT_MS). */
+  rowLimitMs?: number;
+  /** Logs may carry event values, truncated (HUNT_LOG_EVENT_VALUES; default false: hit ids and field names). */
+  logEventValues?: boolean;
 }
 
 export interface HuntDependencies {
@@ -97,7 +106,13 @@ export interface HuntDependencies {
   incidents: IncidentStore;
   checkpoints: CheckpointStore;
   log: HuntLog;
+  /** The host's clock (default: new Date()). Only for the run's start and for measuring skew: the windows end
+   *  at the service's clock (service-clock.ts). */
   now?: () => Date;
+  /** The run's elapsed-time clock, epoch ms, that the budget is measured on (default Date.now). */
+  budgetClock?: () => number;
+  /** Times each matcher evaluation, ms (default performance.now). */
+  rowClock?: () => number;
   faults?: HuntFaults;
   /** Passed to every runQuery (tests shorten the backoff). */
   queryOptions?: Omit<RunQueryOptions, 'deadline' | 'rowLimit'>;
@@ -112,18 +127,27 @@ export function checkpointScopeOf(workspaceId: string, target: TargetName, ruleI
 }
 
 export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings, deps: HuntDependencies, skippedRules: HuntSummary['skippedRules'] = []): Promise<HuntSummary> {
-  // Two clocks: `now` places the windows (tests move it), elapsed time and the budget are real.
-  const clock = deps.now ?? (() => new Date());
-  const startedAt = clock();
-  const startedMs = Date.now();
+  // Three clocks: the service's places the windows, the host's (`now`) only dates the run and measures the skew,
+  // and `budgetClock` measures elapsed time and the budget.
+  const hostClock = deps.now ?? (() => new Date());
+  const budgetClock = deps.budgetClock ?? Date.now;
+  const startedAt = hostClock();
+  const startedMs = budgetClock();
   const deadline = startedMs + settings.runBudgetMs;
+  const queryDeadline = deadline - storeReserveOf(settings);
   const summaries: RuleRunSummary[] = [];
   let failed = false;
+  const serviceClock =
+    rules.length > 0 ? await readServiceClock(deps.logsClient, settings.workspaceId, hostClock, deps.log, { clock: budgetClock, ...deps.queryOptions, deadline: queryDeadline }) : undefined;
   for (const huntRule of rules) {
     const summary = emptyRuleSummary(huntRule.ruleId, huntRule.rule.title, huntRule.query.source);
     summaries.push(summary);
+    if (serviceClock && !serviceClock.ok) {
+      stop(summary, deps, huntRule, 'query-failed', serviceClock.reason);
+      continue;
+    }
     try {
-      await huntRuleWindows(huntRule, settings, deps, clock, deadline, summary);
+      await huntRuleWindows(huntRule, settings, deps, serviceClock!.now, { clock: budgetClock, queryDeadline }, summary);
     } catch (error) {
       failed = true;
       summary.stopped = { reason: 'error', detail: describe(error) };
@@ -135,9 +159,10 @@ export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings
     event: 'sigma-hunt.run',
     outcome: failed ? 'failed' : summaries.some((rule) => rule.stopped) ? 'incomplete' : 'ok',
     startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedMs,
+    durationMs: budgetClock() - startedMs,
     workspaceId: settings.workspaceId,
     target: settings.target,
+    ...(serviceClock ? { serviceClock: serviceClock.summary } : {}),
     ...(windows.length > 0
       ? {
           window: {
@@ -155,12 +180,23 @@ export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings
   return summary;
 }
 
+/** Time kept back from the queries and verification for storing and checkpointing the last page. */
+function storeReserveOf(settings: Pick<HuntSettings, 'storeReserveMs' | 'runBudgetMs'>): number {
+  return settings.storeReserveMs ?? Math.min(60_000, Math.floor(settings.runBudgetMs / 4));
+}
+
+/** The run's budget: its clock and the instant past which no query or verification starts. */
+interface RunBudget {
+  clock: () => number;
+  queryDeadline: number;
+}
+
 async function huntRuleWindows(
   huntRule: HuntRule,
   settings: HuntSettings,
   deps: HuntDependencies,
-  clock: () => Date,
-  deadline: number,
+  now: Date,
+  budget: RunBudget,
   summary: RuleRunSummary,
 ): Promise<void> {
   const scope = checkpointScopeOf(settings.workspaceId, settings.target, huntRule.ruleId);
@@ -169,7 +205,7 @@ async function huntRuleWindows(
   let watermark = checkpoint?.watermark;
   if (watermark !== undefined) summary.watermark = watermark;
   const plan = planWindow({
-    now: clock(),
+    now,
     ...(settings.sinceMs === undefined && watermark !== undefined ? { watermark } : {}),
     lookbackMs: settings.sinceMs ?? settings.lookbackMs,
     ingestionDelayMs: settings.ingestionDelayMs,
@@ -179,13 +215,11 @@ async function huntRuleWindows(
   });
   summary.windowsPlanned = plan.windows.length;
   if (plan.watermarkAhead) deps.log.warn(`rule ${huntRule.ruleId}: the stored watermark ${watermark} is ahead of now - safety lag; nothing to read`);
-  const storeReserveMs = settings.storeReserveMs ?? Math.min(60_000, Math.floor(settings.runBudgetMs / 4));
-  const queryDeadline = deadline - storeReserveMs;
   const at = (window: HuntWindow) => ({ ruleId: huntRule.ruleId, window });
   const assessments = { with: 0, without: 0 };
 
   for (const window of plan.windows) {
-    for await (const page of windowPages(huntRule, window, settings, deps, queryDeadline, summary)) {
+    for await (const page of windowPages(huntRule, window, settings, deps, budget, summary)) {
       if (page.kind === 'failed') {
         stop(summary, deps, huntRule, page.reason, page.detail);
         return;
@@ -207,8 +241,17 @@ async function huntRuleWindows(
       }
       await deps.faults?.('query', at(part));
 
-      // 2. verify, grouping as it goes (a window's hits are not held: see verifyWindow)
-      const verified = verifyWindow(rows, huntRule, settings);
+      // 2. verify, grouping as it goes (a window's hits are not held: see verifyWindow), within the budget
+      const verified = await verifyWindow(rows, huntRule, {
+        ...settings,
+        pacer: new VerifyPacer({ deadline: budget.queryDeadline, clock: budget.clock }),
+        rowClock: deps.rowClock ?? (() => performance.now()),
+      });
+      noteSlowRows(verified.slowRows, summary, deps, huntRule);
+      if (verified.kind === 'budget') {
+        stop(summary, deps, huntRule, 'budget', `run budget spent verifying ${part.ingestionFrom} .. ${part.ingestionTo} (${verified.rowsVerified} of ${rows.length} rows); nothing of it was stored`);
+        return;
+      }
       summary.verifiedHits += verified.hits;
       summary.kqlOverMatch += verified.kqlOverMatch;
       if (verified.kqlOverMatch > 0) {
@@ -257,6 +300,17 @@ async function huntRuleWindows(
   }
 }
 
+/** Adds a page's slow rows to the summary (count, bounded sample) and logs them: hit ids and field names. */
+function noteSlowRows(slow: { count: number; sample: SlowRow[]; limitMs: number }, summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRule): void {
+  if (slow.count === 0) return;
+  summary.slowRows += slow.count;
+  const room = SLOW_ROW_SUMMARY_SAMPLE - (summary.slowRowSample?.length ?? 0);
+  if (room > 0) summary.slowRowSample = [...(summary.slowRowSample ?? []), ...slow.sample.slice(0, room)];
+  deps.log.warn(`rule ${huntRule.ruleId}: ${slow.count} rows took longer than ${slow.limitMs} ms each to verify; their verdicts stand`, { sample: slow.sample });
+}
+
+const SLOW_ROW_SUMMARY_SAMPLE = 5;
+
 function stop(summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRule, reason: WindowFailureReason, detail: string): void {
   summary.stopped = { reason, detail };
   deps.log.warn(`rule ${huntRule.ruleId}: stopped (${reason}); the watermark stays at ${summary.watermark ?? 'its start'} and the next run resumes there`, { detail });
@@ -288,20 +342,22 @@ export async function* windowPages(
   window: HuntWindow,
   settings: Pick<HuntSettings, 'workspaceId' | 'rowLimit' | 'pageRows' | 'minSplitSpanMs'>,
   deps: Pick<HuntDependencies, 'logsClient' | 'log' | 'queryOptions'>,
-  deadline: number,
+  budget: RunBudget,
   summary: Pick<RuleRunSummary, 'queries' | 'splits'>,
 ): AsyncGenerator<WindowPage> {
+  const deadline = budget.queryDeadline;
   const pageRows = settings.pageRows ?? DEFAULT_PAGE_ROWS;
   const pending: { window: HuntWindow; paged: boolean }[] = [{ window, paged: true }];
   while (pending.length > 0) {
     const { window: part, paged } = pending.shift()!;
-    if (deadline - Date.now() < MIN_QUERY_BUDGET_MS) {
+    if (deadline - budget.clock() < MIN_QUERY_BUDGET_MS) {
       yield { kind: 'failed', reason: 'budget', detail: `run budget spent before ${part.ingestionFrom} .. ${part.ingestionTo}` };
       return;
     }
     summary.queries += 1;
     const query = windowQuery(huntRule.query.template, part, paged ? { pageRows } : {});
     const outcome = await runQuery(deps.logsClient, settings.workspaceId, query, queryTimespanOf(part), {
+      clock: budget.clock,
       ...deps.queryOptions,
       deadline,
       ...(settings.rowLimit !== undefined ? { rowLimit: settings.rowLimit } : {}),
@@ -367,6 +423,7 @@ export async function* windowPages(
  * Making a hit is deterministic (RowVerifier), so the hits stored are the hits verified.
  */
 export interface VerifiedWindow {
+  kind: 'verified';
   rows: readonly QueryRow[];
   verifier: RowVerifier;
   groups: WindowGroup[];
@@ -375,6 +432,22 @@ export interface VerifiedWindow {
   kqlOverMatch: number;
   overMatchSample: OverMatchSample[];
   rowsWithoutTime: number;
+  /** Rows whose evaluation took longer than the per-row limit (their verdicts stand). */
+  slowRows: SlowRows;
+}
+
+/** The page's verification passed the run's deadline after `rowsVerified` rows: nothing of it may be stored. */
+export interface VerifyStopped {
+  kind: 'budget';
+  rowsVerified: number;
+  slowRows: SlowRows;
+}
+
+export interface VerifyWindowOptions extends Pick<HuntSettings, 'groupingWindowMs' | 'rowLimitMs' | 'logEventValues'> {
+  /** Checks the run's deadline and yields between rows (without one: neither). */
+  pacer?: VerifyPacer;
+  /** Times each matcher evaluation (without one: nothing is timed). */
+  rowClock?: () => number;
 }
 
 export interface WindowGroup {
@@ -391,22 +464,32 @@ export interface EnrichedGroup extends WindowGroup {
   enrichment: object;
 }
 
-/** Verifies every row and groups the hits as the store will group them (same key function, grouping.ts). */
-export function verifyWindow(rows: readonly QueryRow[], huntRule: Pick<HuntRule, 'mapping' | 'compiled'>, settings: Pick<HuntSettings, 'groupingWindowMs'>): VerifiedWindow {
-  const verifier = new RowVerifier(huntRule.mapping, huntRule.compiled);
-  const preparer = new HitPreparer(settings.groupingWindowMs);
+/** Verifies every row and groups the hits as the store will group them (same key function, grouping.ts); stops
+ *  when the pacer says the run's deadline has passed. */
+export async function verifyWindow(
+  rows: readonly QueryRow[],
+  huntRule: Pick<HuntRule, 'mapping' | 'compiled'>,
+  options: VerifyWindowOptions,
+): Promise<VerifiedWindow | VerifyStopped> {
+  const verifier = new RowVerifier(huntRule.mapping, huntRule.compiled, options.rowClock);
+  const preparer = new HitPreparer(options.groupingWindowMs);
+  const slowRows = new SlowRows(options.rowLimitMs ?? DEFAULT_ROW_LIMIT_MS);
+  const pacer = options.pacer;
+  const logEventValues = options.logEventValues === true;
   const groups = new Map<string, WindowGroup>();
   const overMatchSample: OverMatchSample[] = [];
   let hits = 0;
   let kqlOverMatch = 0;
   let rowsWithoutTime = 0;
   for (let index = 0; index < rows.length; index++) {
+    if (index > 0 && pacer?.rowDone(verifier.lastEvaluationMs) && !(await pacer.pace())) return { kind: 'budget', rowsVerified: index, slowRows };
     const row = rows[index]!;
     const event = verifier.eventOf(row);
     const hit = verifier.verify(row, event);
+    if (verifier.lastEvaluationMs > slowRows.limitMs) slowRows.note(verifier.lastEvaluationMs, verifier.ruleId, () => hitIdOf(row, huntRule.mapping), event, verifier.testedFields);
     if (hit === 'over-match') {
       kqlOverMatch += 1;
-      if (overMatchSample.length < OVER_MATCH_SAMPLE_SIZE) overMatchSample.push({ hitId: hitIdOf(row, huntRule.mapping), event });
+      if (overMatchSample.length < OVER_MATCH_SAMPLE_SIZE) overMatchSample.push(loggedEvent(hitIdOf(row, huntRule.mapping), event, logEventValues));
       continue;
     }
     if (hit === 'no-time') {
@@ -424,7 +507,8 @@ export function verifyWindow(rows: readonly QueryRow[], huntRule: Pick<HuntRule,
     group.explanations.push(hit.explanation);
     if (compareHitOrder(hit, group.earliest) < 0) group.earliest = hit;
   }
-  return { rows, verifier, groups: [...groups.values()], hits, kqlOverMatch, overMatchSample, rowsWithoutTime };
+  if (pacer && rows.length > 0 && !(await pacer.pace())) return { kind: 'budget', rowsVerified: rows.length, slowRows };
+  return { kind: 'verified', rows, verifier, groups: [...groups.values()], hits, kqlOverMatch, overMatchSample, rowsWithoutTime, slowRows };
 }
 
 /**

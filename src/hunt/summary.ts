@@ -3,6 +3,8 @@
  * over FunctionAppLogs / traces can chart rows, hits, over-matches and incidents per run), and its human form
  * for the local run and the CLI.
  */
+import { CLOCK_SKEW_WARNING_MS, type ServiceClockSummary } from './service-clock.js';
+import type { SlowRow } from './verify-budget.js';
 import type { IngestionTimeAssessment } from './window.js';
 
 export type WindowFailureReason = 'query-failed' | 'too-large' | 'budget' | 'checkpoint-conflict' | 'error';
@@ -25,6 +27,10 @@ export interface RuleRunSummary {
   rows: number;
   verifiedHits: number;
   kqlOverMatch: number;
+  /** Rows whose matcher evaluation took longer than HUNT_ROW_LIMIT_MS (verified all the same). */
+  slowRows: number;
+  /** A few of them: rule, hit id, the longest tested field and its length (never its value). */
+  slowRowSample?: SlowRow[];
   incidentsCreated: number;
   incidentsUpdated: number;
   incidentsUnchanged: number;
@@ -44,6 +50,8 @@ export interface HuntSummary {
   durationMs: number;
   workspaceId: string;
   target: string;
+  /** The service's clock the windows were planned on, the host's, and their skew (absent when no rule ran). */
+  serviceClock?: ServiceClockSummary;
   /** Union of the rules' completed windows. */
   window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
   rules: RuleRunSummary[];
@@ -53,6 +61,7 @@ export interface HuntSummary {
     rows: number;
     verifiedHits: number;
     kqlOverMatch: number;
+    slowRows: number;
     incidentsCreated: number;
     incidentsUpdated: number;
     queries: number;
@@ -74,6 +83,7 @@ export function emptyRuleSummary(ruleId: string, title: string, querySource: 'co
     rows: 0,
     verifiedHits: 0,
     kqlOverMatch: 0,
+    slowRows: 0,
     incidentsCreated: 0,
     incidentsUpdated: 0,
     incidentsUnchanged: 0,
@@ -90,6 +100,7 @@ export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'
     rows: sum((rule) => rule.rows),
     verifiedHits: sum((rule) => rule.verifiedHits),
     kqlOverMatch: sum((rule) => rule.kqlOverMatch),
+    slowRows: sum((rule) => rule.slowRows),
     incidentsCreated: sum((rule) => rule.incidentsCreated),
     incidentsUpdated: sum((rule) => rule.incidentsUpdated),
     queries: sum((rule) => rule.queries),
@@ -109,8 +120,14 @@ export function formatSummary(summary: HuntSummary): string {
     `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped`,
     `  incidents:  ${totals.incidentsCreated} created, ${totals.incidentsUpdated} updated`,
   ];
+  const clock = summary.serviceClock;
+  if (clock?.skewMs !== undefined && Math.abs(clock.skewMs) > CLOCK_SKEW_WARNING_MS) {
+    lines.push(`  ! the host clock is ${Math.round(Math.abs(clock.skewMs) / 1000)} s ${clock.skewMs > 0 ? 'ahead of' : 'behind'} the service's; windows followed the service`);
+  }
+  if (clock?.error) lines.push(`  ! ${clock.error}`);
   for (const rule of summary.rules) {
     if (rule.stopped) lines.push(`  ! ${rule.title}: stopped (${rule.stopped.reason}): ${rule.stopped.detail}`);
+    if (rule.slowRows > 0) lines.push(`  ! ${rule.title}: ${rule.slowRows} rows took longer than the per-row limit to verify (verdicts kept; see slowRowSample)`);
     if (rule.ingestionTimes === 'time-only' || rule.ingestionTimes === 'mixed') {
       lines.push(`  ! ${rule.title}: ${rule.rowsWithoutIngestionTime} rows had no ingestion_time(); they were bounded by TimeGenerated only`);
     }

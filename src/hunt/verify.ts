@@ -2,7 +2,8 @@
  * Re-verification: every row the KQL pre-filter returned goes through the target's row adapter and the
  * compiled Sigma matcher. The KQL is a superset by contract (src/kql/compile.ts); a row the matcher rejects is
  * an over-match, dropped and counted (`kqlOverMatch`), with a few kept as a sample so a mapping gap or a
- * hand-written override that reads too much can be diagnosed from the log.
+ * hand-written override that reads too much can be diagnosed from the log (hit ids and field names; values only
+ * when an operator opts in, log-values.ts).
  *
  * A verified row becomes a `VerifiedHit`: its identity (hit-identity.ts), its event time, and the grouping and
  * entity fields read from the Sigma event the matcher saw (so the incident shows what the rule tested).
@@ -13,13 +14,12 @@ import type { HitDestination, VerifiedHit } from '../incidents/model.js';
 import { adaptRow } from '../targets/adapter.js';
 import type { CategoryMapping, ResultRow } from '../targets/types.js';
 import { hitIdOf } from './hit-identity.js';
+import { loggedEvent, type LoggedEvent } from './log-values.js';
 
 export const OVER_MATCH_SAMPLE_SIZE = 3;
 
-export interface OverMatchSample {
-  hitId: string;
-  event: SigmaEvent;
-}
+/** A rejected row as the log shows it: its hit id and field names (values only on opt-in). */
+export type OverMatchSample = LoggedEvent;
 
 export interface VerifyOutcome {
   hits: VerifiedHit[];
@@ -73,6 +73,11 @@ export type RowRejection = 'over-match' | 'no-time';
  */
 export class RowVerifier {
   readonly ruleId: string;
+  /** The fields the rule tests (undefined: every field, a keyword rule). */
+  readonly testedFields: readonly string[] | undefined;
+  /** How long the matcher took on the last row `verify` saw, in the row clock's unit (ms); 0 when the verdict
+   *  came from the cache or no row clock was given. */
+  lastEvaluationMs = 0;
   /** The fields the verdict cache keys on; undefined when the cache is off. */
   private tested: readonly string[] | undefined;
   private readonly verdicts = new Map<string, MatchExplanation | null>();
@@ -80,13 +85,19 @@ export class RowVerifier {
   private explained = 0;
   private misses = 0;
 
+  /**
+   * `rowClock` (ms, e.g. performance.now) times each evaluation of the matcher: two readings per evaluated row,
+   * none per cache hit (measured overhead in CHANGELOG.md). Without it nothing is timed.
+   */
   constructor(
     readonly mapping: CategoryMapping,
     readonly compiled: CompiledRule,
+    private readonly rowClock?: () => number,
   ) {
     const rule = compiled.rule;
     this.ruleId = rule.id ?? rule.title;
     const tested = testedFieldsOf(rule);
+    this.testedFields = tested;
     const cacheable =
       tested !== undefined &&
       !tested.some((field) => field in Object.prototype) &&
@@ -156,14 +167,15 @@ export class RowVerifier {
   }
 
   private explain(event: SigmaEvent): MatchExplanation | null {
+    this.lastEvaluationMs = 0;
     const tested = this.tested;
-    if (tested === undefined) return this.compiled.explain(event);
+    if (tested === undefined) return this.evaluate(event);
     const key = verdictKeyOf(event, tested);
-    if (key === undefined) return this.compiled.explain(event);
+    if (key === undefined) return this.evaluate(event);
     this.explained += 1;
     const cached = this.verdicts.get(key);
     if (cached !== undefined) return cached;
-    const explanation = this.compiled.explain(event);
+    const explanation = this.evaluate(event);
     this.misses += 1;
     if (this.verdicts.size < VERDICT_CACHE_LIMIT) this.verdicts.set(key, explanation);
     // A rule testing a field unique per row (a command line) gains nothing from the key: stop building it.
@@ -171,6 +183,15 @@ export class RowVerifier {
       this.tested = undefined;
       this.verdicts.clear();
     }
+    return explanation;
+  }
+
+  private evaluate(event: SigmaEvent): MatchExplanation | null {
+    const clock = this.rowClock;
+    if (clock === undefined) return this.compiled.explain(event);
+    const started = clock();
+    const explanation = this.compiled.explain(event);
+    this.lastEvaluationMs = clock() - started;
     return explanation;
   }
 }
@@ -201,7 +222,7 @@ function verdictKeyOf(event: SigmaEvent, tested: readonly string[]): string | un
   return key;
 }
 
-export function verifyRows(rows: readonly ResultRow[], mapping: CategoryMapping, compiled: CompiledRule): VerifyOutcome {
+export function verifyRows(rows: readonly ResultRow[], mapping: CategoryMapping, compiled: CompiledRule, options: { logEventValues?: boolean } = {}): VerifyOutcome {
   const verifier = new RowVerifier(mapping, compiled);
   const hits: VerifiedHit[] = [];
   const overMatchSample: OverMatchSample[] = [];
@@ -212,7 +233,7 @@ export function verifyRows(rows: readonly ResultRow[], mapping: CategoryMapping,
     const verified = verifier.verify(row, event);
     if (verified === 'over-match') {
       kqlOverMatch += 1;
-      if (overMatchSample.length < OVER_MATCH_SAMPLE_SIZE) overMatchSample.push({ hitId: hitIdOf(row, mapping), event });
+      if (overMatchSample.length < OVER_MATCH_SAMPLE_SIZE) overMatchSample.push(loggedEvent(hitIdOf(row, mapping), event, options.logEventValues === true));
     } else if (verified === 'no-time') {
       rowsWithoutTime += 1;
     } else {

@@ -229,7 +229,7 @@ export function planFullPage<R extends Row>(window: HuntWindow, rows: readonly R
 /** A row's IngestionTime cell as ticks; undefined when it has none ('' is `tostring` of a null datetime). */
 function ingestionTicksOf(value: unknown): Ticks | undefined {
   if (value === null || value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new WindowError('window', `IngestionTime cell is not text: ${JSON.stringify(value)}`);
+  if (typeof value !== 'string') throw new WindowError('window', `IngestionTime cell is a ${typeof value}, not text`);
   return parseKustoDatetime(value);
 }
 

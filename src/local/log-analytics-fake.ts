@@ -88,6 +88,9 @@ export interface LogAnalyticsFakeOptions {
   port?: number;
   /** Default "/v1", as in https://api.loganalytics.io/v1. */
   basePath?: string;
+  /** The service's own clock (default: the host's). It stamps every reply's `Date` header and `receivedAt` (the
+   *  instant the oracle evaluates `now()` at), so a test can run the service's clock apart from the hunt's. */
+  clock?: () => Date;
 }
 
 export interface LogAnalyticsFake {
@@ -97,11 +100,14 @@ export interface LogAnalyticsFake {
   readonly requests: FakeRequest[];
   /** Replaces the behaviour for later requests. */
   setRespond(respond: FakeRespond): void;
+  /** Replaces the service's clock for later requests. */
+  setClock(clock: () => Date): void;
   close(): Promise<void>;
 }
 
 export async function startLogAnalyticsFake(options: LogAnalyticsFakeOptions = {}): Promise<LogAnalyticsFake> {
   let respond: FakeRespond = options.respond ?? (() => fakeReply.success(fakeReply.table([], [])));
+  let clock = options.clock ?? (() => new Date());
   const basePath = (options.basePath ?? '/v1').replace(/\/+$/, '');
   const requests: FakeRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -118,6 +124,10 @@ export async function startLogAnalyticsFake(options: LogAnalyticsFakeOptions = {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const bodyText = await readBody(req);
+    const receivedAt = clock();
+    // Every reply of the real service carries its clock as an HTTP-date (RFC 9110 §6.6.1, whole seconds); node
+    // would stamp the host's.
+    res.setHeader('date', receivedAt.toUTCString());
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const match = queryPath.exec(path);
     if (req.method !== 'POST' || !match) {
@@ -138,7 +148,7 @@ export async function startLogAnalyticsFake(options: LogAnalyticsFakeOptions = {
       return;
     }
     const timespan = typeof fields.timespan === 'string' ? fields.timespan : undefined;
-    const window = timespan ? parseTimespan(timespan, new Date()) : undefined;
+    const window = timespan ? parseTimespan(timespan, receivedAt) : undefined;
     const request: FakeRequest = {
       workspaceId: decodeURIComponent(match[1]),
       query: fields.query,
@@ -147,7 +157,7 @@ export async function startLogAnalyticsFake(options: LogAnalyticsFakeOptions = {
       ...(Array.isArray(fields.workspaces) ? { additionalWorkspaces: fields.workspaces.map(String) } : {}),
       prefer: parsePrefer([req.headers.prefer ?? []].flat().join(',')),
       headers: req.headers,
-      receivedAt: new Date(),
+      receivedAt,
     };
     requests.push(request);
     await send(res, request, await respond(request));
@@ -220,6 +230,9 @@ export async function startLogAnalyticsFake(options: LogAnalyticsFakeOptions = {
     requests,
     setRespond(next) {
       respond = next;
+    },
+    setClock(next) {
+      clock = next;
     },
     close() {
       for (const timer of timers) clearTimeout(timer);

@@ -12,6 +12,7 @@
  */
 
 import { LogAnalyticsError } from './errors.js';
+import { excerpt } from './excerpt.js';
 
 /** 100 ns ticks since 1970-01-01T00:00:00Z. */
 export type Ticks = bigint;
@@ -51,7 +52,7 @@ export function parseKustoDatetime(text: string): Ticks {
   if (ticks === undefined) {
     throw new LogAnalyticsError(
       'datetime',
-      `${JSON.stringify(text)} is not an ISO 8601 UTC datetime (YYYY-MM-DDTHH:MM:SS[.fffffff]Z) with a valid calendar date and time`,
+      `'${excerpt(text, 64)}' is not an ISO 8601 UTC datetime (YYYY-MM-DDTHH:MM:SS[.fffffff]Z) with a valid calendar date and time`,
     );
   }
   return ticks;

@@ -20,6 +20,7 @@ export {
   ticksOfMs,
   type Ticks,
 } from './datetime.js';
+export { EXCERPT_MAX_CHARS, excerpt } from './excerpt.js';
 export { LogAnalyticsError, type LogAnalyticsErrorCode } from './errors.js';
 export {
   SERVICE_ROW_LIMIT,
@@ -32,6 +33,7 @@ export {
   type QueryRetryEvent,
   type QueryTimespan,
   type RunQueryOptions,
+  type ServiceDate,
   type TruncatedOutcome,
 } from './query.js';
 export { backoffDelayMs, parseRetryAfterMs } from './retry.js';

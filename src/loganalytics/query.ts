@@ -59,6 +59,16 @@ interface OutcomeBase {
   attempts: number;
   /** The `x-ms-client-request-id` of each attempt, for LAQueryLogs and support cases. */
   requestIds: string[];
+  /** The service's clock: the `Date` header of the last response that carried one (any status: a 429 or a 503
+   *  is stamped too), with the `clock` reading when it arrived. Absent when no response came back. */
+  serviceDate?: ServiceDate;
+}
+
+export interface ServiceDate {
+  /** The header's instant (RFC 9110 §6.6.1: an HTTP-date, whole seconds). */
+  date: Date;
+  /** `clock()` when the response was read (epoch ms on the caller's clock). */
+  receivedAt: number;
 }
 
 /** Every row the query produced. */
@@ -127,12 +137,19 @@ export async function runQuery(
   const capture = ensureResponseCapture(client);
   const requestIds: string[] = [];
   let previous: FailedOutcome | undefined;
+  let serviceDate: ServiceDate | undefined;
+  const taken = (requestId: string): CapturedResponse | undefined => {
+    const captured = capture.take(requestId);
+    serviceDate = serviceDateOf(captured, clock()) ?? serviceDate;
+    return captured;
+  };
+  const dated = () => (serviceDate ? { serviceDate } : {});
 
   for (let attempt = 1; ; attempt++) {
     const remainingMs = options.deadline - clock();
     if (remainingMs < minAttemptMs) {
       // Only reachable after a sleep that overran (a real clock under load), or with no budget at all.
-      if (previous) return { ...previous, reason: `${previous.reason} (the deadline passed while waiting to retry)` };
+      if (previous) return { ...previous, reason: `${previous.reason} (the deadline passed while waiting to retry)`, ...dated() };
       const reason = 'the deadline left no time to run the query';
       return { kind: 'failed', retryable: true, reason, code: 'DeadlineExceeded', attempts: 0, requestIds };
     }
@@ -151,10 +168,11 @@ export async function runQuery(
         ...(options.additionalWorkspaces ? { additionalWorkspaces: options.additionalWorkspaces } : {}),
         requestOptions: { timeout: timeoutMs, headers: { [CLIENT_REQUEST_ID_HEADER]: requestId } },
       });
-      return { ...readResult(result, capture.take(requestId), rowLimit), attempts: attempt, requestIds };
+      const captured = taken(requestId);
+      return { ...readResult(result, captured, rowLimit), attempts: attempt, requestIds, ...dated() };
     } catch (error) {
-      const classified = classifyFailure(error, capture.take(requestId), clock(), timeoutMs);
-      if (classified === 'empty') return { kind: 'complete', columns: [], rows: [], attempts: attempt, requestIds };
+      const classified = classifyFailure(error, taken(requestId), clock(), timeoutMs);
+      if (classified === 'empty') return { kind: 'complete', columns: [], rows: [], attempts: attempt, requestIds, ...dated() };
       failure = classified;
     }
 
@@ -167,6 +185,7 @@ export async function runQuery(
       ...(failure.innerError ? { innerError: failure.innerError } : {}),
       attempts: attempt,
       requestIds,
+      ...dated(),
     });
     if (!failure.retryable) return failed(failure.reason);
     if (attempt >= maxAttempts) return failed(`${failure.reason} (gave up after ${attempt} attempts)`);
@@ -186,6 +205,14 @@ export async function runQuery(
     previous = failed(failure.reason);
     await sleep(delayMs);
   }
+}
+
+/** The `Date` header of a captured response, or undefined when it has none or it is not an HTTP-date. */
+function serviceDateOf(captured: CapturedResponse | undefined, receivedAt: number): ServiceDate | undefined {
+  const text = captured ? headerSource(captured.headers).get('date') : undefined;
+  if (!text) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : { date: new Date(ms), receivedAt };
 }
 
 type ResultOutcome =

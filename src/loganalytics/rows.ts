@@ -1,5 +1,6 @@
 import type { LogsTable } from '@azure/monitor-query-logs';
 import { normalizeKustoDatetime } from './datetime.js';
+import { excerpt } from './excerpt.js';
 import { LogAnalyticsError } from './errors.js';
 
 /** A result column as the service describes it (`string`, `datetime`, `long`, `int`, `real`, `bool`,
@@ -70,7 +71,7 @@ export function fullPrecisionDatetime(row: QueryRow, column: string): string | u
   }
   const normalized = normalizeKustoDatetime(value);
   if (!normalized) {
-    throw new LogAnalyticsError('precision', `column '${column}' value '${value}' is not a Kusto datetime text`);
+    throw new LogAnalyticsError('precision', `column '${column}' value '${excerpt(value, 64)}' is not a Kusto datetime text`);
   }
   return normalized;
 }

@@ -16,6 +16,7 @@ import type { TableTransactionResponse } from '@azure/data-tables';
 import type { LogsTable } from '@azure/monitor-query-logs';
 import { loadHuntRules } from '../../src/hunt/clients.js';
 import { HUNT_STEPS, runHunt, type HuntRule, type HuntStep } from '../../src/hunt/pipeline.js';
+import { isServiceClockProbe } from '../../src/hunt/service-clock.js';
 import { verifyRows } from '../../src/hunt/verify.js';
 import { startAzurite } from '../../src/local/azurite.js';
 import { fakeReply, startLogAnalyticsFake, type FakeRespond, type WireCell } from '../../src/local/log-analytics-fake.js';
@@ -98,6 +99,8 @@ const PAGE = /\| top (\d+) by column_ifexists\("IngestionTime", ""\) asc\s*$/;
  */
 function windowResponder(): FakeRespond {
   return (request) => {
+    // The run's service clock probe: its reply's Date header is what the hunt reads (src/hunt/service-clock.ts).
+    if (isServiceClockProbe(request.query)) return fakeReply.success(fakeReply.table([], []));
     const range = INGESTION_RANGE.exec(request.query);
     if (!range) return fakeReply.badQuery('the bench fake needs the hunt\'s ingestion-time filter');
     const from = parseKustoDatetime(range[1]!);
@@ -292,7 +295,8 @@ function heapFlagLimit(): MemoryLimit {
 const NO_LIMIT: MemoryLimit = { mode: 'default heap', wrap: (command, args) => [command, args], remove: () => {} };
 
 async function runChild(context: BenchContext, limit: MemoryLimit): Promise<InProcessResult> {
-  const fake = await startLogAnalyticsFake({ respond: windowResponder() });
+  // The service's clock is the child's `now`: the hunt plans its windows on the service's clock.
+  const fake = await startLogAnalyticsFake({ respond: windowResponder(), clock: () => new Date(WINDOW_START + WINDOW_MS + SAFETY_LAG_MS) });
   const azurite = await startAzurite({ silent: true });
   try {
     const script = fileURLToPath(import.meta.url);

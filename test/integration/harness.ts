@@ -29,7 +29,8 @@ export interface Services {
 }
 
 export async function startServices(): Promise<Services> {
-  const [azurite, fake] = await Promise.all([startAzurite({ silent: true }), startLogAnalyticsFake()]);
+  // The service's clock: each run sets it (huntRunner); ANCHOR for hunts run some other way.
+  const [azurite, fake] = await Promise.all([startAzurite({ silent: true }), startLogAnalyticsFake({ clock: () => ANCHOR })]);
   return {
     azurite,
     fake,
@@ -85,8 +86,21 @@ export function settingsFor(overrides: Partial<HuntSettings> = {}): HuntSettings
   };
 }
 
+export interface HuntRunOptions {
+  faults?: HuntDependencies['faults'];
+  settings?: Partial<HuntSettings>;
+  store?: IncidentStoreOptions;
+  log?: HuntLog;
+  /** The Log Analytics service's clock during the run; default: the host's `now` (no skew). */
+  serviceNow?: Date;
+  /** The run's budget clock and the matcher's row clock (default: real ones). */
+  budgetClock?: () => number;
+  rowClock?: () => number;
+}
+
 export interface HuntRunner {
-  run(now: Date, options?: { faults?: HuntDependencies['faults']; settings?: Partial<HuntSettings>; store?: IncidentStoreOptions; log?: HuntLog }): Promise<HuntSummary>;
+  /** One hunt with the host clock at `now`. */
+  run(now: Date, options?: HuntRunOptions): Promise<HuntSummary>;
   tables: TableClients;
 }
 
@@ -95,6 +109,8 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
   return {
     tables,
     run(now, options = {}) {
+      const serviceNow = options.serviceNow ?? now;
+      services.fake.setClock(() => serviceNow);
       return runHunt(rules, settingsFor(options.settings), {
         logsClient,
         incidents: new IncidentStore(tables.incidents, { groupingWindowMs: settingsFor(options.settings).groupingWindowMs, ...options.store }),
@@ -102,6 +118,8 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
         log: options.log ?? collectingLog(),
         now: () => now,
         ...(options.faults ? { faults: options.faults } : {}),
+        ...(options.budgetClock ? { budgetClock: options.budgetClock } : {}),
+        ...(options.rowClock ? { rowClock: options.rowClock } : {}),
         queryOptions: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, serverTimeoutSeconds: 30 },
       });
     },
@@ -110,4 +128,23 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
 
 export async function dumpTables(tables: TableClients): Promise<{ incidents: Record<string, unknown>[]; checkpoints: Record<string, unknown>[] }> {
   return { incidents: await dumpTable(tables.incidents), checkpoints: await dumpTable(tables.checkpoints) };
+}
+
+/** What a fault-suite file starts from: the services, the seed rules, the sample workspace served by the fake,
+ *  and the tables one clean run over it at ANCHOR leaves (what every scenario must converge to). */
+export interface HuntFixture {
+  services: Services;
+  rules: HuntRule[];
+  workspace: SampleWorkspace;
+  cleanTables: Awaited<ReturnType<typeof dumpTables>>;
+}
+
+export async function startHuntFixture(): Promise<HuntFixture> {
+  const services = await startServices();
+  const rules = await seedRules();
+  const workspace = await sampleRows();
+  serveWorkspace(services.fake, workspace);
+  const tables = await freshTables(services.azurite);
+  await huntRunner(services, tables, rules).run(ANCHOR);
+  return { services, rules, workspace, cleanTables: await dumpTables(tables) };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fakeReply, type FakeReply, type FakeRespond } from '../../src/local/log-analytics-fake.js';
 import { DEFAULT_INGESTION_TIME_COLUMN } from '../../src/kql/oracle.js';
 import { HUNT_STEPS, checkpointScopeOf, type HuntRule } from '../../src/hunt/pipeline.js';
+import { isServiceClockProbe } from '../../src/hunt/service-clock.js';
 import { CheckpointStore } from '../../src/store/checkpoint-store.js';
 import { IncidentStore } from '../../src/store/incident-store.js';
 import { submitTransaction } from '../../src/store/batches.js';
@@ -13,10 +14,9 @@ import {
   dumpTables,
   freshTables,
   huntRunner,
-  sampleRows,
-  seedRules,
   serveWorkspace,
-  startServices,
+  startHuntFixture,
+  type HuntFixture,
   type Services,
 } from './harness.js';
 
@@ -24,27 +24,21 @@ let services: Services;
 let rules: HuntRule[];
 let workspace: SampleWorkspace;
 /** Tables after one clean run over the sample workspace at ANCHOR: what every scenario must converge to. */
-let cleanTables: Awaited<ReturnType<typeof dumpTables>>;
+let cleanTables: HuntFixture['cleanTables'];
 
 beforeAll(async () => {
-  services = await startServices();
-  rules = await seedRules();
-  workspace = await sampleRows();
-  serveWorkspace(services.fake, workspace);
-  const tables = await freshTables(services.azurite);
-  await huntRunner(services, tables, rules).run(ANCHOR);
-  cleanTables = await dumpTables(tables);
+  ({ services, rules, workspace, cleanTables } = await startHuntFixture());
 });
 afterAll(async () => services?.stop());
 
 const MINUTE = 60_000;
 const SEED_RULE_ID = '7b434893-c57d-4f41-908d-6a17bf1ae98f';
 
-/** Replies `first` to the first `times` requests, then the oracle. */
+/** Replies `first` to the first `times` hunt queries (the run's service clock probe aside), then the oracle. */
 function firstThen(times: number, first: (index: number) => FakeReply): FakeRespond {
   const oracle = oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows });
   let count = 0;
-  return (request) => (count++ < times ? first(count - 1) : oracle(request));
+  return (request) => (!isServiceClockProbe(request.query) && count++ < times ? first(count - 1) : oracle(request));
 }
 
 describe('success', () => {
@@ -185,7 +179,8 @@ describe('throttling and failures', () => {
   });
 
   test('a response slower than the run budget leaves the window for the next run', async () => {
-    services.fake.setRespond(() => fakeReply.delayed(20_000, fakeReply.success(fakeReply.table([], []))));
+    const empty = fakeReply.success(fakeReply.table([], []));
+    services.fake.setRespond((request) => (isServiceClockProbe(request.query) ? empty : fakeReply.delayed(20_000, empty)));
     const tables = await freshTables(services.azurite);
     const started = Date.now();
     const summary = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { runBudgetMs: 3_000, storeReserveMs: 500 } });

@@ -48,6 +48,8 @@ describe('parseHuntConfig defaults', () => {
       incidentsTable: 'SigmaHuntIncidents',
       checkpointsTable: 'SigmaHuntCheckpoints',
       runBudgetMs: 8 * 60_000,
+      rowLimitMs: 100,
+      logEventValues: false,
       logAnalyticsEndpoint: DEFAULT_LOG_ANALYTICS_ENDPOINT,
       logAnalyticsScope: PUBLIC_LOG_ANALYTICS_SCOPE,
     });
@@ -171,8 +173,17 @@ describe('parseHuntConfig refusals', () => {
     ['page below 1,000 rows', 'HUNT_PAGE_ROWS', '999'],
     ['page above 250,000 rows', 'HUNT_PAGE_ROWS', '250001'],
     ['page size that is not a whole number', 'HUNT_PAGE_ROWS', '5e4'],
+    ['row limit of 0 ms', 'HUNT_ROW_LIMIT_MS', '0'],
+    ['row limit above a minute', 'HUNT_ROW_LIMIT_MS', '60001'],
+    ['row limit given as a duration', 'HUNT_ROW_LIMIT_MS', '100ms'],
+    ['log-event-values switch that is not true or false', 'HUNT_LOG_EVENT_VALUES', 'yes'],
   ])('refuses a %s', (_what, setting, value) => {
     expect(configError({ [setting]: value }).problems.map((problem) => [problem.setting, problem.value])).toEqual([[setting, value]]);
+  });
+
+  it('reads the row limit and the opt-in to event values in logs', () => {
+    expect(local({ HUNT_ROW_LIMIT_MS: '250', HUNT_LOG_EVENT_VALUES: 'TRUE' })).toMatchObject({ rowLimitMs: 250, logEventValues: true });
+    expect(local({ HUNT_LOG_EVENT_VALUES: 'false' }).logEventValues).toBe(false);
   });
 
   it('refuses a workspace given by name or resource id, and a client id that is not a GUID', () => {
@@ -228,7 +239,7 @@ describe('HUNT_SETTINGS', () => {
 
   it('lists defaults that parse to the same configuration as leaving the settings unset', () => {
     const explicit = Object.fromEntries(HUNT_SETTINGS.filter((setting) => setting.default !== undefined).map((setting) => [setting.name, setting.default]));
-    expect(Object.keys(explicit).length).toBe(12);
+    expect(Object.keys(explicit).length).toBe(14);
     expect(local(explicit)).toEqual(local({}));
   });
 

@@ -1,4 +1,5 @@
 // Rows the hunt pipeline tests share.
+import { verifyWindow, type VerifiedWindow } from '../../../src/hunt/pipeline.js';
 
 /** An ASIM network session row (Sysmon-sourced) that the seed rule matches. */
 export const SEED_MATCHING_ROW = {
@@ -20,3 +21,10 @@ export const SEED_MATCHING_ROW = {
   DstUsername: 'CORP\\anna',
   DstProcessId: '4242',
 };
+
+/** verifyWindow for tests that expect every row verified (no budget given): the verified window. */
+export async function verifiedWindow(...args: Parameters<typeof verifyWindow>): Promise<VerifiedWindow> {
+  const outcome = await verifyWindow(...args);
+  if (outcome.kind !== 'verified') throw new Error(`verification stopped after ${outcome.rowsVerified} rows`);
+  return outcome;
+}

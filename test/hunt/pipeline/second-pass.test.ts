@@ -3,7 +3,8 @@
 import path from 'node:path';
 import type { LogsTable } from '@azure/monitor-query-logs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { hitBatchesOf, verifyWindow } from '../../../src/hunt/pipeline.js';
+import { hitBatchesOf } from '../../../src/hunt/pipeline.js';
+import { verifiedWindow } from './rows.js';
 import { RowVerifier } from '../../../src/hunt/verify.js';
 import { tableToRows } from '../../../src/loganalytics/index.js';
 import { compileRule } from '../../../src/match/compile.js';
@@ -63,9 +64,9 @@ describe('second pass', () => {
     expect(verifier.verify(rowOf(16))).toBe('no-time');
   });
 
-  test('each group keeps, per row, the explanation verify gives that row', () => {
+  test('each group keeps, per row, the explanation verify gives that row', async () => {
     const rows = Array.from({ length: 300 }, (_, index) => rowOf(index));
-    const window = verifyWindow(rows, { mapping: asim(), compiled: seedRule }, { groupingWindowMs: DAY });
+    const window = await verifiedWindow(rows, { mapping: asim(), compiled: seedRule }, { groupingWindowMs: DAY });
     const verifier = new RowVerifier(asim(), seedRule);
     for (const group of window.groups) {
       expect(group.explanations).toHaveLength(group.rowIndexes.length);

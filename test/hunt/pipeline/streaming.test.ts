@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hitIdOf } from '../../../src/hunt/hit-identity.js';
-import { hitBatchesOf, MAX_HITS_PER_UPSERT, verifyWindow } from '../../../src/hunt/pipeline.js';
+import { hitBatchesOf, MAX_HITS_PER_UPSERT } from '../../../src/hunt/pipeline.js';
+import { verifiedWindow } from './rows.js';
 import { verifyRows } from '../../../src/hunt/verify.js';
 import { groupHits } from '../../../src/incidents/grouping.js';
 import { compileRule } from '../../../src/match/compile.js';
@@ -69,7 +70,7 @@ describe('verdict cache', () => {
 });
 
 describe('streamed window', () => {
-  test('a window groups and re-makes its hits as verifyRows and the store would', () => {
+  test('a window groups and re-makes its hits as verifyRows and the store would', async () => {
     const rows = Array.from({ length: 300 }, (_, index) => ({
       ...baseRow,
       _ItemId: `item-${index}`,
@@ -77,7 +78,7 @@ describe('streamed window', () => {
       TimeGenerated: new Date(Date.UTC(2026, 2, 2, 9) + index * 60_000),
       DstFQDN: index % 10 === 9 ? 'raw.githubusercontent.com' : 'c2.example.net',
     }));
-    const window = verifyWindow(rows, { mapping: asim(), compiled: seedRule }, { groupingWindowMs: DAY });
+    const window = await verifiedWindow(rows, { mapping: asim(), compiled: seedRule }, { groupingWindowMs: DAY });
     const direct = verifyRows(rows, asim(), seedRule);
     expect(window.hits).toBe(direct.hits.length);
     expect(window.kqlOverMatch).toBe(direct.kqlOverMatch);
@@ -91,7 +92,7 @@ describe('streamed window', () => {
     }
   });
 
-  test('a group over the per-call limit is split into batches that partition it, copies of a hit id together', () => {
+  test('a group over the per-call limit is split into batches that partition it, copies of a hit id together', async () => {
     const count = MAX_HITS_PER_UPSERT + 500;
     const rows = Array.from({ length: count }, (_, index) => ({
       ...baseRow,
@@ -99,7 +100,7 @@ describe('streamed window', () => {
       _ItemId: `item-${index % 100 === 99 ? index - 1 : index}`,
       TimeGenerated: new Date(Date.UTC(2026, 2, 2, 9) + index),
     }));
-    const window = verifyWindow(rows, { mapping: asim(), compiled: seedRule }, { groupingWindowMs: DAY });
+    const window = await verifiedWindow(rows, { mapping: asim(), compiled: seedRule }, { groupingWindowMs: DAY });
     expect(window.groups).toHaveLength(1);
     const batches = [...hitBatchesOf(window, window.groups[0]!)];
     expect(batches.length).toBeGreaterThan(1);

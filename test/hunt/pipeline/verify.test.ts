@@ -63,12 +63,25 @@ describe('verifyRows', () => {
     expect(outcome.hits[0]!.explanation.matchedSearches).toContain('selection');
   });
 
-  test('rows the matcher rejects are dropped, counted as kqlOverMatch, and sampled', () => {
+  test('rows the matcher rejects are dropped, counted as kqlOverMatch, and sampled by hit id and field names, without values', () => {
     const rows = Array.from({ length: 5 }, (_, index) => ({ ...matchingRow, _ItemId: `ok-${index}`, DstFQDN: 'raw.githubusercontent.com' }));
     const outcome = verifyRows([...rows, matchingRow], asim(), compiled);
     expect(outcome.hits).toHaveLength(1);
     expect(outcome.kqlOverMatch).toBe(5);
     expect(outcome.overMatchSample).toHaveLength(3);
-    expect(outcome.overMatchSample[0]!.event).toMatchObject({ DestinationHostname: 'raw.githubusercontent.com' });
+    expect(outcome.overMatchSample[0]).toMatchObject({ hitId: expect.any(String), fields: expect.arrayContaining(['DestinationHostname', 'Image']) });
+    expect(outcome.overMatchSample[0]!.values).toBeUndefined();
+    expect(JSON.stringify(outcome.overMatchSample)).not.toContain('raw.githubusercontent.com');
+  });
+
+  test('with event values opted in, the sample carries each value cut to a bound with control characters escaped', () => {
+    const long = `x\u001b[31m${'x'.repeat(5_000)}.raw.githubusercontent.com`;
+    const rejected = { ...matchingRow, _ItemId: 'long-1', DstFQDN: long };
+    const outcome = verifyRows([rejected], asim(), compiled, { logEventValues: true });
+    const value = outcome.overMatchSample[0]!.values!.DestinationHostname!;
+    expect(value.startsWith('x\\u001b[31mxxx')).toBe(true);
+    expect(value).not.toMatch(/[\u0000-\u001f]/);
+    expect(value.length).toBeLessThan(300);
+    expect(value).toMatch(/\.\.\.\(\+\d+ chars\)$/);
   });
 });
