@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { compileKqlQuery, DEFAULT_INGESTION_TIME_COLUMN, KqlOracleError, type OracleColumn } from '../kql/oracle.js';
 import { categoryMapping } from '../targets/index.js';
 import type { CategoryMapping, TargetName } from '../targets/types.js';
+import { isServiceClockProbe } from '../hunt/service-clock.js';
 import { INGESTION_TIME_COLUMN } from '../hunt/window.js';
 import { fakeReply, type FakeColumn, type FakeRespond, type KustoColumnType } from './log-analytics-fake.js';
 
@@ -219,6 +220,11 @@ export function oracleResponder(workspace: { mapping: CategoryMapping; rows: () 
   types.set(INGESTION_TIME_COLUMN, 'string');
   const rowLimit = options.rowLimit ?? 500_000;
   return (request) => {
+    // The hunt's service-clock probe (`print now()`) reads no table; the oracle models tables, so it is answered
+    // here, from the fake's clock, as the service would.
+    if (isServiceClockProbe(request.query)) {
+      return fakeReply.success(fakeReply.tableFromObjects([{ name: 'ServiceTime', type: 'datetime' }], [{ ServiceTime: request.receivedAt }]));
+    }
     let program;
     try {
       program = compileKqlQuery(request.query, { columns, ingestionTimeColumn: DEFAULT_INGESTION_TIME_COLUMN, now: request.receivedAt });

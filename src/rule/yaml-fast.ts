@@ -17,7 +17,7 @@
 import { FAILSAFE_SCHEMA, loadAll } from 'js-yaml';
 import type { LoadOptions, State } from 'js-yaml';
 import type { YamlEntry, YamlNode, YamlScalarValue } from './yaml.js';
-import { childPath, MAX_DEPTH } from './yaml.js';
+import { childPath, MAX_DEPTH } from './yaml-path.js';
 
 /** One non-empty document: its position in the file and its tree. */
 export interface FastYamlDocument {
@@ -63,8 +63,7 @@ const DIRECTIVE_OR_MARKER_LOOKALIKE = /^%|^(?:---|\.\.\.)[^ \n]|^(?:---|\.\.\.)[
 const EXPLICIT_KEY = /(?:^[ ]*(?:-[ ]+)*|[,[{:][ ]*)\?(?=[ \n]|$)/m;
 
 /** js-yaml nests two composeNode calls per YAML level (an item and its key attempt); anything deeper than the
- *  tree limit allows is declined by the depth check below anyway, this only bounds js-yaml's recursion. A
- *  function, not a constant: yaml.ts and this module import each other, so MAX_DEPTH is only there at call time. */
+ *  tree limit allows is declined by the depth check below anyway, this only bounds js-yaml's recursion. */
 function loaderMaxDepth(): number {
   return 4 * MAX_DEPTH + 16;
 }

@@ -5,13 +5,14 @@ import { CST, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocu
 import type { Document, Node as YamlAstNode } from 'yaml';
 import { SigmaError } from './errors.js';
 import { parseYamlFast } from './yaml-fast.js';
+import { childPath, MAX_DEPTH } from './yaml-path.js';
+
+export { childPath, MAX_DEPTH };
 
 /** SigmaHQ's largest rule is ~290 kB; 1 MiB leaves room while keeping a hostile file from tying up the parser. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 /** Sigma rules use no anchors at all; a few are harmless, hundreds of expansions are an alias bomb. */
 export const MAX_ALIAS_COUNT = 100;
-/** Rules nest a few levels deep; a deep tree is hostile and would exhaust the stack of a recursive walk. */
-export const MAX_DEPTH = 64;
 
 export type YamlScalarValue = string | number | boolean | null;
 
@@ -159,11 +160,6 @@ function firstLine(message: string): string {
 }
 
 /** Appends a map key or a sequence index to a YAML path. */
-export function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return parent === '' ? key : `${parent}.${key}`;
-}
-
 class TreeBuilder {
   private aliasCount = 0;
 
