@@ -56,38 +56,31 @@ export function isAscii(text: string): boolean {
   return ASCII.test(text);
 }
 
-/** The OR of case-insensitive ASCII literal tests on a string column `subject`, exact (see above). */
+/** The OR of case-insensitive ASCII literal tests on a string column `subject`, exact (see above). Tests the
+ *  matcher cannot meet through K or İ (N = T) are written apart from the others, so no literal is written twice. */
 export function foldedLiteralTests(subject: string, tests: readonly FoldedTest[]): Predicate {
+  const certain = tests.filter((test) => certainPiece(test) === null);
+  const uncertain = tests.filter((test) => certainPiece(test) !== null);
+  return or([certain.length > 0 ? foldedGroup(subject, certain) : FALSE, uncertain.length > 0 ? foldedGroup(subject, uncertain) : FALSE]);
+}
+
+function foldedGroup(subject: string, tests: readonly FoldedTest[]): Predicate {
   const operator = (position: LiteralPosition, text: string): Predicate =>
     atom(position === 'exact' ? `${subject} =~ ${kqlString(text)}` : `${subject} ${position} ${kqlString(text)}`);
-  const anyOf = (exact: readonly string[], others: readonly Predicate[]): Predicate =>
-    or([exact.length > 1 ? atom(`${subject} in~ (${exact.map(kqlString).join(', ')})`) : exact.length === 1 ? operator('exact', exact[0]!) : FALSE, ...others]);
-
-  const fastExact: string[] = [];
-  const fastOthers: Predicate[] = [];
-  const certainExact: string[] = [];
-  const certainOthers: Predicate[] = [];
+  const exactTexts = tests.filter((test) => test.position === 'exact').map((test) => test.text);
+  const fast = or([
+    exactTexts.length > 1 ? atom(`${subject} in~ (${exactTexts.map(kqlString).join(', ')})`) : exactTexts.length === 1 ? operator('exact', exactTexts[0]!) : FALSE,
+    ...tests.filter((test) => test.position !== 'exact').map((test) => operator(test.position, test.text)),
+  ]);
   const partners = new Set<string>();
-  let certainIsFast = true;
-  for (const test of tests) {
-    if (test.position === 'exact') fastExact.push(test.text);
-    else fastOthers.push(operator(test.position, test.text));
-    for (const letter of test.text.toLowerCase()) for (const partner of CASE_PARTNERS[letter] ?? '') partners.add(partner);
-    const piece = certainPiece(test);
-    if (piece === null) {
-      if (test.position === 'exact') certainExact.push(test.text);
-      else certainOthers.push(operator(test.position, test.text));
-    } else {
-      certainIsFast = false;
-      certainOthers.push(piece.text === '' ? TRUE : operator(piece.position, piece.text));
-    }
-  }
-  const fast = anyOf(fastExact, fastOthers);
+  for (const test of tests) for (const letter of test.text.toLowerCase()) for (const partner of CASE_PARTNERS[letter] ?? '') partners.add(partner);
   if (partners.size === 0) return fast;
   const guard = atom(`${subject} matches regex ${kqlString(`[${[...partners].sort().map(re2Char).join('')}]`)}`);
   const exact = atom(`${subject} matches regex ${kqlString(alternation(tests.map((test) => matcherRegex(partsOf(test)).pattern)))}`);
-  if (certainIsFast) return and([fast, or([not(guard), exact])]);
-  return and([anyOf(certainExact, certainOthers), or([and([fast, not(guard)]), and([guard, exact])])]);
+  const pieces = tests.map(certainPiece);
+  if (pieces.every((piece) => piece === null)) return and([fast, or([not(guard), exact])]);
+  const necessary = or(pieces.map((piece) => (piece === null || piece.text === '' ? TRUE : operator(piece.position, piece.text))));
+  return and([necessary, or([and([fast, not(guard)]), and([guard, exact])])]);
 }
 
 /**
