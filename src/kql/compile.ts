@@ -21,6 +21,7 @@ import { kqlString } from './string-literal.js';
 import { and, atom, FALSE, not, or, renderPredicate, TRUE, type Predicate } from './compile/predicate.js';
 import { globToRe2, translateRegex } from './compile/regex.js';
 import { eventDataPrefilter } from './compile/prefilter.js';
+import { foldedLiteralTests, isAscii, matcherRegex, type FoldedTest } from './compile/fold.js';
 
 export interface CompileOptions {
   /** The time window: fixed instants, `'parameters'` (the query declares `starttime`/`endtime` query parameters),
@@ -372,10 +373,11 @@ function subjectOf(field: string, fieldMapping: Extract<FieldMapping, { kind: 'v
   return { text: alias.alias, numeric };
 }
 
-/** An OR of value patterns on one subject. Exact case-insensitive values are merged into one `in~`. */
+/** An OR of value patterns on one subject. Case-insensitive ASCII literals are tested together (compile/fold.ts),
+ *  exact case-sensitive values merged into one `in`. */
 function compilePatterns(patterns: readonly ValuePattern[], subject: Subject, context: Context, positive: boolean, item: DetectionItem): Predicate {
   const operands: Predicate[] = [];
-  const foldedExact: string[] = [];
+  const folded: FoldedTest[] = [];
   const casedExact: string[] = [];
   const numbers: string[] = [];
   for (const pattern of patterns) {
@@ -385,15 +387,20 @@ function compilePatterns(patterns: readonly ValuePattern[], subject: Subject, co
         numbers.push(shape.text);
         continue;
       }
-      if (shape?.position === 'exact' && shape.text !== '' && !subject.numeric) {
-        (pattern.cased ? casedExact : foldedExact).push(shape.text);
-        continue;
+      if (shape && shape.text !== '' && !subject.numeric) {
+        if (pattern.cased && shape.position === 'exact') {
+          casedExact.push(shape.text);
+          continue;
+        }
+        if (!pattern.cased && isAscii(shape.text)) {
+          folded.push({ position: shape.position, text: shape.text });
+          continue;
+        }
       }
     }
     operands.push(compilePattern(pattern, subject, context, positive, item));
   }
-  if (foldedExact.length === 1) operands.push(atom(`${subject.text} =~ ${kqlString(foldedExact[0]!)}`));
-  if (foldedExact.length > 1) operands.push(atom(`${subject.text} in~ (${foldedExact.map(kqlString).join(', ')})`));
+  if (folded.length > 0) operands.push(foldedLiteralTests(subject.text, folded));
   if (casedExact.length === 1) operands.push(atom(`${subject.text} == ${kqlString(casedExact[0]!)}`));
   if (casedExact.length > 1) operands.push(atom(`${subject.text} in (${casedExact.map(kqlString).join(', ')})`));
   if (numbers.length === 1) operands.push(atom(`${subject.text} == ${numbers[0]}`));
@@ -419,6 +426,8 @@ function compilePattern(pattern: ValuePattern, subject: Subject, context: Contex
     case 're': {
       const translated = translateRegex(pattern.source, pattern.flags);
       if (!translated.ok) throw new Refusal('regex', `${item.field}|re: ${translated.reason}`);
+      // The matcher runs RE2 as well (src/rule/values/regex.ts): (?i) folds the KELVIN SIGN with k and ſ with s on
+      // both sides.
       const test = atom(`${text} matches regex ${kqlString(translated.pattern)}`);
       return translated.exact ? test : inexact(test, context, positive);
     }
@@ -454,7 +463,12 @@ function compilePattern(pattern: ValuePattern, subject: Subject, context: Contex
         pattern.position === 'exact'
           ? `${text} ${pattern.cased ? '==' : '=~'} ${otherText}`
           : `${text} ${pattern.position}${cs} ${otherText}`;
-      return and([atom(`isnotempty(${subject.text})`), atom(`isnotempty(${other.text})`), atom(comparison)]);
+      const present = [atom(`isnotempty(${subject.text})`), atom(`isnotempty(${other.text})`)];
+      if (pattern.cased) return and([...present, atom(comparison)]);
+      // Kusto folds only ASCII letters for certain (compile/fold.ts); with a non-ASCII character on either side
+      // the matcher's toLowerCase() may equate what the operator does not: keep such rows (a superset).
+      const nonAscii = (value: string) => atom(`${value} matches regex ${kqlString('[^\\x{0}-\\x{7F}]')}`);
+      return and([...present, inexact(or([atom(comparison), nonAscii(text), nonAscii(otherText)]), context, positive)]);
     }
     case 'timepart':
       throw new Refusal('modifier', `${item.field}|${pattern.part}: date-part modifiers are not translated to KQL`);
@@ -486,21 +500,26 @@ function compileString(
       // A number matches by its decimal text (tostring), which is canonical: other texts never match.
       return CANONICAL_INTEGER.test(shape.text) ? atom(`${subject.text} == ${shape.text}`) : FALSE;
     }
-    switch (shape.position) {
-      case 'exact':
-        return atom(`${text} ${pattern.cased ? '==' : '=~'} ${literal}`);
-      case 'contains':
-        return atom(`${text} contains${cs} ${literal}`);
-      case 'startswith':
-        return atom(`${text} startswith${cs} ${literal}`);
-      case 'endswith':
-        return atom(`${text} endswith${cs} ${literal}`);
+    // A number's text is ASCII, where Kusto's case folding is the matcher's.
+    if (pattern.cased || subject.numeric) {
+      switch (shape.position) {
+        case 'exact':
+          return atom(`${text} ${pattern.cased ? '==' : '=~'} ${literal}`);
+        case 'contains':
+          return atom(`${text} contains${cs} ${literal}`);
+        case 'startswith':
+          return atom(`${text} startswith${cs} ${literal}`);
+        case 'endswith':
+          return atom(`${text} endswith${cs} ${literal}`);
+      }
     }
+    if (isAscii(shape.text)) return foldedLiteralTests(text, [{ position: shape.position, text: shape.text }]);
   }
-  const test = atom(`${text} matches regex ${kqlString(globToRe2(parts, pattern.cased))}`);
-  // RE2's (?i) folds non-ASCII letters by simple case folding, the matcher by toLowerCase().
-  const nonAsciiLetter = parts.some((part) => part.kind === 'literal' && /[^\x00-\x7f]/.test(part.text));
-  return !pattern.cased && nonAsciiLetter ? inexact(test, context, positive) : test;
+  if (pattern.cased) return atom(`${text} matches regex ${kqlString(globToRe2(parts, true))}`);
+  // Case-insensitive wildcards and non-ASCII literals: the matcher's folding spelled out in RE2 (compile/fold.ts).
+  const regex = matcherRegex(parts);
+  const test = atom(`${text} matches regex ${kqlString(regex.pattern)}`);
+  return regex.exact ? test : inexact(test, context, positive);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -514,20 +533,16 @@ function compileKeywordItem(item: DetectionItem, context: Context, positive: boo
   for (const [field, fieldMapping] of Object.entries(context.mapping.fields)) {
     if (fieldMapping.kind === 'value') subjects.push(subjectOf(field, fieldMapping, context));
   }
+  // Keyword strings always match as substrings: `*…*` around each, then one test per subject.
+  const asSubstring = (pattern: ValuePattern): ValuePattern => {
+    if (pattern.kind !== 'string') return pattern;
+    const parts = normalizeParts(pattern.parts);
+    if (parts[0]?.kind !== 'any') parts.unshift({ kind: 'any' });
+    if (parts[parts.length - 1]!.kind !== 'any') parts.push({ kind: 'any' });
+    return { ...pattern, parts };
+  };
   const groupPredicate = (group: ValueGroup, groupPositive: boolean): Predicate =>
-    or(
-      subjects.map((subject) =>
-        or(
-          group.patterns.map((pattern) => {
-            if (pattern.kind !== 'string') return compilePattern(pattern, subject, context, groupPositive, item);
-            const parts = normalizeParts(pattern.parts);
-            if (parts[0]?.kind !== 'any') parts.unshift({ kind: 'any' });
-            if (parts[parts.length - 1]!.kind !== 'any') parts.push({ kind: 'any' });
-            return compileString({ ...pattern, parts }, subject, subject.numeric ? `tostring(${subject.text})` : subject.text, context, groupPositive);
-          }),
-        ),
-      ),
-    );
+    or(subjects.map((subject) => compilePatterns(group.patterns.map(asSubstring), subject, context, groupPositive, item)));
   if (item.negated) return not(or(item.values.map((group) => groupPredicate(group, !positive))));
   if (item.combine === 'all') return and(item.values.map((group) => groupPredicate(group, positive)));
   return or(item.values.map((group) => groupPredicate(group, positive)));

@@ -9,7 +9,7 @@
  * column can hold (nor the empty string) satisfies the test.
  */
 import { parseKqlSyntax, type KqlExpression, type KqlSpan } from './syntax-tree.js';
-import { compareText, hasTerm, isSingleTerm, simpleCase } from './oracle/text.js';
+import { caseMapped, compareText, hasTerm, isSingleTerm } from './oracle/text.js';
 import { TARGETS } from '../targets/index.js';
 import type { ColumnDomain, TargetName } from '../targets/types.js';
 
@@ -197,7 +197,7 @@ function judge(subject: Subject, test: string, needle: string): Verdict {
   const column = subject.fact.column;
   switch (domain.kind) {
     case 'enum': {
-      const candidates = ['', ...domain.values].map((value) => (subject.transform ? simpleCase(value, subject.transform) : value));
+      const candidates = ['', ...domain.values].map((value) => (subject.transform ? (caseMapped(value, subject.transform) ?? value) : value));
       if (candidates.some((value) => holds(value, test, needle))) return { possible: true };
       return { possible: false, why: `${column} holds only ${domain.values.join(', ')} (or is empty)` };
     }
@@ -214,13 +214,19 @@ function judge(subject: Subject, test: string, needle: string): Verdict {
     }
     case 'upper-case': {
       if (subject.transform || !CASE_SENSITIVE.has(test)) return { possible: true };
-      if (simpleCase(needle, 'upper') === needle) return { possible: true };
+      const upper = caseMapped(needle, 'upper');
+      if (upper === null || upper === needle) return { possible: true };
       return { possible: false, why: `${column} is upper case and ${test} is case-sensitive` };
     }
   }
 }
 
+/** Whether the test may hold: a verdict that depends on Kusto's non-ASCII case folding counts as possible. */
 function holds(value: string, test: string, needle: string): boolean {
+  return mayHold(value, test, needle) ?? true;
+}
+
+function mayHold(value: string, test: string, needle: string): boolean | null {
   switch (test) {
     case '==':
     case 'in':

@@ -18,7 +18,9 @@
  * - `and`/`or`: "bool(null) and true" is false, "bool(null) or true" is true (documented); the undocumented
  *   combinations stay null, and `not(null)` (not documented) is refused ('undecidable') instead of guessed, as is
  *   `!between` on null. `where` and `iff` treat null as false.
- * - case-insensitive comparison: ordinal ignore-case (oracle/text.ts says exactly what that means here).
+ * - case-insensitive comparison: ASCII letters fold (documented); where a non-ASCII letter could change the answer
+ *   the verdict is unknown (oracle/text.ts). `and`/`or` read an unknown or undecidable operand as Kleene's third
+ *   value (false and unknown = false, true or unknown = true); a row whose verdict stays unknown is refused.
  * - numbers compare numerically; `in` on numbers is a disjunction of `==`.
  */
 import { parseKqlSyntax, type KqlExpression, type KqlLiteral, type KqlQueryOperator, type KqlSpan, type KqlStatement } from './syntax-tree.js';
@@ -28,10 +30,9 @@ import { ipv4InRange, ipv6InRange } from './oracle/ip.js';
 import { descendants, kindOf, nameTypeDeclarations, nodeChildren, nodeText, parseScalarText, rawNode } from './oracle/raw.js';
 import { RE2JS } from 're2js';
 import { re2ToRegExp } from './oracle/re2.js';
-import { compareText, hasTerm, isSingleTerm, simpleCase, type StringPosition } from './oracle/text.js';
+import { caseMapped, compareText, hasTerm, isSingleTerm, type StringPosition } from './oracle/text.js';
 
 export { KqlOracleError, type KqlOracleErrorCode } from './oracle/errors.js';
-export { foldCase } from './oracle/text.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public API
@@ -481,27 +482,45 @@ class Program implements KqlOracleQuery {
   }
 
   runAll(rows: readonly OracleRow[]): Record<string, unknown>[] {
-    let current = rows.map((row) => ({ input: row, columns: this.inputColumns(row) }));
+    // `unknown`: a `where` the oracle could not decide for the row. The row goes on, since a later `where` that
+    // drops it decides the outcome all the same (a row survives only when every `where` holds); if it survives
+    // every other step, or its fate matters to take/top, the refusal stands.
+    type Entry = { input: OracleRow; columns: Map<string, Value>; unknown?: KqlOracleError };
+    const settled = (entries: readonly Entry[]): void => {
+      const unknown = entries.find((entry) => entry.unknown)?.unknown;
+      if (unknown) throw unknown;
+    };
+    let current: Entry[] = rows.map((row) => ({ input: row, columns: this.inputColumns(row) }));
     for (const step of this.steps) {
       if (step.kind === 'take') {
+        settled(current);
         current = current.slice(0, Math.max(0, step.count));
         continue;
       }
       if (step.kind === 'top') {
+        settled(current);
         const keyed = current.map((entry) => ({ entry, key: this.evaluate(step.key, { columns: entry.columns, input: entry.input, scope: this.scope }) }));
         // Array.prototype.sort is stable: rows with equal keys keep their input order (Kusto leaves it open).
         keyed.sort((left, right) => compareOrderKeys(left.key, right.key, step));
         current = keyed.slice(0, Math.max(0, step.count)).map(({ entry }) => entry);
         continue;
       }
-      const next: typeof current = [];
+      const next: Entry[] = [];
       for (const entry of current) {
         const context: RowContext = { columns: entry.columns, input: entry.input, scope: this.scope };
-        const columns = this.apply(step, context);
-        if (columns) next.push({ input: entry.input, columns });
+        let columns: Map<string, Value> | null;
+        try {
+          columns = this.apply(step, context);
+        } catch (error) {
+          if (step.kind !== 'where' || !(error instanceof KqlOracleError) || error.code !== 'undecidable') throw error;
+          next.push({ ...entry, unknown: entry.unknown ?? error });
+          continue;
+        }
+        if (columns) next.push({ input: entry.input, columns, ...(entry.unknown ? { unknown: entry.unknown } : {}) });
       }
       current = next;
     }
+    settled(current);
     return current.map((entry) => Object.fromEntries([...entry.columns].map(([name, value]) => [name, outputCell(value)])));
   }
 
@@ -614,6 +633,16 @@ class Program implements KqlOracleQuery {
     return value.value;
   }
 
+  /** The operand's value, or the refusal when the oracle cannot decide it (any other error propagates). */
+  private decided(evaluate: () => boolean | null): boolean | null | KqlOracleError {
+    try {
+      return evaluate();
+    } catch (error) {
+      if (error instanceof KqlOracleError && error.code === 'undecidable') return error;
+      throw error;
+    }
+  }
+
   private boolean(expression: Expr, context: RowContext): boolean | null {
     const value = this.evaluate(expression, context);
     if (value.type !== 'bool') throw new KqlOracleError('type', `expected a bool, got ${describe(value)}`, expression.span);
@@ -625,21 +654,28 @@ class Program implements KqlOracleQuery {
     switch (operator) {
       case 'and': {
         // Documented: "bool(null) and true" is false; null with false is false in any reading; null with null is
-        // left null (a later not() of it is refused). Short-circuit is safe: Kusto functions do not fail on
-        // values, and it keeps an irrelevant undecidable operand from refusing the row.
-        const left = this.boolean(expression.left, context);
+        // left null (a later not() of it is refused). An operand the oracle cannot decide does not matter when the
+        // other one is false (Kusto functions do not fail on values, so evaluating both is safe).
+        const left = this.decided(() => this.boolean(expression.left, context));
         if (left === false) return FALSE_VALUE;
-        const right = this.boolean(expression.right, context);
+        const right = this.decided(() => this.boolean(expression.right, context));
+        if (right === false) return FALSE_VALUE;
+        if (left instanceof KqlOracleError) throw left;
+        if (right instanceof KqlOracleError) throw right;
         if (left === true) return bool(right);
         return right === null ? NULL_BOOL : FALSE_VALUE;
       }
       case 'or': {
-        // Documented: "bool(null) or true" is true. null or false is not documented: left null.
-        const left = this.boolean(expression.left, context);
+        // Documented: "bool(null) or true" is true. null or false is not documented: left null. An undecidable
+        // operand does not matter when the other one is true.
+        const left = this.decided(() => this.boolean(expression.left, context));
         if (left === true) return TRUE_VALUE;
-        const right = this.boolean(expression.right, context);
+        const right = this.decided(() => this.boolean(expression.right, context));
+        if (right === true) return TRUE_VALUE;
+        if (left instanceof KqlOracleError) throw left;
+        if (right instanceof KqlOracleError) throw right;
         if (left === false) return bool(right);
-        return right === true ? TRUE_VALUE : NULL_BOOL;
+        return NULL_BOOL;
       }
       case '==':
       case '!=':
@@ -648,7 +684,7 @@ class Program implements KqlOracleQuery {
       case '!~': {
         const left = this.text(expression.left, context, operator);
         const right = this.text(expression.right, context, operator);
-        return bool(compareText(left, right, 'equals', false) !== (operator === '!~'));
+        return bool(known(compareText(left, right, 'equals', false), span) !== (operator === '!~'));
       }
       case '<':
       case '<=':
@@ -763,15 +799,23 @@ class Program implements KqlOracleQuery {
         if (item.type !== 'string') throw new KqlOracleError('type', `${operator} item ${describe(item)}`, span);
         return item.value;
       });
-      const test = (needle: string) => stringTest(left.value, needle, { test: 'has', cased: false, negated: false }, span);
-      return bool(operator === 'has_any' ? needles.some(test) : needles.every(test));
+      // One needle decides has_any (a term found) or has_all (one missing) even when another one is undecidable.
+      const decisive = operator === 'has_any';
+      let unknown: KqlOracleError | undefined;
+      for (const needle of needles) {
+        const found = this.decided(() => stringTest(left.value, needle, { test: 'has', cased: false, negated: false }, span));
+        if (found instanceof KqlOracleError) unknown ??= found;
+        else if (found === decisive) return bool(decisive);
+      }
+      if (unknown) throw unknown;
+      return bool(!decisive);
     }
     const folded = operator === 'in~' || operator === '!in~';
     const negated = operator === '!in' || operator === '!in~';
     if (left.type === 'string') {
       const found = items.some((item) => {
         if (item.type !== 'string') throw new KqlOracleError('type', `${operator}: ${describe(item)} in a list for a string`, span);
-        return compareText(left.value, item.value, 'equals', !folded);
+        return known(compareText(left.value, item.value, 'equals', !folded), span);
       });
       return bool(found !== negated);
     }
@@ -837,7 +881,11 @@ class Program implements KqlOracleQuery {
       case 'tolower':
       case 'toupper':
         arity(1);
-        return { type: 'string', value: simpleCase(this.text(args[0]!, context, name), name === 'tolower' ? 'lower' : 'upper') };
+      {
+        const mapped = caseMapped(this.text(args[0]!, context, name), name === 'tolower' ? 'lower' : 'upper');
+        if (mapped === null) throw new KqlOracleError('undecidable', `${name}() of text whose simple and full case mappings differ`, span);
+        return { type: 'string', value: mapped };
+      }
       case 'strcat':
         arity(1, 64);
         return { type: 'string', value: args.map((argument) => toText(this.evaluate(argument, context), span)).join('') };
@@ -944,9 +992,15 @@ function stringTest(haystack: string, needle: string, operator: StringOperator, 
     if (!isSingleTerm(needle)) {
       throw new KqlOracleError('unsupported', `has with ${JSON.stringify(needle)}: only needles of one term (letters and digits) are modelled`, span);
     }
-    return hasTerm(haystack, needle, operator.cased);
+    return known(hasTerm(haystack, needle, operator.cased), span);
   }
-  return compareText(haystack, needle, operator.test, operator.cased);
+  return known(compareText(haystack, needle, operator.test, operator.cased), span);
+}
+
+/** A case-insensitive verdict, or a refusal where Kusto's non-ASCII case folding would decide it. */
+function known(verdict: boolean | null, span: KqlSpan): boolean {
+  if (verdict === null) throw new KqlOracleError('undecidable', 'a case-insensitive test whose answer depends on how Kusto folds non-ASCII letters', span);
+  return verdict;
 }
 
 function dynamicScalar(element: unknown, span: KqlSpan): Value {

@@ -9,6 +9,9 @@
 //   delimiters, and not `_` (whether `_` joins a term is not documented clearly enough to rely on).
 // - XML escaping (&amp; &lt; ...) keeps delimiters delimiters, so a term of the value is a term of EventData.
 // - Only terms of 3+ characters are used: shorter ones do not use the index (KQL docs, has operator).
+// - No term with a 'k': the matcher reads the KELVIN SIGN as 'k', and whether `has` does is not documented
+//   (docs/research/kusto-case-folding.md). The matcher's other non-ASCII fold to ASCII, İ → "i\u0307", can only
+//   meet a literal's last 'i' at an open end, which never belongs to a chosen term.
 // - Only positive polarity: any `not` makes its operand `true`; a pattern without a usable term makes its
 //   alternative `true`; so the result is implied by the rule.
 import type { ConditionNode, DetectionItem, Search, SigmaRule, ValuePattern } from '../../rule/model.js';
@@ -88,7 +91,7 @@ export function bestTerm(rawParts: Extract<ValuePattern, { kind: 'string' }>['pa
       const leftOk = start === 0 ? startAnchored : DELIMITER.test(text[start - 1]!);
       const rightOk = end === text.length ? endAnchored : DELIMITER.test(text[end]!);
       const term = text.slice(start, end);
-      if (leftOk && rightOk && term.length >= MIN_TERM && (best === null || term.length > best.length)) best = term;
+      if (leftOk && rightOk && term.length >= MIN_TERM && !/k/i.test(term) && (best === null || term.length > best.length)) best = term;
       start = end;
     }
   });

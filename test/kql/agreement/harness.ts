@@ -128,6 +128,9 @@ export function ruleFieldSamples(rule: SigmaRule): Map<string | null, string[]> 
 interface ColumnPools {
   /** Column → candidate texts (rule values, split for composed fields). */
   readonly values: Map<string, string[]>;
+  /** Columns read through `lower` (Protocol): enums of ASCII protocol names (src/targets/README.md, known limits),
+   *  where Kusto's tolower() of İ is not known: no case partners are written into them. */
+  readonly asciiNames: Set<string>;
 }
 
 function addPool(pools: Map<string, string[]>, column: string, values: readonly string[]): void {
@@ -155,53 +158,101 @@ function conditionPools(condition: Condition, pools: Map<string, string[]>): voi
 }
 
 /** Puts a field's sample values into the columns its expression reads. */
-function placeSamples(expr: ValueExpr, samples: readonly string[], pools: Map<string, string[]>): void {
+function valueColumnsOf(expr: ValueExpr | string): string[] {
+  if (typeof expr === 'string') return [];
+  switch (expr.kind) {
+    case 'column':
+      return [expr.column];
+    case 'lower':
+      return valueColumnsOf(expr.of);
+    case 'first':
+    case 'joinNonEmpty':
+    case 'concat':
+      return expr.of.flatMap((part) => valueColumnsOf(part));
+    case 'cases':
+      return [...expr.cases.flatMap(({ then }) => valueColumnsOf(then)), ...(expr.otherwise ? valueColumnsOf(expr.otherwise) : [])];
+  }
+}
+
+function placeSamples(expr: ValueExpr, samples: readonly string[], pools: Map<string, string[]>, asciiNames?: Set<string>): void {
   switch (expr.kind) {
     case 'column':
       addPool(pools, expr.column, samples);
       break;
     case 'first':
     case 'lower':
-      for (const part of expr.kind === 'first' ? expr.of : [expr.of]) placeSamples(part, samples, pools);
+      if (expr.kind === 'lower' && asciiNames) for (const column of valueColumnsOf(expr.of)) asciiNames.add(column);
+      for (const part of expr.kind === 'first' ? expr.of : [expr.of]) placeSamples(part, samples, pools, asciiNames);
       break;
     case 'joinNonEmpty': {
       const split = samples.flatMap((sample) => sample.split(expr.separator));
-      for (const part of expr.of) placeSamples(part, [...samples, ...split], pools);
+      for (const part of expr.of) placeSamples(part, [...samples, ...split], pools, asciiNames);
       break;
     }
     case 'concat': {
       const tokens = samples.flatMap((sample) => sample.split(/[=,]/));
-      for (const part of expr.of) if (typeof part !== 'string') placeSamples(part, [...samples, ...tokens], pools);
+      for (const part of expr.of) if (typeof part !== 'string') placeSamples(part, [...samples, ...tokens], pools, asciiNames);
       break;
     }
     case 'cases':
       for (const { when, then } of expr.cases) {
         conditionPools(when, pools);
-        if (typeof then !== 'string') placeSamples(then, samples, pools);
+        if (typeof then !== 'string') placeSamples(then, samples, pools, asciiNames);
       }
-      if (expr.otherwise) placeSamples(expr.otherwise, samples, pools);
+      if (expr.otherwise) placeSamples(expr.otherwise, samples, pools, asciiNames);
       break;
   }
 }
 
 function columnPools(rule: SigmaRule, mapping: CategoryMapping): ColumnPools {
   const pools = new Map<string, string[]>();
+  const asciiNames = new Set<string>();
   const samples = ruleFieldSamples(rule);
   const keywordSamples = samples.get(null) ?? [];
   for (const [field, fieldMapping] of Object.entries(mapping.fields)) {
     if (fieldMapping.kind !== 'value') continue;
     const fieldSamples = samples.get(field);
     if (fieldSamples === undefined && keywordSamples.length === 0) continue;
-    placeSamples(fieldMapping.value, [...(fieldSamples ?? []), ...keywordSamples], pools);
+    placeSamples(fieldMapping.value, [...(fieldSamples ?? []), ...keywordSamples], pools, asciiNames);
   }
-  return { values: pools };
+  return { values: pools, asciiNames };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Row arbitraries
 
-const PREFIXES = ['', '', 'C:\\', 'x', '\\', ' ', 'é', 'A&B<'];
-const SUFFIXES = ['', '', '.exe', 'x', '\\', ' ', '.com', 'É', '&amp;', '"'];
+const PREFIXES = ['', '', 'C:\\', 'x', '\\', ' ', 'é', 'A&B<', '\u0130', '\u212A'];
+const SUFFIXES = ['', '', '.exe', 'x', '\\', ' ', '.com', 'É', '&amp;', '"', '\u0130', '\u017F'];
+
+/**
+ * Non-ASCII letters that some case reading relates to an ASCII letter: the matcher's toLowerCase() reads the
+ * KELVIN SIGN as 'k' and İ as 'i' + U+0307; Kusto's case-insensitive operators are documented for ASCII only, and
+ * other readings take ı for 'i', ſ for 's', ß for "ss", ﬁ for "fi" (docs/research/kusto-case-folding.md).
+ */
+const CASE_PARTNERS: readonly (readonly [RegExp, readonly string[]])[] = [
+  [/k/i, ['\u212A']],
+  [/i/i, ['\u0130', '\u0131']],
+  [/s/i, ['\u017F']],
+  [/ss/i, ['\u00DF']],
+  [/fi/i, ['\uFB01']],
+];
+
+/** The text with some of its letters written as their non-ASCII case partners (at least one when it has any). */
+function withCasePartners(text: string, seed: number): string {
+  const random = createRng(seed);
+  let out = text;
+  let changed = false;
+  const first = seed % CASE_PARTNERS.length;
+  for (const [letters, partners] of [...CASE_PARTNERS.slice(first), ...CASE_PARTNERS.slice(0, first)]) {
+    const global = new RegExp(letters.source, 'gi');
+    out = out.replace(global, (match) => {
+      if (changed && random() < 0.5) return match;
+      changed = true;
+      return partners[Math.floor(random() * partners.length)]!;
+    });
+  }
+  return out;
+}
 
 function mutateCase(text: string, mode: number, seed: number): string {
   if (mode === 0) return text;
@@ -211,19 +262,28 @@ function mutateCase(text: string, mode: number, seed: number): string {
   return Array.from(text, (character) => (random() < 0.5 ? character.toUpperCase() : character.toLowerCase())).join('');
 }
 
-function stringArbitrary(pool: readonly string[], others: readonly string[]): fc.Arbitrary<string | undefined> {
+function stringArbitrary(pool: readonly string[], others: readonly string[], asciiName = false): fc.Arbitrary<string | undefined> {
+  if (asciiName) {
+    const ascii = (text: string) => text.replace(/[\u0130\u0131\u017F\u212A\u00DF\uFB01]/g, '');
+    return stringArbitrary(pool, others).map((text) => (text === undefined ? text : ascii(text)));
+  }
   const fromPool =
     pool.length === 0
       ? fc.constant('')
       : fc
-          .tuple(fc.constantFrom(...pool), fc.constantFrom(...PREFIXES), fc.constantFrom(...SUFFIXES), fc.nat(3), fc.nat())
-          .map(([value, prefix, suffix, mode, seed]) => mutateCase(prefix + value + suffix, mode, seed));
+          .tuple(fc.constantFrom(...pool), fc.constantFrom(...PREFIXES), fc.constantFrom(...SUFFIXES), fc.nat(3), fc.nat(), fc.nat(2))
+          .map(([value, prefix, suffix, mode, seed, partners]) => {
+            const text = mutateCase(prefix + value + suffix, mode, seed);
+            return partners === 0 ? withCasePartners(text, seed) : text;
+          });
   const exactPool = pool.length === 0 ? fc.constant('') : fc.constantFrom(...pool);
+  const partnerPool = pool.length === 0 ? fc.constant('') : fc.tuple(fc.constantFrom(...pool), fc.nat()).map(([value, seed]) => withCasePartners(value, seed));
   return fc.oneof(
     { weight: 1, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constant('') },
     { weight: 4, arbitrary: exactPool },
     { weight: 6, arbitrary: fromPool },
+    { weight: 2, arbitrary: partnerPool },
     { weight: 2, arbitrary: fc.constantFrom(...others) },
     { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
   );
@@ -253,7 +313,7 @@ function escapeXml(text: string): string {
 }
 
 function rowArbitrary(rule: SigmaRule, mapping: CategoryMapping, others: readonly string[]): fc.Arbitrary<GeneratedRow> {
-  const { values } = columnPools(rule, mapping);
+  const { values, asciiNames } = columnPools(rule, mapping);
   const types = new Map(mapping.columns.map((column) => [column.name, column.type]));
   if (mapping.extraction) {
     // Sysmon: the tested fields are EventData <Data> elements, each a string.
@@ -275,7 +335,7 @@ function rowArbitrary(rule: SigmaRule, mapping: CategoryMapping, others: readonl
   for (const [column, pool] of values) {
     const type = types.get(column);
     if (type === undefined) continue;
-    if (type === 'string') columns[column] = stringArbitrary(pool, others);
+    if (type === 'string') columns[column] = stringArbitrary(pool, others, asciiNames.has(column));
     else if (type === 'int' || type === 'long') columns[column] = numberArbitrary(pool);
   }
   return fc.record(columns, { requiredKeys: [] }).map((cells) => {
