@@ -112,7 +112,14 @@ export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'
 /** The run in a few lines for a terminal. */
 export function formatSummary(summary: HuntSummary): string {
   const totals = summary.totals;
-  const window = summary.window ? `${summary.window.ingestionFrom} .. ${summary.window.ingestionTo} (ingestion time)` : 'nothing new to read';
+  // "Nothing new to read" only when every rule ran to the end: a rule stopped before its first window read
+  // nothing because it failed, which the lines below say.
+  const stoppedRules = summary.rules.filter((rule) => rule.stopped).length;
+  const window = summary.window
+    ? `${summary.window.ingestionFrom} .. ${summary.window.ingestionTo} (ingestion time)`
+    : stoppedRules > 0
+      ? `none read: ${stoppedRules} of ${summary.rules.length} rules stopped before their first window`
+      : 'nothing new to read';
   const lines = [
     `hunt ${summary.outcome}: ${summary.target} on ${summary.workspaceId}, ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  window:     ${window}`,

@@ -86,6 +86,13 @@ export function settingsFor(overrides: Partial<HuntSettings> = {}): HuntSettings
   };
 }
 
+/** A fault that crashes the run right after `step` (one of HUNT_STEPS). */
+export function crashAfter(step: string): NonNullable<HuntDependencies['faults']> {
+  return (at) => {
+    if (at === step) throw new Error(`injected crash after ${step}`);
+  };
+}
+
 export interface HuntRunOptions {
   faults?: HuntDependencies['faults'];
   settings?: Partial<HuntSettings>;

@@ -11,7 +11,7 @@ import { DISPLAY_MAX_CHARS } from '../../src/incidents/grouping.js';
 import { IncidentStore } from '../../src/store/incident-store.js';
 import { assertEntityWithinLimits, int32, TABLE_LIMITS, type StoredEntity, type StoredValue } from '../../src/store/limits.js';
 import { targetDatabase } from '../../src/targets/index.js';
-import { ANCHOR, dumpTables, freshTables, huntRunner, sampleRows, seedRules, serveWorkspace, startServices, type Services } from './harness.js';
+import { ANCHOR, crashAfter, dumpTables, freshTables, huntRunner, sampleRows, seedRules, serveWorkspace, startServices, type Services } from './harness.js';
 
 const MINUTE = 60_000;
 const LONG_HOST_CHARS = 2_000_000;
@@ -138,11 +138,7 @@ describe('a row whose host name is 2,000,000 characters', () => {
       serveWorkspace(services.fake, hostile);
       const tables = await freshTables(services.azurite);
       const runner = huntRunner(services, tables, rules);
-      const crashed = await runner.run(ANCHOR, {
-        faults: (at) => {
-          if (at === step) throw new Error(`injected crash after ${step}`);
-        },
-      });
+      const crashed = await runner.run(ANCHOR, { faults: crashAfter(step) });
       expect(crashed.outcome).toBe('failed');
       await runner.run(ANCHOR);
       expect(await dumpTables(tables)).toEqual(cleanTables);

@@ -11,6 +11,7 @@ import {
   ANCHOR,
   WORKSPACE_ID,
   collectingLog,
+  crashAfter,
   dumpTables,
   freshTables,
   huntRunner,
@@ -327,11 +328,7 @@ describe('crash injection: a crash between any two steps, then a clean run, equa
       serveWorkspace(services.fake, workspace);
       const tables = await freshTables(services.azurite);
       const runner = huntRunner(services, tables, rules);
-      const crashed = await runner.run(ANCHOR, {
-        faults: (at) => {
-          if (at === step) throw new Error(`injected crash after ${step}`);
-        },
-      });
+      const crashed = await runner.run(ANCHOR, { faults: crashAfter(step) });
       expect(crashed.outcome).toBe('failed');
       if (step !== 'checkpoint') expect((await dumpTables(tables)).checkpoints).toEqual([]);
       await runner.run(ANCHOR);

@@ -14,6 +14,9 @@ import { projectRoot, sharedRoot } from '../support/paths.js';
 import { CRAFTED_INVOKE_OBFUSCATION_COMMAND_LINE, INVOKE_OBFUSCATION_RULE_FILE, TEXTBOOK_REDOS_PATTERN, TEXTBOOK_REDOS_VALUE } from './crafted.js';
 import { attackString, readRedosFixture } from './fixture.js';
 
+/** Only a hang guard (a backtracking engine would never finish): generous so a loaded machine cannot trip it. */
+const HANG_GUARD_MS = 600_000;
+
 const fixture = readRedosFixture(path.join(projectRoot, 'test/redos/attacks.json'));
 
 /** re2-wasm has a fixed 16 MB heap that its objects are never freed from: one reference per pattern. */
@@ -58,7 +61,7 @@ describe('ReDoS suite', () => {
     expect(checked).toBe(150 * 26);
     // Each pattern's own attack is built to fail the pattern late; some attacks match other patterns.
     expect(matched).toBeGreaterThan(0);
-  });
+  }, HANG_GUARD_MS);
 
   it('gives RE2 verdicts on every string of the SigmaHQ regression events (238 real recorded events)', () => {
     const values = regressionStrings(path.join(sharedRoot, 'sigma-regression/events'));
@@ -76,7 +79,7 @@ describe('ReDoS suite', () => {
     }
     expect(disagreements).toEqual([]);
     expect(matched).toBeGreaterThan(50);
-  });
+  }, HANG_GUARD_MS);
 
   it('matches the crafted invoke_obfuscation row with the whole rule, and explains it', async () => {
     const loaded = await loadRules([path.join(sharedRoot, 'sigma-rules', INVOKE_OBFUSCATION_RULE_FILE)]);

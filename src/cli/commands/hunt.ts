@@ -183,9 +183,7 @@ async function huntWith(config: HuntConfig, logsClient: LogsQueryClient, options
     } else {
       const touched = (await store.listIncidents()).filter((incident) => before.get(incident.incidentKey) !== incident.hitCount);
       io.stdout.write(touched.length > 0 ? `${formatIncidentTable(touched)}\n\n` : 'no incident created or updated by this run\n\n');
-      // With no window read, the summary's window line would read "nothing new to read": the failures below
-      // are the whole story.
-      if (summary.outcome === 'ok' || summary.window !== undefined) io.stdout.write(`${formatSummary(summary)}\n`);
+      io.stdout.write(`${formatSummary(summary)}\n`);
     }
     const stopped = summary.rules.filter((rule) => rule.stopped !== undefined);
     if (stopped.length > 0) {
