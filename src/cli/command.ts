@@ -20,6 +20,11 @@ export interface CliCommand {
   run(args: string[], io: CliIo): Promise<number>;
 }
 
+/** A command as the CLI lists it: its help, and its module loaded on first use. */
+export interface CliCommandEntry extends Omit<CliCommand, 'run'> {
+  load(): Promise<CliCommand>;
+}
+
 /** A usage mistake (unknown flag, missing argument): printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -1,4 +1,4 @@
-import type { CliCommand, CliIo } from './command.js';
+import type { CliCommandEntry, CliIo } from './command.js';
 import { CommandFailure, UsageError } from './command.js';
 import { commands } from './commands/index.js';
 import { EXIT, EXIT_CODE_TABLE } from './exit-codes.js';
@@ -31,7 +31,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stdout.write(VERSION + '\n');
     return EXIT.ok;
   }
-  const command: CliCommand | undefined = commands.find((c) => c.name === name);
+  const command: CliCommandEntry | undefined = commands.find((c) => c.name === name);
   if (!command) {
     io.stderr.write(`sigma-hunt: unknown command '${name}'\n\n${overview()}\n`);
     return EXIT.usage;
@@ -41,7 +41,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, io);
+    return await (await command.load()).run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`sigma-hunt ${name}: ${err.message}\n\n${command.usage}\n`);

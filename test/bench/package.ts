@@ -14,14 +14,14 @@ const ROUNDS = 15;
 /** The tsc output of the same entry, importing src/ and node_modules file by file (the layout before bundling). */
 const UNBUNDLED_ENTRY = 'dist/functions/hunt-timer.js';
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Wall time of one fresh process, spawn to exit, in ms. */
-function timeProcess(args: readonly string[], cwd: string): number {
+export function timeProcess(args: readonly string[], cwd: string): number {
   const started = performance.now();
   const child = spawnSync(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
   const elapsed = performance.now() - started;

@@ -11,8 +11,9 @@ import { huntSection } from './hunt.js';
 import { packageSection } from './package.js';
 import { convertSection } from './convert.js';
 import { regexSection } from './regex.js';
+import { cliStartupSection } from './cli-startup.js';
 
-export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, regexSection, huntSection, packageSection];
+export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, regexSection, huntSection, packageSection, cliStartupSection];
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_SEED = 20251103;

@@ -65,8 +65,8 @@ describe('exit codes', () => {
 
   it('an unexpected exception is an internal error (4) with its stack, not a usage error', async () => {
     const run = captureCli({ cwd: projectRoot });
-    const broken = { ...commands[0], run: () => Promise.reject(new TypeError('boom')) };
-    commands.push({ ...broken, name: 'broken-for-test' });
+    const entry = commands[0]!;
+    commands.push({ ...entry, name: 'broken-for-test', load: async () => ({ ...(await entry.load()), run: () => Promise.reject(new TypeError('boom')) }) });
     try {
       expect(await main(['broken-for-test'], run.io)).toBe(EXIT.internal);
     } finally {

@@ -8,22 +8,8 @@ import { loadRules } from '../../rule/load.js';
 import { readPlaceholdersOption } from '../placeholders.js';
 import { formatLocation } from '../../rule/errors.js';
 import { isTargetName, TARGET_NAMES, type TargetName } from '../../targets/index.js';
+import { CONVERT_SUMMARY, CONVERT_USAGE } from './help.js';
 
-const USAGE = `Usage: sigma-hunt convert --rule <file|dir> --target ${TARGET_NAMES.join('|')} [--workspace-parser] [--placeholders <file>]
-
-Converts Sigma rules to KQL for Microsoft Sentinel.
-  asim    ASIM parsers (_Im_NetworkSession, _Im_ProcessCreate)
-  mde     Defender tables (DeviceNetworkEvents, DeviceProcessEvents)
-  sysmon  raw Sysmon events in the Event table
-
-For a file holding one rule, prints the query (ready for the Logs blade: the last hour, ago(1h) .. now());
-warnings go to stderr. For a folder, prints one JSON line per rule:
-  {"ruleId":"...","path":"...","target":"mde","kql":"...","warnings":[...]}
-  {"ruleId":"...","path":"...","target":"mde","error":"never-matches: ...","warnings":[]}
-
-Options:
-  --workspace-parser     asim: call the workspace-deployed parsers (imNetworkSession, imProcessCreate)
-  --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules`;
 
 interface ConvertArgs {
   rule: string;
@@ -67,8 +53,8 @@ function parseArgs(args: string[]): ConvertArgs {
 
 export const convertCommand: CliCommand = {
   name: 'convert',
-  summary: 'Convert Sigma rules to KQL for Sentinel (ASIM, Defender tables or raw Sysmon)',
-  usage: USAGE,
+  summary: CONVERT_SUMMARY,
+  usage: CONVERT_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { rule, target, workspaceParser, placeholdersFile } = parseArgs(args);
     const placeholders = await readPlaceholdersOption(io, placeholdersFile);

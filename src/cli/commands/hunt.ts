@@ -15,27 +15,8 @@ import { openHuntTables } from '../../local/local-store.js';
 import { projectRootOf } from '../../local/run-local.js';
 import { IncidentStore } from '../../store/incident-store.js';
 import { isTargetName } from '../../targets/index.js';
+import { HUNT_SUMMARY, HUNT_USAGE } from './help.js';
 
-const USAGE = `Usage: sigma-hunt hunt --workspace <id> [--since <duration>] [--rules <path>] [--target asim|mde|sysmon]
-                        [--format text|json] [--local-dir <folder>] [--log-analytics-endpoint <url>]
-
-Runs one hunt against a Log Analytics workspace from this machine, with DefaultAzureCredential (az login,
-environment credentials or a managed identity): the same pipeline as the timer function. Incidents go to Azure
-Table Storage when HUNT_STORAGE_TABLE_ENDPOINT is set, else to the local store (.local/ of the checkout).
-
-Options:
-  --workspace <id>    workspace (customer) id, a GUID (default: LOG_ANALYTICS_WORKSPACE_ID)
-  --since <duration>  hunt from now - duration (5m, 2h, 1d, PT30M), ignoring the stored watermark; the watermark
-                      is still only moved forward. Default: from the watermark, or HUNT_LOOKBACK on a first run
-  --rules <path>      Sigma rule file or folder (default: HUNT_RULES_PATH, else the bundled rules/)
-  --target <name>     asim (default), mde or sysmon (default: HUNT_TARGET)
-  --format <fmt>      text (default): incidents table and run summary; json: the run summary as one JSON object
-  --local-dir <dir>   the local store's folder (default: <checkout>/.local)
-  --log-analytics-endpoint <url>
-                      query API base URL ending in /v1 (sovereign clouds); http://127.0.0.1 for a local fake
-
-Other settings (HUNT_INGESTION_DELAY, HUNT_SAFETY_LAG, HUNT_MAX_WINDOW, HUNT_KQL_OVERRIDES_PATH, ...) are read
-from the environment as in the function app.`;
 
 interface HuntArgs {
   workspace?: string;
@@ -121,8 +102,8 @@ async function hitCounts(store: IncidentStore): Promise<Map<string, number>> {
 
 export const huntCommand: CliCommand = {
   name: 'hunt',
-  summary: 'Run one hunt against a Log Analytics workspace (DefaultAzureCredential)',
-  usage: USAGE,
+  summary: HUNT_SUMMARY,
+  usage: HUNT_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const options = parseArgs(args, io.cwd);
     const local = options.endpoint !== undefined && isLoopbackHttp(options.endpoint);

@@ -10,19 +10,8 @@ import { formatIncidentJsonLines, formatIncidentTable } from '../../hunt/inciden
 import { openHuntTables } from '../../local/local-store.js';
 import { projectRootOf } from '../../local/run-local.js';
 import { IncidentStore } from '../../store/incident-store.js';
+import { INCIDENTS_SUMMARY, INCIDENTS_USAGE } from './help.js';
 
-const USAGE = `Usage: sigma-hunt incidents list [--format table|jsonl] [--local-dir <folder>]
-
-Prints the stored incidents, newest activity first. Reads Azure Table Storage when HUNT_STORAGE_TABLE_ENDPOINT
-(or AzureWebJobsStorage__tableServiceUri) is set, with DefaultAzureCredential; otherwise the local store that
-\`npm start\` writes (Azurite data in .local/ of the checkout).
-
-Options:
-  --format <fmt>        table (default): rule, severity, host, process image, destination, first/last seen, hits;
-                        jsonl: one JSON object per incident, enrichment, samples and explanation included
-  --local-dir <folder>  the local store's folder (default: <checkout>/.local)
-
-Settings read: HUNT_INCIDENTS_TABLE, HUNT_CHECKPOINTS_TABLE, HUNT_STORAGE_TABLE_ENDPOINT, AZURE_CLIENT_ID.`;
 
 interface IncidentsArgs {
   format: 'table' | 'jsonl';
@@ -65,8 +54,8 @@ async function snapshotOfLocalStore(localDir: string): Promise<{ localDir: strin
 
 export const incidentsCommand: CliCommand = {
   name: 'incidents',
-  summary: 'List stored incidents (Azure Table Storage, or the local store of npm start)',
-  usage: USAGE,
+  summary: INCIDENTS_SUMMARY,
+  usage: INCIDENTS_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const options = parseArgs(args, io.cwd);
     let config;

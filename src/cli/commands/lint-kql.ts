@@ -8,17 +8,8 @@ import { EXIT } from '../exit-codes.js';
 import { lintKql, type LintFinding } from '../../kql/lint.js';
 import { isTargetName } from '../../targets/index.js';
 import type { TargetName } from '../../targets/types.js';
+import { LINT_KQL_SUMMARY, LINT_KQL_USAGE } from './help.js';
 
-const USAGE = `Usage: sigma-hunt lint-kql --target <asim|mde|sysmon> [--format text|jsonl] <file.kql|->
-
-Reports predicates of a KQL query that can never hold given what the target's columns contain, e.g. on asim
-NetworkDirection =~ "true" (NetworkDirection is Inbound/Outbound/...) or DstHostname endswith ".example.com"
-(DstHostname never holds a dot: use DstFQDN). Reads the query from the file, or from stdin with '-'.
-
-Options:
-  --target <name>   the schema the query is written for: asim, mde or sysmon (required)
-  --format <fmt>    text (default): one finding per line with its fix; jsonl: one JSON object per finding
-                    {severity, code, message, line, character, span, column, operator, value, fix}`;
 
 interface LintArgs {
   target: TargetName;
@@ -71,8 +62,8 @@ function textLine(name: string, finding: LintFinding): string {
 
 export const lintKqlCommand: CliCommand = {
   name: 'lint-kql',
-  summary: 'Report KQL predicates that can never hold on a target schema (hand-written or generated queries)',
-  usage: USAGE,
+  summary: LINT_KQL_SUMMARY,
+  usage: LINT_KQL_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { target, format, file } = parseArgs(args);
     let query: string;

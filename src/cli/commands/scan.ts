@@ -13,30 +13,8 @@ import type { PlaceholderValues } from '../../rule/model.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { CommandFailure, UsageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { SCAN_SUMMARY, SCAN_USAGE } from './help.js';
 
-const USAGE = `Usage: sigma-hunt scan --rule <file|dir>... --events <file|-> [options]
-
-Evaluates every event against every rule and prints one JSON line per match on stdout:
-  {"ruleId":"...","title":"...","level":"high","line":41,"event":{...},"matched":{"matchedSearches":[...],"reasons":[...]}}
-and a summary on stderr (records read, matches per rule, refusals, time).
-
-Events (format detected from the content, the extension breaking ties; '-' reads standard input):
-  JSON lines   one object per line; "line" is the 0-based physical line (blank lines count, are skipped)
-  JSON array   [ {...}, ... ]; "line" is the 0-based element index
-  CSV          Log Analytics portal export: header row, RFC 4180 quoting, UTF-8 BOM allowed, dynamic
-               columns as JSON text; "line" is the 0-based data row (header excluded, newlines inside
-               quoted fields not counted); cells are strings, an empty cell is ''
-A record that cannot be read (invalid JSON, not an object, nested more than 64 levels, an unreadable CSV row)
-is reported on stderr (file:line: reason [line|element|row N], at most 300 printable characters) and skipped.
-Binary input, a missing file or a directory is one error and no summary. Matches are written as found.
-
-Options:
-  --rule <file|dir>...   Sigma rules: files, or folders searched for *.yml/*.yaml (repeatable)
-  --events <file|->      the events to scan
-  --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
-  --format <f>           jsonl, json-array or csv: skip format detection
-  --no-prefilter         parse every JSON record; by default a record that provably cannot match any
-                         rule is skipped unparsed, and so is not checked for being valid JSON`;
 
 interface ScanArgs {
   rulePaths: string[];
@@ -302,8 +280,8 @@ function summary(result: ScanResult, rules: readonly CompiledRule[], refusedRule
 
 export const scanCommand: CliCommand = {
   name: 'scan',
-  summary: 'Match events (JSON lines, JSON array, Log Analytics CSV) against Sigma rules locally',
-  usage: USAGE,
+  summary: SCAN_SUMMARY,
+  usage: SCAN_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const parsed = parseArgs(args);
     // The events are opened first: a mistyped path fails at once, not after compiling a folder of rules.

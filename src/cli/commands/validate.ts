@@ -6,18 +6,8 @@ import type { DocumentOutcome } from '../../rule/load.js';
 import { loadRules } from '../../rule/load.js';
 import { readPlaceholdersOption } from '../placeholders.js';
 import { formatLocation } from '../../rule/errors.js';
+import { VALIDATE_SUMMARY, VALIDATE_USAGE } from './help.js';
 
-const USAGE = `Usage: sigma-hunt validate [--placeholders <file>] <file|dir>...
-
-Loads Sigma rules (folders recursively, *.yml and *.yaml) and prints one JSON line per document:
-  {"path":"rules/a.yml","ruleId":"...","ok":true}
-  {"path":"rules/b.yml","ruleId":"...","ok":false,"code":"modifier","error":"rules/b.yml:14 detection.sel.Image|contanis: unknown modifier 'contanis'"}
-"document" (0-based) is added for files with several YAML documents, "kind" for filters and correlations.
-Filter documents are applied to the rules they name; correlation rules are refused (not supported yet).
-
-Options:
-  --placeholders <file>  YAML/JSON map of placeholder name to a list of values, for |expand rules
-                         (without it, rules using placeholders are refused)`;
 
 interface ValidateArgs {
   placeholdersFile?: string;
@@ -62,8 +52,8 @@ function outcomeLine(outcome: DocumentOutcome, multiDocument: boolean, cwd: stri
 
 export const validateCommand: CliCommand = {
   name: 'validate',
-  summary: 'Load Sigma rules and report, per document, whether sigma-hunt accepts it',
-  usage: USAGE,
+  summary: VALIDATE_SUMMARY,
+  usage: VALIDATE_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { placeholdersFile, paths } = parseArgs(args);
     const placeholders = await readPlaceholdersOption(io, placeholdersFile);
