@@ -1,6 +1,7 @@
 // What the event readers produce. Readers never parse JSON texts themselves: they hand raw texts to the
 // consumer so a raw-text pre-filter (src/match/prefilter.ts) can skip most of them unparsed.
 import type { SigmaEvent } from '../match/types.js';
+import { printableExcerpt as boundedExcerpt } from '../text/printable.js';
 
 /** `jsonl`: one JSON object per line. `json-array`: one JSON array of objects. `csv`: a Log Analytics portal
  *  export (header row, RFC 4180 quoting, dynamic columns as JSON text). */
@@ -28,26 +29,9 @@ export type EventReadErrorCode =
  *  bytes in their messages), and records are attacker-written: a message stays one bounded, printable line. */
 export const MAX_REASON_CHARS = 300;
 
-/** `text` as one printable line of at most `max` characters: control characters (C0, DEL, C1), the line and
- *  paragraph separators and the bidirectional overrides a terminal or log viewer would act on are escaped as
- *  \n, \t or \uXXXX; a long text keeps its start and end around an ellipsis. Only the kept ends are
- *  escaped, so a 16 MB field costs no more than a short one. */
+/** `text` as one bounded, printable line (src/text/printable.ts), at most MAX_REASON_CHARS by default. */
 export function printableExcerpt(text: string, max = MAX_REASON_CHARS): string {
-  if (text.length <= max) {
-    const escaped = escapeControls(text);
-    if (escaped.length <= max) return escaped;
-  }
-  const head = Math.floor((max - 1) / 2);
-  const tail = max - 1 - head;
-  return `${escapeControls(text.slice(0, head)).slice(0, head)}…${escapeControls(text.slice(-tail)).slice(-tail)}`;
-}
-
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-function escapeControls(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return boundedExcerpt(text, max);
 }
 
 /** A refused record (or a broken input), named by source, 1-based physical line and 0-based record index:

@@ -2,10 +2,10 @@
  * What the hunt's logs may say about an event. Event values (command lines, users, hosts, URLs) are written by
  * attackers and are personal data: by default a log line names the row (its hit id) and the fields it holds,
  * never their values. HUNT_LOG_EVENT_VALUES=true (an operator's choice, for diagnosing a mapping) adds the
- * values, each cut to EXCERPT_MAX_CHARS with control characters escaped (src/loganalytics/excerpt.ts).
+ * values, each cut to EXCERPT_MAX_CHARS with control characters escaped (src/text/printable.ts).
  */
 import type { SigmaEvent } from '../match/types.js';
-import { excerpt } from '../loganalytics/index.js';
+import { excerpt } from '../text/printable.js';
 
 export interface LoggedEvent {
   hitId: string;

@@ -12,7 +12,7 @@
  */
 
 import { LogAnalyticsError } from './errors.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../text/printable.js';
 
 /** 100 ns ticks since 1970-01-01T00:00:00Z. */
 export type Ticks = bigint;

@@ -20,7 +20,6 @@ export {
   ticksOfMs,
   type Ticks,
 } from './datetime.js';
-export { EXCERPT_MAX_CHARS, excerpt } from './excerpt.js';
 export { LogAnalyticsError, type LogAnalyticsErrorCode } from './errors.js';
 export {
   SERVICE_ROW_LIMIT,

@@ -1,6 +1,6 @@
 import type { LogsTable } from '@azure/monitor-query-logs';
 import { normalizeKustoDatetime } from './datetime.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../text/printable.js';
 import { LogAnalyticsError } from './errors.js';
 
 /** A result column as the service describes it (`string`, `datetime`, `long`, `int`, `real`, `bool`,
