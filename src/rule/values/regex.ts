@@ -29,9 +29,20 @@ function re2FlagBits(flags: RegexFlags): number {
   return (flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (flags.multiline ? RE2JS.MULTILINE : 0) | (flags.dotAll ? RE2JS.DOTALL : 0);
 }
 
+/** Compiled patterns by flags and source: the loader's check, the matcher and the KQL translation each need a
+ *  pattern compiled, and a hunt reloads its rules every tick; a compiled RE2 is immutable to its callers, so one
+ *  per distinct pattern serves them all (the SigmaHQ corpus has 149). */
+const compiled = new Map<string, CompiledRegex>();
+
 /** Compiles an accepted pattern (see checkRegex); throws on a pattern RE2 refuses. */
 export function compileRe2(source: string, flags: RegexFlags): CompiledRegex {
-  return RE2JS.compile(source, re2FlagBits(flags));
+  const key = `${re2FlagBits(flags)}/${source}`;
+  let regex = compiled.get(key);
+  if (regex === undefined) {
+    regex = RE2JS.compile(source, re2FlagBits(flags));
+    compiled.set(key, regex);
+  }
+  return regex;
 }
 
 /** Why RE2 refused a pattern, in the terms a rule author can act on. */
