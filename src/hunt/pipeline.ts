@@ -39,7 +39,7 @@ import { windowQuery, type RuleQuery } from './query-plan.js';
 import { emptyRuleSummary, totalsOf, type HuntSummary, type RuleRunSummary, type WindowFailureReason } from './summary.js';
 import { readServiceClock } from './service-clock.js';
 import { OVER_MATCH_SAMPLE_SIZE, RowVerifier, type OverMatchSample } from './verify.js';
-import { DEFAULT_ROW_LIMIT_MS, SlowRows, VerifyPacer, type SlowRow } from './verify-budget.js';
+import { DEFAULT_ROW_LIMIT_MS, SLOW_ROW_SAMPLE_SIZE, SlowRows, VerifyPacer, type SlowRow } from './verify-budget.js';
 import { loggedEvent } from './log-values.js';
 import {
   assessIngestionTimes,
@@ -304,12 +304,10 @@ async function huntRuleWindows(
 function noteSlowRows(slow: { count: number; sample: SlowRow[]; limitMs: number }, summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRule): void {
   if (slow.count === 0) return;
   summary.slowRows += slow.count;
-  const room = SLOW_ROW_SUMMARY_SAMPLE - (summary.slowRowSample?.length ?? 0);
+  const room = SLOW_ROW_SAMPLE_SIZE - (summary.slowRowSample?.length ?? 0);
   if (room > 0) summary.slowRowSample = [...(summary.slowRowSample ?? []), ...slow.sample.slice(0, room)];
   deps.log.warn(`rule ${huntRule.ruleId}: ${slow.count} rows took longer than ${slow.limitMs} ms each to verify; their verdicts stand`, { sample: slow.sample });
 }
-
-const SLOW_ROW_SUMMARY_SAMPLE = 5;
 
 function stop(summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRule, reason: WindowFailureReason, detail: string): void {
   summary.stopped = { reason, detail };

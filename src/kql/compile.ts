@@ -541,8 +541,10 @@ function compileKeywordItem(item: DetectionItem, context: Context, positive: boo
     if (parts[parts.length - 1]!.kind !== 'any') parts.push({ kind: 'any' });
     return { ...pattern, parts };
   };
-  const groupPredicate = (group: ValueGroup, groupPositive: boolean): Predicate =>
-    or(subjects.map((subject) => compilePatterns(group.patterns.map(asSubstring), subject, context, groupPositive, item)));
+  const groupPredicate = (group: ValueGroup, groupPositive: boolean): Predicate => {
+    const patterns = group.patterns.map(asSubstring);
+    return or(subjects.map((subject) => compilePatterns(patterns, subject, context, groupPositive, item)));
+  };
   if (item.negated) return not(or(item.values.map((group) => groupPredicate(group, !positive))));
   if (item.combine === 'all') return and(item.values.map((group) => groupPredicate(group, positive)));
   return or(item.values.map((group) => groupPredicate(group, positive)));

@@ -7,7 +7,7 @@ import { SigmaError } from './errors.js';
 import { parseYamlFast } from './yaml-fast.js';
 import { childPath, MAX_DEPTH } from './yaml-path.js';
 
-export { childPath, MAX_DEPTH };
+export { MAX_DEPTH };
 
 /** SigmaHQ's largest rule is ~290 kB; 1 MiB leaves room while keeping a hostile file from tying up the parser. */
 export const MAX_FILE_BYTES = 1024 * 1024;
