@@ -8,10 +8,10 @@ import { analyzeKql, kqlErrors } from '../../src/kql/analysis.js';
 import { loadPlaceholderValues, loadRules } from '../../src/rule/load.js';
 import type { SigmaRule } from '../../src/rule/model.js';
 import { targetDatabase, TARGET_NAMES, type TargetName } from '../../src/targets/index.js';
+import { ACTIVE_CORPUS_FOLDERS } from '../support/corpus-regexes.js';
 import { projectRoot } from '../support/paths.js';
 
 const corpus = path.resolve(projectRoot, '../shared/sigma-rules');
-const FOLDERS = ['rules', 'rules-compliance', 'rules-dfir', 'rules-emerging-threats', 'rules-placeholder', 'rules-threat-hunting'];
 
 /** Refusal reasons with names and values blanked, so they group. */
 function reasonKey(result: Extract<KqlCompileResult, { ok: false }>): string {
@@ -26,7 +26,7 @@ describe('SigmaHQ Windows network_connection / process_creation → KQL', () => 
   let rules: SigmaRule[];
   beforeAll(async () => {
     const placeholders = await loadPlaceholderValues(path.join(projectRoot, 'test/conformance/fixtures/placeholders.yml'));
-    const loaded = await loadRules(FOLDERS.map((folder) => path.join(corpus, folder)), { placeholders });
+    const loaded = await loadRules(ACTIVE_CORPUS_FOLDERS.map((folder) => path.join(corpus, folder)), { placeholders });
     rules = loaded.rules.filter(
       (rule) => rule.logsource.product === 'windows' && ['network_connection', 'process_creation'].includes(rule.logsource.category ?? ''),
     );
