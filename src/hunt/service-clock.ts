@@ -59,7 +59,7 @@ export async function readServiceClock(
     const reason = `the service's clock could not be read: no response${outcome.kind === 'failed' ? ` (${outcome.reason})` : ''}`;
     return { ok: false, reason, summary: { hostTime: hostTime.toISOString(), error: reason } };
   }
-  const now = outcome.serviceDate.date;
+  const now = outcome.serviceDate;
   const skewMs = hostTime.getTime() - now.getTime();
   if (Math.abs(skewMs) > CLOCK_SKEW_WARNING_MS) {
     log.warn(

@@ -32,7 +32,6 @@ export {
   type QueryRetryEvent,
   type QueryTimespan,
   type RunQueryOptions,
-  type ServiceDate,
   type TruncatedOutcome,
 } from './query.js';
 export { backoffDelayMs, parseRetryAfterMs } from './retry.js';

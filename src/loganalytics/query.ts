@@ -60,15 +60,8 @@ interface OutcomeBase {
   /** The `x-ms-client-request-id` of each attempt, for LAQueryLogs and support cases. */
   requestIds: string[];
   /** The service's clock: the `Date` header of the last response that carried one (any status: a 429 or a 503
-   *  is stamped too), with the `clock` reading when it arrived. Absent when no response came back. */
-  serviceDate?: ServiceDate;
-}
-
-export interface ServiceDate {
-  /** The header's instant (RFC 9110 §6.6.1: an HTTP-date, whole seconds). */
-  date: Date;
-  /** `clock()` when the response was read (epoch ms on the caller's clock). */
-  receivedAt: number;
+   *  is stamped too). Absent when no response came back. */
+  serviceDate?: Date;
 }
 
 /** Every row the query produced. */
@@ -137,10 +130,10 @@ export async function runQuery(
   const capture = ensureResponseCapture(client);
   const requestIds: string[] = [];
   let previous: FailedOutcome | undefined;
-  let serviceDate: ServiceDate | undefined;
+  let serviceDate: Date | undefined;
   const taken = (requestId: string): CapturedResponse | undefined => {
     const captured = capture.take(requestId);
-    serviceDate = serviceDateOf(captured, clock()) ?? serviceDate;
+    serviceDate = serviceDateOf(captured) ?? serviceDate;
     return captured;
   };
   const dated = () => (serviceDate ? { serviceDate } : {});
@@ -208,11 +201,11 @@ export async function runQuery(
 }
 
 /** The `Date` header of a captured response, or undefined when it has none or it is not an HTTP-date. */
-function serviceDateOf(captured: CapturedResponse | undefined, receivedAt: number): ServiceDate | undefined {
+function serviceDateOf(captured: CapturedResponse | undefined): Date | undefined {
   const text = captured ? headerSource(captured.headers).get('date') : undefined;
   if (!text) return undefined;
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : { date: new Date(ms), receivedAt };
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 type ResultOutcome =
