@@ -14,7 +14,7 @@ describe('scanEvents output', () => {
     // A rule that notes, as each record is evaluated, what the output already holds: the stand-in for a
     // second record slow to evaluate (an expensive regular expression), observed without a clock.
     const rule: CompiledRule = {
-      rule: { id: 'r1', title: 'first record matches' } as SigmaRule,
+      rule: { id: 'r1', title: 'first record matches', logsource: {} } as SigmaRule,
       matches(event: SigmaEvent) {
         seenWhenEvaluating[event.n as number] = written;
         return event.n === 1;

@@ -100,7 +100,7 @@ describe('sigma-hunt scan', () => {
 
   it('counts an unreadable CSV row as read and refused, and exits 1', async () => {
     const csv = await file('rows.csv', 'Image,Initiated\r\nC:\\Users\\Public\\a.exe,true\r\nonly-one-field\r\nC:\\Temp\\b.exe,true\r\n');
-    const run = await scan(['--rule', SEED_RULE, '--events', csv]);
+    const run = await scan(['--rule', SEED_RULE, '--events', csv, '--logsource', 'category=network_connection,product=windows']);
     expect(run.code).toBe(1);
     expect(run.lines.map((line) => line.line)).toEqual([0, 2]);
     expect(run.err).toMatch(/rows\.csv:3: unreadable CSV row: .* \[row 1\]/);
@@ -186,7 +186,7 @@ describe('sigma-hunt scan', () => {
     const keywordRule = await file('keyword.yml', 'title: keyword\nid: 5e0d8a7c-1b9a-4c5e-9f1e-2d3c4b5a6978\nlogsource: {product: windows}\ndetection:\n  keywords: [mimikatz]\n  condition: keywords\n');
     const deep = '{"a":'.repeat(6000) + '"mimikatz"' + '}'.repeat(6000);
     const events = await file('deep.jsonl', `{"x":"mimikatz 1"}\n${deep}\n{"x":"mimikatz 3"}\n`);
-    const run = await scan(['--rule', keywordRule, '--events', events]);
+    const run = await scan(['--rule', keywordRule, '--events', events, '--logsource', 'product=windows']);
     expect(run.code).toBe(1);
     expect(run.lines.map((line) => line.line)).toEqual([0, 2]);
     expect(run.err).toMatch(/deep\.jsonl:2: objects or arrays nested more than 64 levels deep \[line 1\]/);

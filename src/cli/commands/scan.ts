@@ -9,6 +9,8 @@ import type { CompiledRule, SigmaEvent } from '../../match/types.js';
 import { formatLocation, SigmaError } from '../../rule/errors.js';
 import { loadRules } from '../../rule/load.js';
 import { readPlaceholdersOption } from '../placeholders.js';
+import { createLogsourceResolver, LogsourceMapError, LogsourceSpecError, needsLogsource, parseLogsourceSpec, readLogsourceMapFile } from '../../logsource/index.js';
+import type { DefaultSource, EventSource, LogsourceResolver } from '../../logsource/index.js';
 import type { PlaceholderValues } from '../../rule/model.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { CommandFailure, UsageError } from '../command.js';
@@ -22,6 +24,8 @@ interface ScanArgs {
   placeholdersFile?: string;
   format?: EventFormat;
   prefilter: boolean;
+  logsourceMapFile?: string;
+  logsource?: DefaultSource;
 }
 
 function parseArgs(args: string[]): ScanArgs {
@@ -30,6 +34,8 @@ function parseArgs(args: string[]): ScanArgs {
   let placeholdersFile: string | undefined;
   let format: EventFormat | undefined;
   let prefilter = true;
+  let logsourceMapFile: string | undefined;
+  let logsource: DefaultSource | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -62,13 +68,26 @@ function parseArgs(args: string[]): ScanArgs {
       case '--no-prefilter':
         prefilter = false;
         break;
+      case '--logsource-map':
+        if (logsourceMapFile !== undefined) throw new UsageError('--logsource-map given twice');
+        logsourceMapFile = value('a YAML or JSON file');
+        break;
+      case '--logsource':
+        if (logsource !== undefined) throw new UsageError('--logsource given twice');
+        try {
+          logsource = parseLogsourceSpec(value('category=…,product=…[,service=…]'));
+        } catch (error) {
+          if (error instanceof LogsourceSpecError) throw new UsageError(error.message);
+          throw error;
+        }
+        break;
       default:
         throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}' (rules go after --rule)`);
     }
   }
   if (rulePaths.length === 0) throw new UsageError('give at least one --rule');
   if (events === undefined) throw new UsageError("give --events <file|->");
-  return { rulePaths, events, placeholdersFile, format, prefilter };
+  return { rulePaths, events, placeholdersFile, format, prefilter, logsourceMapFile, logsource };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -82,6 +101,8 @@ export interface ScanCounts {
   skipped: number;
   /** Records refused (bad JSON, not an object, unreadable CSV row). */
   refused: number;
+  /** Records parsed whose log source could not be determined: only rules without a logsource ran on them. */
+  unknownSource: number;
   /** Matches per rule, in the order of `rules`. */
   matches: number[];
 }
@@ -102,6 +123,8 @@ export interface ScanOptions {
   output: Writable;
   /** Null to parse every record; defaults to the rules' pre-filter. */
   prefilter?: RawTextPrefilter | null;
+  /** Which rules apply to which events (src/logsource); defaults to the shipped map without a default source. */
+  resolver?: LogsourceResolver;
   /** Every refused record and the fatal error, in input order. */
   onError?: (error: EventReadError) => void;
   /** Called after each batch with the running counts. */
@@ -135,11 +158,30 @@ function drained(output: Writable): Promise<void> {
   });
 }
 
+/** The indexes of the rules that apply to an event's log source, computed once per source class. */
+function applicableRules(rules: readonly CompiledRule[], resolver: LogsourceResolver): (event: SigmaEvent) => { indexes: readonly number[]; unknown: boolean } {
+  const bySource = new Map<string, { indexes: readonly number[]; unknown: boolean }>();
+  // A rule that names no product, category or service applies to every event, one of unknown origin included.
+  const unknown = { indexes: rules.flatMap((compiled, r) => (needsLogsource(compiled.rule.logsource) ? [] : [r])), unknown: true };
+  const forSource = (source: EventSource) => {
+    const indexes = rules.flatMap((compiled, r) => (resolver.applies(compiled.rule.logsource, source) ? [r] : []));
+    const entry = { indexes, unknown: false };
+    bySource.set(source.key, entry);
+    return entry;
+  };
+  return (event) => {
+    const source = resolver.classify(event);
+    if (source === null) return unknown;
+    return bySource.get(source.key) ?? forSource(source);
+  };
+}
+
 export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   const { rules, stream, output, onError, onProgress } = options;
   const prefilter = options.prefilter === undefined ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : options.prefilter;
   const unit = RECORD_UNIT[stream.format];
-  const counts: ScanCounts = { records: 0, skipped: 0, refused: 0, matches: rules.map(() => 0) };
+  const counts: ScanCounts = { records: 0, skipped: 0, refused: 0, unknownSource: 0, matches: rules.map(() => 0) };
+  const rulesFor = applicableRules(rules, options.resolver ?? createLogsourceResolver());
   let fatal: EventReadError | null = null;
   let outputError: Error | null = null;
   const onOutputError = (error: Error): void => {
@@ -153,7 +195,9 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   // the output asked to wait: only then does the loop await, so records without matches never do.
   const evaluate = (index: number, event: SigmaEvent): boolean => {
     let full = false;
-    for (let r = 0; r < rules.length; r++) {
+    const applicable = rulesFor(event);
+    if (applicable.unknown) counts.unknownSource++;
+    for (const r of applicable.indexes) {
       if (!rules[r].matches(event)) continue;
       const line = matchLine(rules[r], index, event);
       if (line === null) continue;
@@ -256,6 +300,15 @@ async function loadCompiledRules(args: ScanArgs, io: CliIo, placeholders: Placeh
   return { rules, refused };
 }
 
+async function readLogsourceMapOption(io: CliIo, file: string) {
+  try {
+    return await readLogsourceMapFile(path.resolve(io.cwd, file));
+  } catch (error) {
+    if (!(error instanceof LogsourceMapError)) throw error;
+    throw new CommandFailure(EXIT.input, `log source map: ${formatLocation({ ...error.location, file: displayPath(error.location.file, io.cwd) })}${error.reason}`);
+  }
+}
+
 function isClosedPipe(error: Error): boolean {
   return (error as NodeJS.ErrnoException).code === 'EPIPE';
 }
@@ -270,6 +323,9 @@ function summary(result: ScanResult, rules: readonly CompiledRule[], refusedRule
     `sigma-hunt scan: ${result.records} events read from ${name} (${result.format}) in ${result.seconds.toFixed(2)} s, ${formatRate(result.records, result.seconds)}`,
     `  parsed ${result.records - result.skipped - result.refused}, skipped by the pre-filter ${result.skipped}, refused ${result.refused}`,
     `  rules: ${rules.length} run, ${refusedRules} refused`,
+    ...(result.unknownSource > 0
+      ? [`  source unknown: ${result.unknownSource} events carry no Channel, EventID, Type or EventSchema the log source map knows; rules with a logsource skipped them (say where they come from with --logsource category=…,product=…)`]
+      : []),
     `  matches: ${totalMatches}`,
     ...rules.map((compiled, r) => `    ${String(result.matches[r]).padStart(8)}  ${compiled.rule.id ?? compiled.rule.name ?? '-'}  ${compiled.rule.title}`),
   ];
@@ -289,8 +345,10 @@ export const scanCommand: CliCommand = {
     if (input instanceof EventReadError) throw new CommandFailure(EXIT.input, input.message);
     let rules: CompiledRule[];
     let refusedRules: number;
+    let resolver: LogsourceResolver;
     try {
       const placeholders = await readPlaceholdersOption(io, parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
+      resolver = createLogsourceResolver({ map: parsed.logsourceMapFile === undefined ? undefined : await readLogsourceMapOption(io, parsed.logsourceMapFile), defaultSource: parsed.logsource });
       ({ rules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders));
     } catch (error) {
       input.source.destroy();
@@ -321,6 +379,7 @@ export const scanCommand: CliCommand = {
       stream,
       output: io.stdout,
       prefilter: parsed.prefilter ? undefined : null,
+      resolver,
       onError: (error) => {
         if (error.fatal) return; // printed once, below
         if (printedErrors >= MAX_PRINTED_RECORD_ERRORS) {
