@@ -75,8 +75,12 @@ class Reader {
 
   fail(path: string, reason: string): never {
     // A path that has no line of its own (a missing key) takes its parent's.
-    let line: number | undefined;
-    for (let at = path; line === undefined && at !== ''; at = parentPath(at)) line = this.origin.lines?.get(at);
+    let at = path;
+    let line = this.origin.lines?.get(at);
+    while (line === undefined && at !== '') {
+      at = parentPath(at);
+      line = this.origin.lines?.get(at);
+    }
     throw new LogsourceMapError('schema', { file: this.origin.file, line, path: path || undefined }, reason);
   }
 

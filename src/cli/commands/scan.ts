@@ -324,7 +324,7 @@ function summary(result: ScanResult, rules: readonly CompiledRule[], refusedRule
     `  parsed ${result.records - result.skipped - result.refused}, skipped by the pre-filter ${result.skipped}, refused ${result.refused}`,
     `  rules: ${rules.length} run, ${refusedRules} refused`,
     ...(result.unknownSource > 0
-      ? [`  source unknown: ${result.unknownSource} events carry no Channel, EventID, Type or EventSchema the log source map knows; rules with a logsource skipped them (say where they come from with --logsource category=…,product=…)`]
+      ? [`  source unknown: ${result.unknownSource} parsed events carry no Channel, EventID, Type or EventSchema the log source map knows; rules with a logsource skipped them (say where they come from with --logsource category=…,product=…)`]
       : []),
     `  matches: ${totalMatches}`,
     ...rules.map((compiled, r) => `    ${String(result.matches[r]).padStart(8)}  ${compiled.rule.id ?? compiled.rule.name ?? '-'}  ${compiled.rule.title}`),
