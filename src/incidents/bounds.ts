@@ -186,7 +186,7 @@ export interface BoundedExplanation {
 }
 
 export const EMPTY_EXPLANATION: BoundedExplanation = {
-  explanation: { matchedSearches: [], reasons: [] },
+  explanation: { matchedSearches: [], unmatchedSearches: [], reasons: [] },
   truncated: false,
 };
 
@@ -204,6 +204,8 @@ export function unionExplanations(
 ): BoundedExplanation {
   let truncated = base.truncated;
   const searches = new Set(base.explanation.matchedSearches);
+  // Explanations stored before unmatchedSearches existed lack it.
+  const unmatched = new Set(base.explanation.unmatchedSearches ?? []);
   const reasons = new Map<string, MatchReason>();
   for (const reason of base.explanation.reasons) reasons.set(JSON.stringify(reason), reason);
   // A union is idempotent: hits the matcher saw alike share one explanation object, so each is added once.
@@ -213,6 +215,11 @@ export function unionExplanations(
       truncated ||= bounded.truncated;
       searches.add(bounded.value);
     }
+    for (const search of explanation.unmatchedSearches ?? []) {
+      const bounded = boundText(String(search), SEARCH_IDENTIFIER_MAX_CHARS);
+      truncated ||= bounded.truncated;
+      unmatched.add(bounded.value);
+    }
     for (const reason of explanation.reasons ?? []) {
       const bounded = boundReason(reason, bounds.maxReasonChars);
       truncated ||= bounded.truncated;
@@ -220,11 +227,14 @@ export function unionExplanations(
     }
   }
   const sortedSearches = [...searches].sort(compareText);
+  const sortedUnmatched = [...unmatched].sort(compareText);
   const sortedReasonKeys = [...reasons.keys()].sort(compareText);
-  if (sortedSearches.length > bounds.maxSearches || sortedReasonKeys.length > bounds.maxReasons) truncated = true;
+  if (sortedSearches.length > bounds.maxSearches || sortedUnmatched.length > bounds.maxSearches || sortedReasonKeys.length > bounds.maxReasons) truncated = true;
   return {
     explanation: {
       matchedSearches: sortedSearches.slice(0, bounds.maxSearches),
+      // A union over hits: a search false on one hit and true on another is in both lists.
+      unmatchedSearches: sortedUnmatched.slice(0, bounds.maxSearches),
       reasons: sortedReasonKeys.slice(0, bounds.maxReasons).map((key) => reasons.get(key) as MatchReason),
     },
     truncated,

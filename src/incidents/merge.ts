@@ -126,7 +126,7 @@ export function mergeIncident(
     .slice(0, MAX_SAMPLE_HITS);
 
   const explanation = unionExplanations(
-    { explanation: existing?.explanation ?? { matchedSearches: [], reasons: [] }, truncated: had.has('explanation') },
+    { explanation: existing?.explanation ?? { matchedSearches: [], unmatchedSearches: [], reasons: [] }, truncated: had.has('explanation') },
     sortedFresh.map((hit) => hit.explanation),
     INCIDENT_EXPLANATION_BOUNDS,
   );

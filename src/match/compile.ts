@@ -387,9 +387,10 @@ export function compileRule(rule: SigmaRule, options: CompileOptions = {}): Comp
     explain(event: SigmaEvent): MatchExplanation | null {
       if (!verdict(event)) return null;
       const matchedSearches: string[] = [];
+      const unmatchedSearches: string[] = [];
       const reasons: MatchReason[] = [];
-      for (const search of orderedSearches) if (search.explain(event, reasons)) matchedSearches.push(search.identifier);
-      return { matchedSearches, reasons };
+      for (const search of orderedSearches) (search.explain(event, reasons) ? matchedSearches : unmatchedSearches).push(search.identifier);
+      return { matchedSearches, unmatchedSearches, reasons };
     },
   };
 }

@@ -20,6 +20,9 @@ export interface MatchReason {
 export interface MatchExplanation {
   /** Search identifiers that evaluated true on the event (whether or not they were negated in the condition). */
   matchedSearches: string[];
+  /** Search identifiers that evaluated false, in declaration order: what a match by negation (`not filter`,
+   *  `selection and not filter`) rests on, which matchedSearches alone cannot show. */
+  unmatchedSearches: string[];
   /** For each matched search, the items that held and the value that made each hold. */
   reasons: MatchReason[];
 }

@@ -19,7 +19,7 @@ describe('scanEvents output', () => {
         seenWhenEvaluating[event.n as number] = written;
         return event.n === 1;
       },
-      explain: (event) => (event.n === 1 ? { matchedSearches: ['sel'], reasons: [] } : null),
+      explain: (event) => (event.n === 1 ? { matchedSearches: ['sel'], unmatchedSearches: [], reasons: [] } : null),
     };
     const stream = await openEventStream(Readable.from([Buffer.from('{"n":1}\n{"n":2}\n')]), { name: 'one-chunk.jsonl' });
     const result = await scanEvents({ rules: [rule], stream, output, prefilter: null });

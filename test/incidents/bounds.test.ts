@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { boundText, fitJsonObject, hitRefOf, toJsonObject, type JsonObject } from '../../src/incidents/bounds.js';
+import { boundText, EMPTY_EXPLANATION, fitJsonObject, hitRefOf, toJsonObject, TRUNCATION_MARK, unionExplanations, type JsonObject } from '../../src/incidents/bounds.js';
+import type { MatchExplanation } from '../../src/match/types.js';
 
 /** The platform's own check (ES2024), as an oracle independent of our implementation. */
 const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
@@ -70,5 +71,26 @@ describe('fitting JSON', () => {
 
   test('keys are sorted, so the stored form does not depend on how the object was built', () => {
     expect(JSON.stringify(toJsonObject({ b: 1, a: { d: 1, c: 2 } }, 't'))).toBe('{"a":{"c":2,"d":1},"b":1}');
+  });
+});
+
+describe('explanation unions', () => {
+  const bounds = { maxSearches: 4, maxReasons: 2, maxReasonChars: 1000 };
+
+  test('cap unmatchedSearches as matchedSearches: sorted, at most maxSearches, each identifier bounded, the cut flagged', () => {
+    const unmatched = Array.from({ length: 6 }, (_, index) => `filter_${5 - index}`);
+    const union = unionExplanations(EMPTY_EXPLANATION, [{ matchedSearches: ['selection'], unmatchedSearches: [...unmatched, 'f'.repeat(500)], reasons: [] }], bounds);
+    expect(union.explanation.unmatchedSearches).toEqual(['f'.repeat(127) + TRUNCATION_MARK, 'filter_0', 'filter_1', 'filter_2']);
+    expect(union.explanation.matchedSearches).toEqual(['selection']);
+    expect(union.truncated).toBe(true);
+  });
+
+  test('keep every search that was false on some hit, and read a stored explanation written before unmatchedSearches existed', () => {
+    const stored = { explanation: { matchedSearches: ['selection'], reasons: [] } as unknown as MatchExplanation, truncated: false };
+    const union = unionExplanations(stored, [
+      { matchedSearches: ['selection'], unmatchedSearches: ['filter'], reasons: [] },
+      { matchedSearches: ['selection', 'filter'], unmatchedSearches: [], reasons: [] },
+    ], bounds);
+    expect(union).toEqual({ explanation: { matchedSearches: ['filter', 'selection'], unmatchedSearches: ['filter'], reasons: [] }, truncated: false });
   });
 });

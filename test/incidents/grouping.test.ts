@@ -17,7 +17,7 @@ function hit(overrides: Partial<VerifiedHit> = {}): VerifiedHit {
     processImage: 'C:\\Windows\\System32\\curl.exe',
     destination: { fqdn: 'raw.githubusercontent.com', ip: '185.199.108.133', port: 443 },
     event: {},
-    explanation: { matchedSearches: ['selection'], reasons: [] },
+    explanation: { matchedSearches: ['selection'], unmatchedSearches: [], reasons: [] },
     ...overrides,
   };
 }

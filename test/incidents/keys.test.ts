@@ -21,7 +21,7 @@ function hit(parts: { id: string; host: string; image: string; fqdn: string; ip:
     processImage: parts.image,
     destination: { fqdn: parts.fqdn, ip: parts.ip, port: 443 },
     event: { Image: parts.image },
-    explanation: { matchedSearches: [], reasons: [] },
+    explanation: { matchedSearches: [], unmatchedSearches: [], reasons: [] },
   };
 }
 
@@ -73,7 +73,7 @@ describe('key stability', () => {
           processImage: 'C:\\Windows\\System32\\curl.exe',
           destination: { fqdn: 'raw.githubusercontent.com', ip: '185.199.108.133', port: 443 },
           event: {},
-          explanation: { matchedSearches: [], reasons: [] },
+          explanation: { matchedSearches: [], unmatchedSearches: [], reasons: [] },
         },
       ],
       DEFAULT_GROUPING_WINDOW_MS,

@@ -53,6 +53,7 @@ function toHit(spec: HitSpec): VerifiedHit {
     event: { Row: spec.id },
     explanation: {
       matchedSearches: spec.searches,
+      unmatchedSearches: [],
       reasons: spec.values.map((value) => ({ identifier: 'selection', field: 'Url', modifiers: ['contains'], ruleValue: value, eventValue: `${value}/${spec.id}` })),
     },
   };

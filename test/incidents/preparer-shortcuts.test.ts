@@ -6,7 +6,7 @@ import { EVENT_MAX_CHARS, HitPreparer, prepareHit } from '../../src/incidents/gr
 import type { VerifiedHit } from '../../src/incidents/model.js';
 
 const DAY = 24 * 3_600_000;
-const explanation = { matchedSearches: ['selection'], reasons: [] };
+const explanation = { matchedSearches: ['selection'], unmatchedSearches: [], reasons: [] };
 
 function hit(overrides: Partial<VerifiedHit> = {}): VerifiedHit {
   return {

@@ -4,7 +4,7 @@ import { EVENT_MAX_CHARS, groupHits, HitPreparer, prepareHit } from '../../src/i
 import type { VerifiedHit } from '../../src/incidents/model.js';
 
 const DAY = 24 * 3_600_000;
-const explanation = { matchedSearches: ['selection'], reasons: [{ identifier: 'selection', field: 'Image', modifiers: ['contains'], ruleValue: '\\Public\\', eventValue: 'x' }] };
+const explanation = { matchedSearches: ['selection'], unmatchedSearches: [], reasons: [{ identifier: 'selection', field: 'Image', modifiers: ['contains'], ruleValue: '\\Public\\', eventValue: 'x' }] };
 
 function hit(index: number, event: Record<string, unknown>): VerifiedHit {
   return {

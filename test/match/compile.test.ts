@@ -260,12 +260,23 @@ describe('explain', () => {
     const explanation = rule.explain({ Initiated: true, Image: 'C:\\Users\\bob\\MUSIC\\a.exe', Host: 'x.com' });
     expect(explanation).toEqual({
       matchedSearches: ['selection', 'filter'],
+      unmatchedSearches: [],
       reasons: [
         { identifier: 'selection', field: 'Initiated', modifiers: [], ruleValue: 'true', eventValue: 'true' },
         { identifier: 'selection', field: 'Image', modifiers: ['contains'], ruleValue: '\\Music\\', eventValue: 'C:\\Users\\bob\\MUSIC\\a.exe' },
         { identifier: 'filter', field: 'Host', modifiers: ['endswith'], ruleValue: '.com', eventValue: 'x.com' },
       ],
     });
+  });
+  it('lists the searches that were false, in declaration order: a match by negation alone explains itself', () => {
+    const rule = compileRule(makeRule([search('selection', { cookie: 'x' }), search('other', { 'Image|endswith': '.exe' })], not(s('selection'))));
+    const explanation = rule.explain({ Image: 'C:\\a.exe' });
+    expect(explanation).toEqual({ matchedSearches: ['other'], unmatchedSearches: ['selection'], reasons: [expect.objectContaining({ identifier: 'other' })] });
+    expect(rule.explain({ cookie: 'x' })).toBeNull();
+  });
+  it('lists a search false on the event even when another search made the rule match', () => {
+    const rule = compileRule(makeRule([search('filter_a', { A: '1' }), search('selection', { B: '2' }), search('filter_b', { C: '3' })], and(s('selection'), not(s('filter_a')), not(s('filter_b')))));
+    expect(rule.explain({ B: '2' })).toMatchObject({ matchedSearches: ['selection'], unmatchedSearches: ['filter_a', 'filter_b'] });
   });
   it('gives one reason per value for all, and the array element that matched', () => {
     const explanation = one({ 'Cmd|contains|all': ['a', 'b'] }).explain({ Cmd: ['zzz', 'ab'] });

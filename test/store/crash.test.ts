@@ -30,7 +30,7 @@ const HITS: VerifiedHit[] = Array.from({ length: 600 }, (_, index) =>
     account: index % 3 === 0 ? `CONTOSO\\user${index % 4}` : undefined,
     event: { Row: index },
     explanation: {
-      matchedSearches: ['selection'],
+      matchedSearches: ['selection'], unmatchedSearches: [],
       reasons: [{ identifier: 'selection', field: 'Url', modifiers: ['contains'], ruleValue: '/raw/', eventValue: `https://x/raw/${index % 70}` }],
     },
   }),

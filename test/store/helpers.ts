@@ -20,7 +20,7 @@ export function makeHit(overrides: Partial<VerifiedHit> & { hitId: string }): Ve
     destination: { fqdn: 'raw.githubusercontent.com', ip: '185.199.108.133', port: 443 },
     event: { Image: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', DestinationHostname: 'raw.githubusercontent.com', DestinationPort: 443 },
     explanation: {
-      matchedSearches: ['selection'],
+      matchedSearches: ['selection'], unmatchedSearches: [],
       reasons: [{ identifier: 'selection', field: 'DestinationHostname', modifiers: ['endswith'], ruleValue: '.githubusercontent.com', eventValue: 'raw.githubusercontent.com' }],
     },
     ...overrides,
@@ -39,6 +39,7 @@ export function makeHits(count: number, options: { incidents?: number; prefix?: 
       event: { Image: 'powershell.exe', DestinationPort: 443, SourcePort: 40000 + index, Row: index },
       explanation: {
         matchedSearches: index % 2 === 0 ? ['selection'] : ['selection', 'selection_port'],
+        unmatchedSearches: index % 2 === 0 ? ['selection_port'] : [],
         reasons: [
           { identifier: 'selection', field: 'DestinationHostname', modifiers: ['endswith'], ruleValue: '.githubusercontent.com', eventValue: `h${index % 4}.githubusercontent.com` },
         ],

@@ -19,6 +19,7 @@ const HITS: VerifiedHit[] = Array.from({ length: 420 }, (_, index) =>
     event: index % 97 === 0 ? { CommandLine: 'A'.repeat(50_000), Row: index } : { Row: index, DestinationPort: 443 },
     explanation: {
       matchedSearches: index % 3 === 0 ? ['selection', 'selection_cli'] : ['selection'],
+      unmatchedSearches: index % 3 === 0 ? [] : ['selection_cli'],
       reasons: [{ identifier: 'selection', field: 'Url', modifiers: ['contains'], ruleValue: '/raw/', eventValue: `https://x/raw/${index}` }],
     },
   }),

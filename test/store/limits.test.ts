@@ -61,6 +61,7 @@ function oversizedHit(index: number): VerifiedHit {
     },
     explanation: {
       matchedSearches: Array.from({ length: 500 }, (_, search) => `selection_${search}_${hostile(1000)}`),
+      unmatchedSearches: Array.from({ length: 500 }, (_, search) => `filter_${search}_${hostile(1000)}`),
       reasons: Array.from({ length: 300 }, (_, reason) => ({
         identifier: `selection_${reason}`,
         field: hostile(2000),
@@ -199,6 +200,7 @@ describe('Table Storage limits', () => {
         event: { text: 'x'.repeat(11_980) },
         explanation: {
           matchedSearches: Array.from({ length: 11 }, (_, search) => `s${index}_${search}`.padEnd(128, 's')),
+          unmatchedSearches: Array.from({ length: 11 }, (_, search) => `u${index}_${search}`.padEnd(128, 'u')),
           reasons: Array.from({ length: 9 }, (_, reason) => ({ identifier: `r${index}_${reason}`, field: 'F', modifiers: [], ruleValue: 'v', eventValue: 'e'.repeat(200) })),
         },
       }),

@@ -20,9 +20,13 @@ export const SCAN_SUMMARY = 'Match events (JSON lines, JSON array, Log Analytics
 
 export const SCAN_USAGE = `Usage: sigma-hunt scan --rule <file|dir>... --events <file|-> [options]
 
-Evaluates every event against every rule and prints one JSON line per match on stdout:
-  {"ruleId":"...","title":"...","level":"high","line":41,"event":{...},"matched":{"matchedSearches":[...],"reasons":[...]}}
-and a summary on stderr (records read, matches per rule, refusals, time).
+Evaluates every event against the rules of its log source and prints one JSON line per match on stdout:
+  {"ruleId":"...","title":"...","level":"high","line":41,"event":{...},"matched":{"matchedSearches":[...],"unmatchedSearches":[...],"reasons":[...]}}
+and a summary on stderr (records read, matches per rule, refusals, events of unknown source, time).
+
+Log sources: an event's source is read from Channel + EventID, an ASIM EventSchema, the Log Analytics Type
+column or Provider_Name; a rule runs on it only when its product, category and service fit. An event with none
+of these fields meets only rules without a logsource; --logsource says where such events come from.
 
 Events (format detected from the content, the extension breaking ties; '-' reads standard input):
   JSON lines   one object per line; "line" is the 0-based physical line (blank lines count, are skipped)
@@ -39,6 +43,9 @@ Options:
   --events <file|->      the events to scan
   --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
   --format <f>           jsonl, json-array or csv: skip format detection
+  --logsource <k=v,...>  the log source of events that carry none (keys product, category, service), e.g.
+                         --logsource category=process_creation,product=windows
+  --logsource-map <file> YAML/JSON log source map extending the shipped one (replacing it with replace: true)
   --no-prefilter         parse every JSON record; by default a record that provably cannot match any
                          rule is skipped unparsed, and so is not checked for being valid JSON`;
 

@@ -59,7 +59,7 @@ describe('second pass', () => {
 
   test('hitOf refuses a row without an event time as verify does', () => {
     const verifier = new RowVerifier(asim(), seedRule);
-    const explanation = { matchedSearches: ['selection'], reasons: [] };
+    const explanation = { matchedSearches: ['selection'], unmatchedSearches: [], reasons: [] };
     expect(verifier.hitOf(rowOf(16), explanation)).toBe('no-time');
     expect(verifier.verify(rowOf(16))).toBe('no-time');
   });
