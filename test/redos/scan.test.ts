@@ -20,7 +20,7 @@ it('scan answers the textbook ReDoS line at once and prints the match before it'
   ).then(() => path.join(dir, 'redos.yml'));
   const events = path.join(dir, 'events.jsonl');
   await writeFile(events, `${JSON.stringify({ CommandLine: 'aaaa' })}\n${JSON.stringify({ CommandLine: TEXTBOOK_REDOS_VALUE })}\n`);
-  const { stdout, stderr } = await run(process.execPath, [path.join(projectRoot, 'bin/sigma-hunt.js'), 'scan', '--rule', rule, '--events', events], { timeout: 60_000 });
+  const { stdout, stderr } = await run(process.execPath, [path.join(projectRoot, 'bin/sigma-hunt.js'), 'scan', '--rule', rule, '--events', events, '--logsource', 'category=process_creation,product=windows'], { timeout: 60_000 });
   const matches = stdout.trim().split('\n').map((line) => JSON.parse(line) as { line: number; matched: { matchedSearches: string[] } });
   expect(matches).toHaveLength(1);
   expect(matches[0]).toMatchObject({ line: 0, matched: { matchedSearches: ['selection'] } });
