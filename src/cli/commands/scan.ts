@@ -319,7 +319,7 @@ export const scanCommand: CliCommand = {
 
     let printedErrors = 0;
     let unprintedErrors = 0;
-    const progress = io.stderr.isTTY === true ? new ScanProgress(io.stderr) : null;
+    const progress = io.stderr.isTTY === true ? new ScanProgress(io.stderr, io.clock) : null;
     const report = (message: string): void => {
       progress?.clear();
       io.stderr.write(`sigma-hunt scan: ${message}\n`);
