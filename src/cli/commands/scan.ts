@@ -1,8 +1,7 @@
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { listEventFiles } from '../../events/inputs.js';
+import type { Writable } from 'node:stream';
 import { EventTextProblem, parseEventText } from '../../events/parse.js';
-import { detectFormat, EVENT_FORMATS, openEventInput, openEventStream, type EventStream } from '../../events/read.js';
+import { detectFormat, EVENT_FORMATS, openEventStream, type EventStream } from '../../events/read.js';
 import { EventReadError, RECORD_UNIT, type EventFormat } from '../../events/types.js';
 import { compileRule } from '../../match/compile.js';
 import { createRulesPrefilter, type RawTextPrefilter } from '../../match/prefilter.js';
@@ -12,6 +11,7 @@ import { loadRules } from '../../rule/load.js';
 import { LEVELS } from '../../rule/metadata.js';
 import { readPlaceholdersOption } from '../placeholders.js';
 import type { PlaceholderValues, SigmaLevel } from '../../rule/model.js';
+import { bytesReadSoFar, listEventInputs, openInput } from '../scan-inputs.js';
 import { ScanProgress } from '../scan-progress.js';
 import { DEFAULT_TOP_RULES, formatScanSummary, isClosedPipe, type ScannedInput, type ScanTotals } from '../scan-summary.js';
 import type { CliCommand, CliIo } from '../command.js';
@@ -410,30 +410,4 @@ export const scanCommand: CliCommand = {
 function meetsLevel(level: SigmaLevel | undefined, minLevel: SigmaLevel): boolean {
   // A rule without a level cannot be shown to reach any threshold, so --min-level leaves it out.
   return level !== undefined && LEVELS.indexOf(level) >= LEVELS.indexOf(minLevel);
-}
-
-/** One input of a scan: standard input, or a file as listEventFiles found it. */
-interface EventInput {
-  name: string;
-  size: number | null;
-  stdin: boolean;
-  /** Found in a folder rather than named: its match lines name it even when it is the only one. */
-  inFolder: boolean;
-}
-
-async function listEventInputs(specs: readonly string[], cwd: string): Promise<EventInput[] | EventReadError> {
-  if (specs[0] === '-') return [{ name: '<stdin>', size: null, stdin: true, inFolder: false }];
-  const files = await listEventFiles(specs, cwd);
-  if (files instanceof EventReadError) return files;
-  return files.map((file) => ({ name: file.name, size: file.size, stdin: false, inFolder: !specs.includes(file.name) }));
-}
-
-function openInput(input: EventInput, io: CliIo): Promise<{ source: Readable; name: string } | EventReadError> {
-  return input.stdin ? Promise.resolve({ source: io.stdin, name: input.name }) : openEventInput(input.name, io.stdin, io.cwd);
-}
-
-/** Bytes a file stream has read so far (fs.ReadStream counts them); 0 for other streams. */
-function bytesReadSoFar(source: Readable): number {
-  const bytesRead = (source as Readable & { bytesRead?: unknown }).bytesRead;
-  return typeof bytesRead === 'number' ? bytesRead : 0;
 }
