@@ -8,6 +8,8 @@ export interface CliIo {
   stderr: Writable & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Milliseconds, for progress on a terminal; `performance.now` unless a test steps time itself. */
+  clock?: () => number;
 }
 
 export interface CliCommand {

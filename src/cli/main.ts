@@ -58,5 +58,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 }
 
 function processIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  return {
+    // process.stdin builds its stream on first read of the property (~3-7 ms: a socket for a pipe); only `scan -`
+    // reads standard input, so the other commands never pay for it.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+  };
 }

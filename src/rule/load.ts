@@ -19,6 +19,7 @@ import type { DetectionContext } from './detection.js';
 import { SigmaError } from './errors.js';
 import type { DocumentContext } from './metadata.js';
 import { describeNode, locate, readLogSource, readMetadata, readString, requireMap, schemaError } from './metadata.js';
+import { withRuleLibraries } from './libraries.js';
 import type { YamlMap, YamlNode } from './yaml.js';
 import { entryOf, MAX_FILE_BYTES, parseYamlDocuments, sizeError } from './yaml.js';
 
@@ -67,13 +68,14 @@ export async function loadRules(paths: string[], options: LoadOptions = {}): Pro
   for (const file of files) {
     const text = readRuleFile(file);
     if (text instanceof SigmaError) result.outcomes.push({ path: file, document: 0, ok: false, error: text });
-    else merge(result, parseDocuments(text, file, options));
+    else merge(result, await withRuleLibraries(() => parseDocuments(text, file, options)));
   }
   applyFilters(result);
   return result;
 }
 
-/** One file's text (synchronous); filters in it apply to rules in it. */
+/** One file's text (synchronous); filters in it apply to rules in it. Throws LibraryNotLoaded when the text needs
+ *  a parser library not loaded yet: call `preloadRuleLibraries()` (src/rule/libraries.ts) once before. */
 export function parseRuleText(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const result = parseDocuments(text, file, options);
   applyFilters(result);
@@ -92,7 +94,7 @@ export async function loadPlaceholderValues(file: string): Promise<PlaceholderVa
     if (err instanceof SigmaError) throw err;
     throw ioError(file, err);
   }
-  const documents = parseYamlDocuments(text, file);
+  const documents = await withRuleLibraries(() => parseYamlDocuments(text, file));
   const first = documents[0];
   if (first?.error) throw first.error;
   if (documents.length !== 1 || first === undefined || first.root.kind !== 'map') {

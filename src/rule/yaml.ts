@@ -1,9 +1,9 @@
 // The YAML edge: text in, a small located tree out. Everything after this layer works on `YamlNode`s that
 // know their 1-based line and their YAML path, so every later refusal can say where it happened.
 
-import { CST, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Parser } from 'yaml';
-import type { Document, Node as YamlAstNode } from 'yaml';
+import type { CST, Document, Node as YamlAstNode } from 'yaml';
 import { SigmaError } from './errors.js';
+import { yamlLibraryNow, type YamlLibrary } from './libraries.js';
 import { parseYamlFast } from './yaml-fast.js';
 import { childPath, MAX_DEPTH } from './yaml-path.js';
 
@@ -65,8 +65,10 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
 }
 
 /** The reference path: the `yaml` package, with its error messages and the alias and depth limits. Exported
- *  so tests can compare the fast path with it. */
+ *  so tests can compare the fast path with it. Throws LibraryNotLoaded until the `yaml` package is loaded. */
 export function parseYamlDocumentsSlow(text: string, file: string): YamlDocument[] {
+  const yaml = yamlLibraryNow();
+  const { LineCounter, parseAllDocuments, isScalar } = yaml;
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   // A stream with no documents at all parses to an empty EmptyStream, which is array-like.
@@ -77,7 +79,7 @@ export function parseYamlDocumentsSlow(text: string, file: string): YamlDocument
     const firstError = document.errors[0];
     if (firstError) {
       const line = firstError.linePos?.[0].line ?? lineOf(firstError.pos[0]);
-      const opener = unclosedOpenerBefore(text, firstError.pos[0]);
+      const opener = unclosedOpenerBefore(yaml, text, firstError.pos[0]);
       if (opener) {
         const at = lineCounter.linePos(opener.offset);
         const reason = `${opener.what} opened at line ${at.line}, column ${at.col} is never closed (${firstLine(firstError.message)})`;
@@ -90,7 +92,7 @@ export function parseYamlDocumentsSlow(text: string, file: string): YamlDocument
     // `---` followed by nothing parses to a null scalar: an empty document, not a refusal.
     if (document.contents === null || (isScalar(document.contents) && document.contents.value === null)) return;
     try {
-      const walker = new TreeBuilder(document, file, index, lineOf);
+      const walker = new TreeBuilder(yaml, document, file, index, lineOf);
       out.push({ index, root: walker.build(document.contents, '', 0) });
     } catch (err) {
       if (err instanceof SigmaError) out.push({ index, error: err });
@@ -116,7 +118,7 @@ const OPENER_NAMES: Readonly<Record<string, string>> = { '"': 'a double quote', 
  * structure resumes; the user needs the place they forgot to close. Found on the CST, which keeps each
  * token's source: run only for a document that failed, so its cost does not matter.
  */
-function unclosedOpenerBefore(text: string, offset: number): { offset: number; what: string } | undefined {
+function unclosedOpenerBefore({ Parser, CST }: typeof YamlLibrary, text: string, offset: number): { offset: number; what: string } | undefined {
   let found: { offset: number; what: string } | undefined;
   const consider = (start: number, opener: string): void => {
     if (start < offset && (found === undefined || start > found.offset)) found = { offset: start, what: OPENER_NAMES[opener] ?? opener };
@@ -164,6 +166,7 @@ class TreeBuilder {
   private aliasCount = 0;
 
   constructor(
+    private readonly yaml: typeof YamlLibrary,
     private readonly document: Document.Parsed,
     private readonly file: string,
     private readonly index: number,
@@ -171,6 +174,7 @@ class TreeBuilder {
   ) {}
 
   build(node: unknown, path: string, depth: number, fallbackLine = 1): YamlNode {
+    const { isAlias, isMap, isPair, isScalar, isSeq } = this.yaml;
     if (depth > MAX_DEPTH) throw this.error(fallbackLine, path, `nesting deeper than ${MAX_DEPTH} levels`);
     if (node === null || node === undefined) return { kind: 'scalar', value: null, line: fallbackLine, path };
     if (isAlias(node)) {

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchData } from './generate.js';
+import { preloadRuleLibraries } from '../../src/rule/libraries.js';
 import { formatTable, type BenchSection, type SectionResult } from './sections.js';
 import { endToEndSection, inMemorySection } from './seed-rule.js';
 import { huntSection } from './hunt.js';
@@ -66,6 +67,8 @@ function findProjectRoot(): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // Sections call the synchronous parser and matcher directly, and measure steady state, not first use.
+  await preloadRuleLibraries();
   const projectRoot = findProjectRoot();
   const log = (message: string): void => void process.stderr.write(`bench: ${message}\n`);
   const started = performance.now();

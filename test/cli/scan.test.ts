@@ -57,11 +57,13 @@ describe('sigma-hunt scan', () => {
     expect(run.lines[3].event).toMatchObject({ Image: 'C:\\Users\\jürgen.müller\\Music\\spotify_update.exe' });
   });
 
-  it('summarises on stderr: events read, matches per rule, refusals and time', async () => {
+  it('summarises on stderr: events read, matching rules with their level, counts by level, refusals and time', async () => {
     const run = await scan(['--rule', SEED_RULE, '--events', SAMPLE_JSONL]);
     expect(run.err).toMatch(/20 events read from .*sysmon-network-connection\.jsonl \(jsonl\) in \d+\.\d\d s/);
     expect(run.err).toContain('refused 0');
-    expect(run.err).toMatch(/matches: 4\n +4 +7b434893-c57d-4f41-908d-6a17bf1ae98f +Network Connection Initiated/);
+    expect(run.err).toContain('  matches: 4 from 1 rule; 0 rules matched nothing\n');
+    expect(run.err).toContain('  by level: critical 0, high 4 (1 rule), medium 0, low 0, informational 0\n');
+    expect(run.err).toMatch(/most matches first:\n +4 +high +7b434893-c57d-4f41-908d-6a17bf1ae98f +Network Connection Initiated/);
   });
 
   it('finds the same events in the portal CSV export, numbered by data row', async () => {
@@ -166,10 +168,11 @@ describe('sigma-hunt scan', () => {
     expect(run.out).toBe('');
   });
 
-  it('refuses a directory as the events file with one error in words, exit 1 and no summary', async () => {
-    const run = await scan(['--rule', SEED_RULE, '--events', 'samples'], { cwd: root });
+  it('refuses a folder with no event file in it with one error naming it, exit 1 and no summary', async () => {
+    await file('no-events/notes.txt', 'not events\n');
+    const run = await scan(['--rule', SEED_RULE, '--events', path.join(dir, 'no-events')]);
     expect(run.code).toBe(1);
-    expect(run.err).toBe('sigma-hunt scan: samples: cannot read events: a directory, not a file\n');
+    expect(run.err).toBe(`sigma-hunt scan: ${path.join(dir, 'no-events')}: cannot read events: a folder with no event file (*.csv, *.json, *.jsonl, *.ndjson) in it\n`);
   });
 
   it('refuses binary input with one error, exit 1 and no summary', async () => {

@@ -8,7 +8,7 @@ export interface CapturedCli {
 }
 
 /** Process streams for `main(argv, io)` whose output the test reads back. */
-export function captureCli(options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: Readable; stdinText?: string; stdout?: Writable; tty?: boolean } = {}): CapturedCli {
+export function captureCli(options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: Readable; stdinText?: string; stdout?: Writable; tty?: boolean; clock?: () => number } = {}): CapturedCli {
   const stdout = options.stdout ?? new PassThrough();
   const stderr = new PassThrough() as PassThrough & { isTTY?: boolean };
   if (options.tty) stderr.isTTY = true;
@@ -18,5 +18,5 @@ export function captureCli(options: { cwd?: string; env?: NodeJS.ProcessEnv; std
   let err = '';
   if (!options.stdout) stdout.on('data', (chunk) => (out += chunk));
   stderr.on('data', (chunk) => (err += chunk));
-  return { io: { stdin, stdout, stderr, cwd: options.cwd ?? process.cwd(), env: options.env ?? {} }, out: () => out, err: () => err };
+  return { io: { stdin, stdout, stderr, cwd: options.cwd ?? process.cwd(), env: options.env ?? {}, clock: options.clock }, out: () => out, err: () => err };
 }

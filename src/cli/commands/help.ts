@@ -18,11 +18,15 @@ Options:
 
 export const SCAN_SUMMARY = 'Match events (JSON lines, JSON array, Log Analytics CSV) against Sigma rules locally';
 
-export const SCAN_USAGE = `Usage: sigma-hunt scan --rule <file|dir>... --events <file|-> [options]
+export const SCAN_USAGE = `Usage: sigma-hunt scan --rule <file|dir>... --events <file|dir|->... [options]
 
 Evaluates every event against the rules of its log source and prints one JSON line per match on stdout:
   {"ruleId":"...","title":"...","level":"high","line":41,"event":{...},"matched":{"matchedSearches":[...],"unmatchedSearches":[...],"reasons":[...]}}
-and a summary on stderr (records read, matches per rule, refusals, events of unknown source, time).
+When several files or a folder are scanned, each line also names its file before "line":
+  {...,"level":"high","file":"logs/a.jsonl","line":41,...}
+The summary on stderr: events and files read, the top rules by matches with their level, matches by level,
+how many rules matched nothing, events of unknown source, refusals and time. On a terminal, progress shows
+events/s and, for files, the percentage read and the time left.
 
 Log sources: an event's source is read from Channel + EventID, an ASIM EventSchema, the Log Analytics Type
 column or Provider_Name; a rule runs on it only when its product, category and service fit. An event with none
@@ -36,11 +40,20 @@ Events (format detected from the content, the extension breaking ties; '-' reads
                quoted fields not counted); cells are strings, an empty cell is ''
 A record that cannot be read (invalid JSON, not an object, nested more than 64 levels, an unreadable CSV row)
 is reported on stderr (file:line: reason [line|element|row N], at most 300 printable characters) and skipped.
-Binary input, a missing file or a directory is one error and no summary. Matches are written as found.
+A missing file, or a folder with no event file, is one error before anything is read; a single input that is
+binary is one error and no summary. With several files, one that is binary or breaks off is reported and the
+scan goes on with the next. Matches are written as found.
+
+Files and folders: each --events argument in the order given, a folder's files recursively in path order
+(*.jsonl, *.ndjson, *.json, *.csv; name a *.log or other file directly), each file's format detected on its own.
+'-' (standard input) only alone.
 
 Options:
   --rule <file|dir>...   Sigma rules: files, or folders searched for *.yml/*.yaml (repeatable)
-  --events <file|->      the events to scan
+  --events <path>...     event files, folders, or '-' for standard input (repeatable)
+  --min-level <level>    run only rules at or above informational, low, medium, high or critical; rules
+                         without a level do not run; the summary counts the rules left out
+  --top <n>              how many matching rules the summary lists (default 20)
   --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
   --format <f>           jsonl, json-array or csv: skip format detection
   --logsource <k=v,...>  the log source of events that carry none (keys product, category, service), e.g.

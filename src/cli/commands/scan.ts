@@ -1,17 +1,21 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { EventTextProblem, parseEventText } from '../../events/parse.js';
-import { EVENT_FORMATS, openEventInput, openEventStream, type EventStream } from '../../events/read.js';
+import { detectFormat, EVENT_FORMATS, openEventStream, type EventStream } from '../../events/read.js';
 import { EventReadError, RECORD_UNIT, type EventFormat } from '../../events/types.js';
 import { compileRule } from '../../match/compile.js';
 import { createRulesPrefilter, type RawTextPrefilter } from '../../match/prefilter.js';
 import type { CompiledRule, SigmaEvent } from '../../match/types.js';
 import { formatLocation, SigmaError } from '../../rule/errors.js';
 import { loadRules } from '../../rule/load.js';
+import { LEVELS } from '../../rule/metadata.js';
 import { readPlaceholdersOption } from '../placeholders.js';
 import { createLogsourceResolver, LogsourceMapError, LogsourceSpecError, needsLogsource, parseLogsourceSpec, readLogsourceMapFile } from '../../logsource/index.js';
 import type { DefaultSource, EventSource, LogsourceResolver } from '../../logsource/index.js';
-import type { PlaceholderValues } from '../../rule/model.js';
+import type { PlaceholderValues, SigmaLevel } from '../../rule/model.js';
+import { bytesReadSoFar, listEventInputs, openInput } from '../scan-inputs.js';
+import { ScanProgress } from '../scan-progress.js';
+import { DEFAULT_TOP_RULES, formatScanSummary, isClosedPipe, type ScannedInput, type ScanTotals } from '../scan-summary.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { CommandFailure, UsageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -20,22 +24,27 @@ import { SCAN_SUMMARY, SCAN_USAGE } from './help.js';
 
 interface ScanArgs {
   rulePaths: string[];
-  events: string;
+  /** Files and folders, or `-` alone. */
+  events: string[];
   placeholdersFile?: string;
   format?: EventFormat;
   prefilter: boolean;
   logsourceMapFile?: string;
   logsource?: DefaultSource;
+  minLevel?: SigmaLevel;
+  top: number;
 }
 
 function parseArgs(args: string[]): ScanArgs {
   const rulePaths: string[] = [];
-  let events: string | undefined;
+  const events: string[] = [];
   let placeholdersFile: string | undefined;
   let format: EventFormat | undefined;
   let prefilter = true;
   let logsourceMapFile: string | undefined;
   let logsource: DefaultSource | undefined;
+  let minLevel: SigmaLevel | undefined;
+  let top = DEFAULT_TOP_RULES;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -52,9 +61,22 @@ function parseArgs(args: string[]): ScanArgs {
         if (inline === undefined) while (i + 1 < args.length && !args[i + 1].startsWith('-')) rulePaths.push(args[++i]);
         break;
       case '--events':
-        if (events !== undefined) throw new UsageError('--events given twice');
-        events = value("a file or '-'");
+        events.push(value("a file, a folder or '-'"));
+        // Like --rule: `--events a.jsonl b.jsonl dir/` takes every argument up to the next option ('-' included).
+        if (inline === undefined) while (i + 1 < args.length && (args[i + 1] === '-' || !args[i + 1].startsWith('-'))) events.push(args[++i]);
         break;
+      case '--min-level': {
+        const given = value(`one of ${LEVELS.join(', ')}`);
+        if (!(LEVELS as readonly string[]).includes(given)) throw new UsageError(`--min-level must be one of ${LEVELS.join(', ')}, not '${given}'`);
+        minLevel = given as SigmaLevel;
+        break;
+      }
+      case '--top': {
+        const given = value('a number of rules');
+        if (!/^\d+$/.test(given)) throw new UsageError(`--top must be a whole number of rules, not '${given}'`);
+        top = Number(given);
+        break;
+      }
       case '--placeholders':
         if (placeholdersFile !== undefined) throw new UsageError('--placeholders given twice');
         placeholdersFile = value('a file');
@@ -86,8 +108,9 @@ function parseArgs(args: string[]): ScanArgs {
     }
   }
   if (rulePaths.length === 0) throw new UsageError('give at least one --rule');
-  if (events === undefined) throw new UsageError("give --events <file|->");
-  return { rulePaths, events, placeholdersFile, format, prefilter, logsourceMapFile, logsource };
+  if (events.length === 0) throw new UsageError('give --events <file|dir|->');
+  if (events.includes('-') && events.length > 1) throw new UsageError("--events '-' (standard input) cannot be combined with files");
+  return { rulePaths, events, placeholdersFile, format, prefilter, logsourceMapFile, logsource, minLevel, top };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -129,14 +152,18 @@ export interface ScanOptions {
   onError?: (error: EventReadError) => void;
   /** Called after each batch with the running counts. */
   onProgress?: (counts: ScanCounts) => void;
+  /** The file named in each match line (a `file` key before `line`), for a scan of several files or a folder;
+   *  left out, the line is exactly what a one-file scan has always printed. */
+  file?: string;
 }
 
 /** The match line: key order is part of the output format. */
-function matchLine(compiled: CompiledRule, index: number, event: SigmaEvent): string | null {
+function matchLine(compiled: CompiledRule, index: number, event: SigmaEvent, file: string | undefined): string | null {
   const matched = compiled.explain(event);
   if (matched === null) return null;
   const { rule } = compiled;
-  return JSON.stringify({ ruleId: rule.id ?? rule.name ?? null, title: rule.title, level: rule.level ?? null, line: index, event, matched }) + '\n';
+  const head = { ruleId: rule.id ?? rule.name ?? null, title: rule.title, level: rule.level ?? null };
+  return JSON.stringify(file === undefined ? { ...head, line: index, event, matched } : { ...head, file, line: index, event, matched }) + '\n';
 }
 
 /** Resolves when the output can take more, or will never take more (closed, failed). */
@@ -177,7 +204,7 @@ function applicableRules(rules: readonly CompiledRule[], resolver: LogsourceReso
 }
 
 export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
-  const { rules, stream, output, onError, onProgress } = options;
+  const { rules, stream, output, onError, onProgress, file } = options;
   const prefilter = options.prefilter === undefined ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : options.prefilter;
   const unit = RECORD_UNIT[stream.format];
   const counts: ScanCounts = { records: 0, skipped: 0, refused: 0, unknownSource: 0, matches: rules.map(() => 0) };
@@ -199,7 +226,7 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
     if (applicable.unknown) counts.unknownSource++;
     for (const r of applicable.indexes) {
       if (!rules[r].matches(event)) continue;
-      const line = matchLine(rules[r], index, event);
+      const line = matchLine(rules[r], index, event, file);
       if (line === null) continue;
       counts.matches[r]++;
       if (!output.write(line)) full = true;
@@ -266,7 +293,6 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
 
 /** Refusal messages beyond this many are counted, not printed: a wrong file can refuse every line. */
 const MAX_PRINTED_RECORD_ERRORS = 100;
-const PROGRESS_INTERVAL_MS = 250;
 
 function displayPath(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
@@ -309,106 +335,137 @@ async function readLogsourceMapOption(io: CliIo, file: string) {
   }
 }
 
-function isClosedPipe(error: Error): boolean {
-  return (error as NodeJS.ErrnoException).code === 'EPIPE';
-}
-
-function formatRate(records: number, seconds: number): string {
-  return seconds > 0 ? `${Math.round(records / seconds)} events/s` : '-';
-}
-
-function summary(result: ScanResult, rules: readonly CompiledRule[], refusedRules: number, name: string): string {
-  const totalMatches = result.matches.reduce((sum, n) => sum + n, 0);
-  const lines = [
-    `sigma-hunt scan: ${result.records} events read from ${name} (${result.format}) in ${result.seconds.toFixed(2)} s, ${formatRate(result.records, result.seconds)}`,
-    `  parsed ${result.records - result.skipped - result.refused}, skipped by the pre-filter ${result.skipped}, refused ${result.refused}`,
-    `  rules: ${rules.length} run, ${refusedRules} refused`,
-    ...(result.unknownSource > 0
-      ? [`  source unknown: ${result.unknownSource} parsed events carry no Channel, EventID, Type or EventSchema the log source map knows; rules with a logsource skipped them (say where they come from with --logsource category=…,product=…)`]
-      : []),
-    `  matches: ${totalMatches}`,
-    ...rules.map((compiled, r) => `    ${String(result.matches[r]).padStart(8)}  ${compiled.rule.id ?? compiled.rule.name ?? '-'}  ${compiled.rule.title}`),
-  ];
-  if (result.fatal) lines.push('  stopped early: the input could not be read further (the error above)');
-  if (result.outputError !== null) lines.push(`  stopped early: ${isClosedPipe(result.outputError) ? 'the output was closed' : `cannot write the output: ${result.outputError.message}`}`);
-  return lines.join('\n') + '\n';
-}
-
 export const scanCommand: CliCommand = {
   name: 'scan',
   summary: SCAN_SUMMARY,
   usage: SCAN_USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const parsed = parseArgs(args);
-    // The events are opened first: a mistyped path fails at once, not after compiling a folder of rules.
-    const input = await openEventInput(parsed.events, io.stdin, io.cwd);
-    if (input instanceof EventReadError) throw new CommandFailure(EXIT.input, input.message);
-    let rules: CompiledRule[];
+    // The events are listed (and a single input opened) first: a mistyped path fails at once, not after
+    // compiling a folder of rules.
+    const inputs = await listEventInputs(parsed.events, io.cwd);
+    if (inputs instanceof EventReadError) throw new CommandFailure(EXIT.input, inputs.message);
+    const single = inputs.length === 1 && !inputs[0].inFolder;
+    const firstOpened = await openInput(inputs[0], io);
+    if (firstOpened instanceof EventReadError && single) throw new CommandFailure(EXIT.input, firstOpened.message);
+    const closeFirst = (): void => {
+      if (!(firstOpened instanceof EventReadError)) firstOpened.source.destroy();
+    };
+    let loadedRules: CompiledRule[];
     let refusedRules: number;
     let resolver: LogsourceResolver;
     try {
       const placeholders = await readPlaceholdersOption(io, parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
       resolver = createLogsourceResolver({ map: parsed.logsourceMapFile === undefined ? undefined : await readLogsourceMapOption(io, parsed.logsourceMapFile), defaultSource: parsed.logsource });
-      ({ rules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders));
+      ({ rules: loadedRules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders));
     } catch (error) {
-      input.source.destroy();
+      closeFirst();
       throw error;
     }
+    // --min-level keeps lower rules from running at all (rather than running them and dropping their lines): a
+    // scan for high and critical only is then as fast as those rules, and the pre-filter is built from them alone.
+    const { minLevel } = parsed;
+    const rules = minLevel === undefined ? loadedRules : loadedRules.filter((compiled) => meetsLevel(compiled.rule.level, minLevel));
     if (rules.length === 0) {
-      input.source.destroy();
-      io.stderr.write('sigma-hunt scan: no rule to run\n');
+      closeFirst();
+      io.stderr.write(minLevel !== undefined && loadedRules.length > 0 ? `sigma-hunt scan: no rule at or above --min-level ${minLevel} to run\n` : 'sigma-hunt scan: no rule to run\n');
       return EXIT.input;
     }
 
-    const stream = await openEventStream(input.source, { name: input.name, format: parsed.format });
     let printedErrors = 0;
     let unprintedErrors = 0;
-    const progress = io.stderr.isTTY === true;
-    let progressShown = false;
-    let lastProgress = performance.now();
-    const started = lastProgress;
-    const clearProgress = (): void => {
-      if (progressShown) io.stderr.write('\r\x1b[K');
-      progressShown = false;
+    const progress = io.stderr.isTTY === true ? new ScanProgress(io.stderr, io.clock) : null;
+    const report = (message: string): void => {
+      progress?.clear();
+      io.stderr.write(`sigma-hunt scan: ${message}\n`);
     };
     // A reader that goes away (`| head`) fails writes with EPIPE, possibly after the scan has returned:
     // the scan stops on it; an error event with no listener would crash the process instead.
     io.stdout.on('error', () => undefined);
-    const result = await scanEvents({
-      rules,
-      stream,
-      output: io.stdout,
-      prefilter: parsed.prefilter ? undefined : null,
-      resolver,
-      onError: (error) => {
-        if (error.fatal) return; // printed once, below
-        if (printedErrors >= MAX_PRINTED_RECORD_ERRORS) {
-          unprintedErrors++;
-          return;
-        }
-        printedErrors++;
-        clearProgress();
-        io.stderr.write(`sigma-hunt scan: skipped: ${error.message}\n`);
-      },
-      onProgress: progress
-        ? (counts) => {
-            const now = performance.now();
-            if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
-            lastProgress = now;
-            const matches = counts.matches.reduce((sum, n) => sum + n, 0);
-            io.stderr.write(`\r\x1b[K${counts.records} events, ${matches} matches, ${formatRate(counts.records, (now - started) / 1000)}`);
-            progressShown = true;
+    const prefilter = parsed.prefilter ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : null;
+    const totalBytes = inputs.every((input) => input.size !== null) ? inputs.reduce((sum, input) => sum + (input.size ?? 0), 0) : null;
+    const totals: ScanTotals & { matches: number[]; inputs: ScannedInput[] } = {
+      records: 0,
+      skipped: 0,
+      refused: 0,
+      unknownSource: 0,
+      matches: rules.map(() => 0),
+      seconds: 0,
+      inputs: [],
+      outputError: null,
+    };
+    let bytesBefore = 0;
+    for (let f = 0; f < inputs.length && totals.outputError === null; f++) {
+      const input = inputs[f];
+      const opened = f === 0 ? firstOpened : await openInput(input, io);
+      if (opened instanceof EventReadError) {
+        report(opened.message);
+        totals.inputs.push({ name: input.name, format: parsed.format ?? detectFormat('', input.name), stoppedEarly: true });
+        continue;
+      }
+      const stream = await openEventStream(opened.source, { name: opened.name, format: parsed.format });
+      const before = { records: totals.records, matches: totals.matches.reduce((sum, n) => sum + n, 0) };
+      const result = await scanEvents({
+        rules,
+        stream,
+        output: io.stdout,
+        prefilter,
+        resolver,
+        file: single ? undefined : input.name,
+        onError: (error) => {
+          if (error.fatal) return; // printed once, below
+          if (printedErrors >= MAX_PRINTED_RECORD_ERRORS) {
+            unprintedErrors++;
+            return;
           }
-        : undefined,
-    });
-    clearProgress();
-    // An input refused before its first record (binary, unreadable) is one error and no summary: there is
-    // nothing to summarise, and a summary of zero events would read as "scanned, nothing found".
-    if (result.fatal !== null && result.records === 0) throw new CommandFailure(EXIT.input, result.fatal.message);
-    if (result.fatal !== null) io.stderr.write(`sigma-hunt scan: ${result.fatal.message}\n`);
+          printedErrors++;
+          report(`skipped: ${error.message}`);
+        },
+        onProgress: progress
+          ? (counts) =>
+              progress.update(() => ({
+                records: before.records + counts.records,
+                matches: before.matches + counts.matches.reduce((sum, n) => sum + n, 0),
+                bytesRead: totalBytes === null ? null : bytesBefore + bytesReadSoFar(opened.source),
+                totalBytes,
+                file: f + 1,
+                files: inputs.length,
+              }))
+          : undefined,
+      });
+      bytesBefore += input.size ?? 0;
+      // A single input refused before its first record (binary, unreadable) is one error and no summary: there
+      // is nothing to summarise, and a summary of zero events would read as "scanned, nothing found".
+      if (single && result.fatal !== null && result.records === 0) {
+        progress?.clear();
+        throw new CommandFailure(EXIT.input, result.fatal.message);
+      }
+      if (result.fatal !== null) report(result.fatal.message);
+      totals.records += result.records;
+      totals.skipped += result.skipped;
+      totals.refused += result.refused;
+      totals.unknownSource += result.unknownSource;
+      result.matches.forEach((count, r) => (totals.matches[r] += count));
+      totals.seconds += result.seconds;
+      totals.inputs.push({ name: input.name, format: result.format, stoppedEarly: result.fatal !== null });
+      totals.outputError = result.outputError;
+    }
+    progress?.clear();
     if (unprintedErrors > 0) io.stderr.write(`sigma-hunt scan: ${unprintedErrors} more refused records not shown\n`);
-    io.stderr.write(summary(result, rules, refusedRules, input.name));
-    const outputBroken = result.outputError !== null && !isClosedPipe(result.outputError);
-    return refusedRules > 0 || result.refused > 0 || result.fatal !== null || outputBroken ? EXIT.input : EXIT.ok;
+    io.stderr.write(
+      formatScanSummary(
+        totals,
+        rules.map((compiled) => compiled.rule),
+        { top: parsed.top, refusedRules, minLevel, belowMinLevel: loadedRules.length - rules.length },
+      ),
+    );
+    const outputBroken = totals.outputError !== null && !isClosedPipe(totals.outputError);
+    const inputTrouble = totals.refused > 0 || totals.inputs.some((input) => input.stoppedEarly);
+    return refusedRules > 0 || inputTrouble || outputBroken ? EXIT.input : EXIT.ok;
   },
 };
+
+function meetsLevel(level: SigmaLevel | undefined, minLevel: SigmaLevel): boolean {
+  // A rule without a level cannot be shown to reach any threshold, so --min-level leaves it out.
+  return level !== undefined && LEVELS.indexOf(level) >= LEVELS.indexOf(minLevel);
+}

@@ -12,7 +12,8 @@
 // - `{,n}`: a quantifier in PCRE2 10.43+, literal text in RE2.
 // Differences kept and documented (src/match/README.md): RE2's `\s` lacks VT, and its `$` without `m` matches
 // only at the very end (PCRE's also before a final newline).
-import { RE2JS } from 're2js';
+import { LibraryNotLoaded, re2LibraryNow } from '../libraries.js';
+import type { Re2Library } from '../libraries.js';
 
 export interface RegexFlags {
   ignoreCase: boolean;
@@ -25,7 +26,7 @@ export interface CompiledRegex {
   test(text: string): boolean;
 }
 
-function re2FlagBits(flags: RegexFlags): number {
+function re2FlagBits({ RE2JS }: typeof Re2Library, flags: RegexFlags): number {
   return (flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (flags.multiline ? RE2JS.MULTILINE : 0) | (flags.dotAll ? RE2JS.DOTALL : 0);
 }
 
@@ -34,12 +35,14 @@ function re2FlagBits(flags: RegexFlags): number {
  *  per distinct pattern serves them all (the SigmaHQ corpus has 149). */
 const compiled = new Map<string, CompiledRegex>();
 
-/** Compiles an accepted pattern (see checkRegex); throws on a pattern RE2 refuses. */
+/** Compiles an accepted pattern (see checkRegex); throws on a pattern RE2 refuses, and LibraryNotLoaded until
+ *  `re2js` is loaded (src/rule/libraries.ts). */
 export function compileRe2(source: string, flags: RegexFlags): CompiledRegex {
-  const key = `${re2FlagBits(flags)}/${source}`;
+  const re2 = re2LibraryNow();
+  const key = `${re2FlagBits(re2, flags)}/${source}`;
   let regex = compiled.get(key);
   if (regex === undefined) {
-    regex = RE2JS.compile(source, re2FlagBits(flags));
+    regex = re2.RE2JS.compile(source, re2FlagBits(re2, flags));
     compiled.set(key, regex);
   }
   return regex;
@@ -116,6 +119,7 @@ export function checkRegex(source: string, flags: RegexFlags): string | null {
   try {
     compileRe2(source, flags);
   } catch (error) {
+    if (error instanceof LibraryNotLoaded) throw error;
     return re2Refusal(source, error instanceof Error ? error.message : String(error));
   }
   return null;
