@@ -17,11 +17,46 @@ import type { RuleRunSummary, WindowFailureReason } from './summary.js';
 import { OVER_MATCH_SAMPLE_SIZE, RowVerifier, type OverMatchSample } from './verify.js';
 import { DEFAULT_ROW_LIMIT_MS, SLOW_ROW_SAMPLE_SIZE, SlowRows, VerifyPacer, type SlowRow } from './verify-budget.js';
 import { loggedEvent } from './log-values.js';
-import { DEFAULT_MIN_SPLIT_SPAN_MS, DEFAULT_PAGE_ROWS, planFullPage, queryTimespanOf, splitWindow, WindowError, type HuntWindow } from './window.js';
+import { assessIngestionTimes, DEFAULT_MIN_SPLIT_SPAN_MS, DEFAULT_PAGE_ROWS, planFullPage, queryTimespanOf, splitWindow, WindowError, type HuntWindow } from './window.js';
 
+
+/** Adds a page's ingestion-time assessment to the rule's summary (`assessments` carries the run's counts) and
+ *  warns about rows the source gave no ingestion time. */
+export function noteIngestionTimes(
+  rows: readonly QueryRow[],
+  assessments: { with: number; without: number },
+  summary: RuleRunSummary,
+  deps: Pick<HuntDependencies, 'log'>,
+  ruleId: string,
+): void {
+  const assessment = assessIngestionTimes(rows);
+  assessments.with += assessment.withIngestionTime;
+  assessments.without += assessment.withoutIngestionTime;
+  summary.rowsWithoutIngestionTime = assessments.without;
+  summary.ingestionTimes =
+    assessments.with + assessments.without === 0 ? 'empty' : assessments.without === 0 ? 'ingestion' : assessments.with === 0 ? 'time-only' : 'mixed';
+  if (assessment.mode === 'time-only' || assessment.mode === 'mixed') {
+    deps.log.warn(
+      `rule ${ruleId}: ${assessment.withoutIngestionTime} of ${assessment.total} rows have no ingestion_time() (the source drops it); ` +
+        'they were selected by TimeGenerated only and deduplicated by hit id',
+    );
+  }
+}
+
+/** Adds a page's verified hits and over-matches to the rule's summary; over-matches are logged with a sample. */
+export function noteVerified(verified: VerifiedWindow, summary: RuleRunSummary, deps: Pick<HuntDependencies, 'log'>, huntRule: Pick<HuntRule, 'ruleId' | 'query'>): void {
+  summary.verifiedHits += verified.hits;
+  summary.kqlOverMatch += verified.kqlOverMatch;
+  if (verified.kqlOverMatch > 0) {
+    deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
+      querySource: huntRule.query.source,
+      sample: verified.overMatchSample,
+    });
+  }
+}
 
 /** Adds a page's slow rows to the summary (count, bounded sample) and logs them: hit ids and field names. */
-export function noteSlowRows(slow: { count: number; sample: SlowRow[]; limitMs: number }, summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRule): void {
+export function noteSlowRows(slow: { count: number; sample: SlowRow[]; limitMs: number }, summary: RuleRunSummary, deps: Pick<HuntDependencies, 'log'>, huntRule: Pick<HuntRule, 'ruleId'>): void {
   if (slow.count === 0) return;
   summary.slowRows += slow.count;
   const room = SLOW_ROW_SAMPLE_SIZE - (summary.slowRowSample?.length ?? 0);
@@ -29,7 +64,7 @@ export function noteSlowRows(slow: { count: number; sample: SlowRow[]; limitMs: 
   deps.log.warn(`rule ${huntRule.ruleId}: ${slow.count} rows took longer than ${slow.limitMs} ms each to verify; their verdicts stand`, { sample: slow.sample });
 }
 
-export function stop(summary: RuleRunSummary, deps: HuntDependencies, huntRule: HuntRule, reason: WindowFailureReason, detail: string): void {
+export function stop(summary: RuleRunSummary, deps: Pick<HuntDependencies, 'log'>, huntRule: Pick<HuntRule, 'ruleId'>, reason: WindowFailureReason, detail: string): void {
   summary.stopped = { reason, detail };
   deps.log.warn(`rule ${huntRule.ruleId}: stopped (${reason}); the watermark stays at ${summary.watermark ?? 'its start'} and the next run resumes there`, { detail });
 }
@@ -167,6 +202,8 @@ export interface VerifyWindowOptions extends Pick<HuntSettings, 'groupingWindowM
   pacer?: VerifyPacer;
   /** Times each matcher evaluation (without one: nothing is timed). */
   rowClock?: () => number;
+  /** The adapted event of row `index` when the caller already has it (a batch adapts each row once). */
+  eventOf?: (index: number) => SigmaEvent;
 }
 
 export interface WindowGroup {
@@ -203,7 +240,7 @@ export async function verifyWindow(
   for (let index = 0; index < rows.length; index++) {
     if (index > 0 && pacer?.rowDone(verifier.lastEvaluationMs) && !(await pacer.pace())) return { kind: 'budget', rowsVerified: index, slowRows };
     const row = rows[index]!;
-    const event = verifier.eventOf(row);
+    const event = options.eventOf ? options.eventOf(index) : verifier.eventOf(row);
     const hit = verifier.verify(row, event);
     if (verifier.lastEvaluationMs > slowRows.limitMs) slowRows.note(verifier.lastEvaluationMs, verifier.ruleId, () => hitIdOf(row, huntRule.mapping), event, verifier.testedFields);
     if (hit === 'over-match') {

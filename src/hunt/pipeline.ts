@@ -23,12 +23,14 @@
  * `faults` is called after each step (tests crash the run there and check that the next run converges).
  */
 import { CheckpointConflictError } from '../store/checkpoint-store.js';
-import { describe, enrichWindow, maxText, minText, noteSlowRows, stop, storeGroups, verifyWindow, windowPages } from './page-steps.js';
+import { describe, enrichWindow, maxText, minText, noteIngestionTimes, noteSlowRows, noteVerified, stop, storeGroups, verifyWindow, windowPages } from './page-steps.js';
 import { checkpointScopeOf, storeReserveOf, type HuntDependencies, type HuntRule, type HuntSettings, type RunBudget } from './run-model.js';
-import { emptyRuleSummary, totalsOf, type HuntSummary, type RuleRunSummary } from './summary.js';
+import { emptyBatchSummary, emptyRuleSummary, isActiveRule, totalsOf, type BatchRunSummary, type HuntSummary, type RuleRunSummary } from './summary.js';
+import { huntBatch } from './pack/batch-run.js';
+import { planHuntUnits } from './pack/pack-plan.js';
 import { readServiceClock } from './service-clock.js';
 import { VerifyPacer } from './verify-budget.js';
-import { assessIngestionTimes, laterWatermark, planWindow, type HuntWindow } from './window.js';
+import { laterWatermark, planWindow, type HuntWindow } from './window.js';
 
 export * from './run-model.js';
 export {
@@ -56,22 +58,41 @@ export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings
   const deadline = startedMs + settings.runBudgetMs;
   const queryDeadline = deadline - storeReserveOf(settings);
   const summaries: RuleRunSummary[] = [];
+  const byRule = new Map<string, RuleRunSummary>();
+  const batches: BatchRunSummary[] = [];
   let failed = false;
   const serviceClock =
     rules.length > 0 ? await readServiceClock(deps.logsClient, settings.workspaceId, hostClock, deps.log, { clock: budgetClock, ...deps.queryOptions, deadline: queryDeadline }) : undefined;
   for (const huntRule of rules) {
     const summary = emptyRuleSummary(huntRule.ruleId, huntRule.rule.title, huntRule.query.source);
     summaries.push(summary);
-    if (serviceClock && !serviceClock.ok) {
-      stop(summary, deps, huntRule, 'query-failed', serviceClock.reason);
-      continue;
-    }
-    try {
-      await huntRuleWindows(huntRule, settings, deps, serviceClock!.now, { clock: budgetClock, queryDeadline }, summary);
-    } catch (error) {
-      failed = true;
-      summary.stopped = { reason: 'error', detail: describe(error) };
-      deps.log.error(`rule ${huntRule.ruleId}: run failed; the watermark stays at the last stored window`, { error: describe(error) });
+    byRule.set(huntRule.ruleId, summary);
+    if (serviceClock && !serviceClock.ok) stop(summary, deps, huntRule, 'query-failed', serviceClock.reason);
+  }
+  if (serviceClock?.ok) {
+    const budget: RunBudget = { clock: budgetClock, queryDeadline };
+    for (const unit of await planHuntUnits(rules, settings, deps.checkpoints)) {
+      if (unit.kind === 'rule') {
+        const summary = byRule.get(unit.rule.ruleId)!;
+        try {
+          await huntRuleWindows(unit.rule, settings, deps, serviceClock.now, budget, summary);
+        } catch (error) {
+          failed = true;
+          summary.stopped = { reason: 'error', detail: describe(error) };
+          deps.log.error(`rule ${unit.rule.ruleId}: run failed; the watermark stays at the last stored window`, { error: describe(error) });
+        }
+        continue;
+      }
+      const batchSummary = emptyBatchSummary(unit.category, unit.members.length, unit.watermark);
+      batches.push(batchSummary);
+      try {
+        await huntBatch(unit, byRule, batchSummary, settings, deps, serviceClock.now, budget);
+      } catch (error) {
+        failed = true;
+        batchSummary.stopped = { reason: 'error', detail: describe(error) };
+        for (const member of unit.members) byRule.get(member.rule.ruleId)!.stopped ??= { reason: 'error', detail: describe(error) };
+        deps.log.error(`batch of ${unit.members.length} ${unit.category} rules: run failed; each rule's watermark stays at its last stored window`, { error: describe(error) });
+      }
     }
   }
   const windows = summaries.flatMap((rule) => (rule.window ? [rule.window] : []));
@@ -93,9 +114,10 @@ export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings
           },
         }
       : {}),
-    rules: summaries,
+    rules: summaries.filter(isActiveRule),
+    batches,
     skippedRules,
-    totals: totalsOf(summaries),
+    totals: totalsOf(summaries, batches),
   };
   return summary;
 }
@@ -137,18 +159,7 @@ async function huntRuleWindows(
       const part = page.window;
       const rows = page.rows;
       summary.rows += rows.length;
-      const assessment = assessIngestionTimes(rows);
-      assessments.with += assessment.withIngestionTime;
-      assessments.without += assessment.withoutIngestionTime;
-      summary.rowsWithoutIngestionTime = assessments.without;
-      summary.ingestionTimes =
-        assessments.with + assessments.without === 0 ? 'empty' : assessments.without === 0 ? 'ingestion' : assessments.with === 0 ? 'time-only' : 'mixed';
-      if (assessment.mode === 'time-only' || assessment.mode === 'mixed') {
-        deps.log.warn(
-          `rule ${huntRule.ruleId}: ${assessment.withoutIngestionTime} of ${assessment.total} rows have no ingestion_time() (the source drops it); ` +
-            'they were selected by TimeGenerated only and deduplicated by hit id',
-        );
-      }
+      noteIngestionTimes(rows, assessments, summary, deps, huntRule.ruleId);
       await deps.faults?.('query', at(part));
 
       // 2. verify, grouping as it goes (a window's hits are not held: see verifyWindow), within the budget
@@ -162,14 +173,7 @@ async function huntRuleWindows(
         stop(summary, deps, huntRule, 'budget', `run budget spent verifying ${part.ingestionFrom} .. ${part.ingestionTo} (${verified.rowsVerified} of ${rows.length} rows); nothing of it was stored`);
         return;
       }
-      summary.verifiedHits += verified.hits;
-      summary.kqlOverMatch += verified.kqlOverMatch;
-      if (verified.kqlOverMatch > 0) {
-        deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
-          querySource: huntRule.query.source,
-          sample: verified.overMatchSample,
-        });
-      }
+      noteVerified(verified, summary, deps, huntRule);
       await deps.faults?.('verify', at(part));
 
       // 3. enrich: one enrichment per incident of this page

@@ -22,7 +22,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileToKql, type KqlRefusal } from '../kql/compile.js';
+import { compileQueryParts, renderRuleKql, type KqlQueryParts, type KqlRefusal } from '../kql/compile.js';
 import { parseKqlSyntax, type KqlExpression } from '../kql/syntax-tree.js';
 import { lintKql, type LintFinding } from '../kql/lint.js';
 import { kqlDatetime } from '../loganalytics/datetime.js';
@@ -59,6 +59,9 @@ export interface RuleQuery {
   exact: boolean;
   /** lintKql findings of an override (empty for compiled queries, which the compiler already checked). */
   lint: LintFinding[];
+  /** The compiled query's parts (absent for overrides): what a batch of rules of one source is laid out from
+   *  (src/hunt/pack/). */
+  parts?: KqlQueryParts;
 }
 
 export interface RuleQueryOptions {
@@ -74,9 +77,9 @@ export async function ruleQueryOf(rule: SigmaRule, target: TargetName, options: 
     if (override.text.trim() === '') throw new QueryPlanError('override', `${override.file} is empty`);
     return { source: 'override', template: override.text, file: override.file, warnings: [], exact: false, lint: lintKql(override.text, target) };
   }
-  const compiled = compileToKql(rule, target, { window: 'parameters', ...(options.useWorkspaceParser ? { useWorkspaceParser: true } : {}) });
-  if (!compiled.ok) throw new QueryPlanError('refused', `${rule.id ?? rule.title}: ${compiled.reason}`, compiled);
-  return { source: 'compiled', template: compiled.kql, warnings: compiled.warnings, exact: compiled.exact, lint: [] };
+  const parts = compileQueryParts(rule, target, { window: 'parameters', ...(options.useWorkspaceParser ? { useWorkspaceParser: true } : {}) });
+  if ('ok' in parts) throw new QueryPlanError('refused', `${rule.id ?? rule.title}: ${parts.reason}`, parts);
+  return { source: 'compiled', template: renderRuleKql(parts), warnings: parts.warnings, exact: parts.exact, lint: [], parts };
 }
 
 async function readOverride(folder: string, ruleId: string): Promise<{ file: string; text: string } | undefined> {

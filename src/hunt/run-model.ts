@@ -77,6 +77,8 @@ export interface HuntDependencies {
   queryOptions?: Omit<RunQueryOptions, 'deadline' | 'rowLimit'>;
   /** Incident partitions written in parallel; default 8. */
   storeConcurrency?: number;
+  /** Batch members whose checkpoints are written in parallel after a page; default 8. */
+  checkpointConcurrency?: number;
 }
 
 /** The checkpoint scope of a rule: a watermark per workspace, target and rule, so adding a rule starts it at

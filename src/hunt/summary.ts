@@ -15,6 +15,8 @@ export interface RuleRunSummary {
   querySource: 'compiled' | 'override';
   /** Ingestion range actually completed this run (absent when no window completed). */
   window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
+  /** Hunted by a batch query (`batches`): its queries and splits are the batch's, its rows those tagged for it. */
+  batched?: boolean;
   windowsPlanned: number;
   windowsCompleted: number;
   /** Queries sent (a split window sends one per part). */
@@ -43,6 +45,33 @@ export interface RuleRunSummary {
   stopped?: { reason: WindowFailureReason; detail: string };
 }
 
+/** One batch query's run: rules of one source hunted by one query per page (src/hunt/pack/). */
+export interface BatchRunSummary {
+  /** The rules' category (and so their source) on the target. */
+  category: string;
+  /** Rules the batch query tests. */
+  rules: number;
+  /** The members' common watermark (absent: a cohort without one, starting at the lookback). */
+  watermark?: string;
+  queries: number;
+  splits: number;
+  pages: number;
+  /** Rows the batch query returned (each tagged with at least one rule). */
+  rows: number;
+  /** Why the batch stopped before now - safetyLag (its members' summaries say it too). */
+  stopped?: { reason: WindowFailureReason; detail: string };
+}
+
+export function emptyBatchSummary(category: string, rules: number, watermark: string | undefined): BatchRunSummary {
+  return { category, rules, ...(watermark !== undefined ? { watermark } : {}), queries: 0, splits: 0, pages: 0, rows: 0 };
+}
+
+/** A rule with something to say: read rows, stopped, slow, or a hand-written query. The others are only counted
+ *  (`totals.quietRules`), so a pack of a thousand rules gives a summary of its active ones. */
+export function isActiveRule(rule: RuleRunSummary): boolean {
+  return rule.rows > 0 || rule.stopped !== undefined || rule.slowRows > 0 || rule.querySource === 'override';
+}
+
 export interface HuntSummary {
   event: 'sigma-hunt.run';
   outcome: 'ok' | 'incomplete' | 'failed';
@@ -54,7 +83,10 @@ export interface HuntSummary {
   serviceClock?: ServiceClockSummary;
   /** Union of the rules' completed windows. */
   window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
+  /** The rules with activity this run (isActiveRule); the others are counted in totals.quietRules. */
   rules: RuleRunSummary[];
+  /** The batch queries of the run: one entry per batch of rules of one source and one watermark. */
+  batches: BatchRunSummary[];
   /** Rules not hunted (the compiler refused them for this target, unreadable override...). */
   skippedRules: { ruleId: string; reason: string }[];
   totals: {
@@ -64,9 +96,13 @@ export interface HuntSummary {
     slowRows: number;
     incidentsCreated: number;
     incidentsUpdated: number;
+    /** Queries sent for the hunt (single-rule and batch; the service clock probe aside). */
     queries: number;
     splits: number;
     pages: number;
+    /** Rules hunted, and of them those without activity (not listed in `rules`). */
+    rules: number;
+    quietRules: number;
   };
 }
 
@@ -94,8 +130,9 @@ export function emptyRuleSummary(ruleId: string, title: string, querySource: 'co
   };
 }
 
-export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'] {
+export function totalsOf(rules: readonly RuleRunSummary[], batches: readonly BatchRunSummary[] = []): HuntSummary['totals'] {
   const sum = (pick: (rule: RuleRunSummary) => number) => rules.reduce((total, rule) => total + pick(rule), 0);
+  const sumBatches = (pick: (batch: BatchRunSummary) => number) => batches.reduce((total, batch) => total + pick(batch), 0);
   return {
     rows: sum((rule) => rule.rows),
     verifiedHits: sum((rule) => rule.verifiedHits),
@@ -103,9 +140,12 @@ export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'
     slowRows: sum((rule) => rule.slowRows),
     incidentsCreated: sum((rule) => rule.incidentsCreated),
     incidentsUpdated: sum((rule) => rule.incidentsUpdated),
-    queries: sum((rule) => rule.queries),
-    splits: sum((rule) => rule.splits),
-    pages: sum((rule) => rule.pages),
+    queries: sum((rule) => rule.queries) + sumBatches((batch) => batch.queries),
+    splits: sum((rule) => rule.splits) + sumBatches((batch) => batch.splits),
+    // A batch page is stored and checkpointed once per member (its `pages`): count it once, as read.
+    pages: sum((rule) => (rule.batched ? 0 : rule.pages)) + sumBatches((batch) => batch.pages),
+    rules: rules.length,
+    quietRules: rules.filter((rule) => !isActiveRule(rule)).length,
   };
 }
 
@@ -118,12 +158,12 @@ export function formatSummary(summary: HuntSummary): string {
   const window = summary.window
     ? `${summary.window.ingestionFrom} .. ${summary.window.ingestionTo} (ingestion time)`
     : stoppedRules > 0
-      ? `none read: ${stoppedRules} of ${summary.rules.length} rules stopped before their first window`
+      ? `none read: ${stoppedRules} of ${summary.totals.rules} rules stopped before their first window`
       : 'nothing new to read';
   const lines = [
     `hunt ${summary.outcome}: ${summary.target} on ${summary.workspaceId}, ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  window:     ${window}`,
-    `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.pages} pages, ${totals.splits} splits)`,
+    `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.pages} pages, ${totals.splits} splits; ${summary.batches.length} batch queries for ${summary.batches.reduce((count, batch) => count + batch.rules, 0)} rules)`,
     `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped`,
     `  incidents:  ${totals.incidentsCreated} created, ${totals.incidentsUpdated} updated`,
   ];

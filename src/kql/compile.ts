@@ -100,7 +100,7 @@ export function compileToKql(rule: SigmaRule, target: TargetName | string, optio
     ok: true,
     target: parts.target,
     category: parts.category,
-    kql: renderKql({ ...parts, filters: [`where ${parts.predicate}`], project: parts.columns }),
+    kql: renderRuleKql(parts),
     warnings: parts.warnings,
     exact: parts.exact,
     columns: parts.columns,
@@ -176,6 +176,11 @@ export interface KqlLayout {
   filters: readonly string[];
   /** The projected columns (names, quoted here). */
   project: readonly string[];
+}
+
+/** One rule's query: its rows are those its predicate accepts. */
+export function renderRuleKql(parts: KqlQueryParts): string {
+  return renderKql({ ...parts, filters: [`where ${parts.predicate}`], project: parts.columns });
 }
 
 /** Prints a query: preamble, source, extraction, optional columns, aliases, filters, projection. */
