@@ -28,7 +28,7 @@ export const BATCH_TAG_COLUMN = 'SigmaHuntRules';
  * gateway body limits, keeps the service's (and our language service's) parse of it short, and still holds
  * ~100-300 compiled SigmaHQ predicates, so the 1,183 process_creation rules need a handful of queries, not 1,183.
  */
-export const MAX_BATCH_QUERY_CHARS = 128 * 1024;
+export const MAX_BATCH_QUERY_CHARS = 256 * 1024;
 
 /** strcat takes 1 to 64 arguments (KQL docs, strcat()); longer tag lists nest. */
 const STRCAT_MAX_ARGUMENTS = 64;
