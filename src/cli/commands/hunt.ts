@@ -173,7 +173,7 @@ async function huntWith(config: HuntConfig, logsClient: LogsQueryClient, options
       for (const rule of stopped) io.stderr.write(`  ${rule.ruleId} ${rule.title}: ${rule.stopped!.reason}: ${rule.stopped!.detail}\n`);
       return EXIT.service;
     }
-    if (summary.rules.length === 0) {
+    if (summary.totals.rules === 0) {
       io.stderr.write(`sigma-hunt hunt: no rule in ${rulesWhere} can be hunted on ${summary.target}\n`);
       return EXIT.input;
     }
