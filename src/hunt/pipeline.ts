@@ -25,7 +25,7 @@
 import { CheckpointConflictError } from '../store/checkpoint-store.js';
 import { describe, enrichWindow, maxText, minText, noteIngestionTimes, noteSlowRows, noteVerified, stop, storeGroups, verifyWindow, windowPages } from './page-steps.js';
 import { checkpointScopeOf, storeReserveOf, type HuntDependencies, type HuntRule, type HuntSettings, type RunBudget } from './run-model.js';
-import { emptyBatchSummary, emptyRuleSummary, isActiveRule, totalsOf, type BatchRunSummary, type HuntSummary, type RuleRunSummary } from './summary.js';
+import { emptyBatchSummary, emptyRuleSummary, listedRules, totalsOf, type BatchRunSummary, type HuntSummary, type RuleRunSummary } from './summary.js';
 import { huntBatch } from './pack/batch-run.js';
 import { planHuntUnits } from './pack/pack-plan.js';
 import { readServiceClock } from './service-clock.js';
@@ -95,6 +95,7 @@ export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings
       }
     }
   }
+  const listed = listedRules(summaries);
   const windows = summaries.flatMap((rule) => (rule.window ? [rule.window] : []));
   const summary: HuntSummary = {
     event: 'sigma-hunt.run',
@@ -114,7 +115,8 @@ export async function runHunt(rules: readonly HuntRule[], settings: HuntSettings
           },
         }
       : {}),
-    rules: summaries.filter(isActiveRule),
+    rules: listed.rules,
+    ...(listed.sharedStops.length > 0 ? { sharedStops: listed.sharedStops } : {}),
     batches,
     skippedRules,
     totals: totalsOf(summaries, batches),

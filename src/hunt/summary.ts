@@ -72,6 +72,42 @@ export function isActiveRule(rule: RuleRunSummary): boolean {
   return rule.rows > 0 || rule.stopped !== undefined || rule.slowRows > 0 || rule.querySource === 'override';
 }
 
+/** Rules stopped for one shared reason (their batch failed, the service clock could not be read) and with
+ *  nothing else to report: one entry for all of them instead of one per rule. */
+export interface SharedStop {
+  reason: WindowFailureReason;
+  detail: string;
+  rules: number;
+  /** The first few of them. */
+  ruleIds: string[];
+}
+
+/** Stopped rules listed one by one up to this many per shared reason; more become one SharedStop. */
+export const SHARED_STOP_LISTED = 5;
+
+/** The rules a summary lists (isActiveRule), with the ones that only share a stop folded into SharedStops when
+ *  there are more than SHARED_STOP_LISTED of them. */
+export function listedRules(rules: readonly RuleRunSummary[]): { rules: RuleRunSummary[]; sharedStops: SharedStop[] } {
+  const active = rules.filter(isActiveRule);
+  const onlyStopped = (rule: RuleRunSummary) => rule.stopped !== undefined && rule.rows === 0 && rule.slowRows === 0 && rule.querySource !== 'override';
+  const groups = new Map<string, RuleRunSummary[]>();
+  for (const rule of active.filter(onlyStopped)) {
+    const key = `${rule.stopped!.reason}\u0000${rule.stopped!.detail}`;
+    const group = groups.get(key);
+    if (group) group.push(rule);
+    else groups.set(key, [rule]);
+  }
+  const folded = new Set<RuleRunSummary>();
+  const sharedStops: SharedStop[] = [];
+  for (const group of groups.values()) {
+    if (group.length <= SHARED_STOP_LISTED) continue;
+    for (const rule of group) folded.add(rule);
+    const { reason, detail } = group[0]!.stopped!;
+    sharedStops.push({ reason, detail, rules: group.length, ruleIds: group.slice(0, SHARED_STOP_LISTED).map((rule) => rule.ruleId) });
+  }
+  return { rules: active.filter((rule) => !folded.has(rule)), sharedStops };
+}
+
 export interface HuntSummary {
   event: 'sigma-hunt.run';
   outcome: 'ok' | 'incomplete' | 'failed';
@@ -85,6 +121,8 @@ export interface HuntSummary {
   window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
   /** The rules with activity this run (isActiveRule); the others are counted in totals.quietRules. */
   rules: RuleRunSummary[];
+  /** Stopped rules folded by shared reason (listedRules); absent when none were. */
+  sharedStops?: SharedStop[];
   /** The batch queries of the run: one entry per batch of rules of one source and one watermark. */
   batches: BatchRunSummary[];
   /** Rules not hunted (the compiler refused them for this target, unreadable override...). */
@@ -154,7 +192,7 @@ export function formatSummary(summary: HuntSummary): string {
   const totals = summary.totals;
   // "Nothing new to read" only when every rule ran to the end: a rule stopped before its first window read
   // nothing because it failed, which the lines below say.
-  const stoppedRules = summary.rules.filter((rule) => rule.stopped).length;
+  const stoppedRules = summary.rules.filter((rule) => rule.stopped).length + (summary.sharedStops ?? []).reduce((count, stop) => count + stop.rules, 0);
   const window = summary.window
     ? `${summary.window.ingestionFrom} .. ${summary.window.ingestionTo} (ingestion time)`
     : stoppedRules > 0
@@ -179,6 +217,7 @@ export function formatSummary(summary: HuntSummary): string {
       lines.push(`  ! ${rule.title}: ${rule.rowsWithoutIngestionTime} rows had no ingestion_time(); they were bounded by TimeGenerated only`);
     }
   }
+  for (const stop of summary.sharedStops ?? []) lines.push(`  ! ${stop.rules} rules (${stop.ruleIds.join(', ')}, ...): stopped (${stop.reason}): ${stop.detail}`);
   for (const skipped of summary.skippedRules) lines.push(`  - skipped ${skipped.ruleId}: ${skipped.reason}`);
   return lines.join('\n');
 }

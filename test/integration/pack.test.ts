@@ -150,6 +150,9 @@ describe('crash injection with a pack: a crash after any step of a page, then a 
       });
       expect(crashed.outcome).toBe('failed');
       expect(crashed.batches[0]!.stopped?.reason).toBe('error');
+      // The members that only share the batch's stop are one entry, not one each.
+      expect(crashed.sharedStops?.[0]).toMatchObject({ reason: 'error', rules: expect.any(Number) });
+      expect(crashed.rules.length + crashed.sharedStops![0]!.rules).toBeLessThanOrEqual(pack.length);
       await runner.run(ANCHOR, { settings: { pageRows: 3 } });
       expect(await dumpTables(tables)).toEqual(cleanTables);
     }, 120_000);
