@@ -16,7 +16,9 @@ import type { HuntWindow } from './window.js';
 export type HuntStep = 'query' | 'verify' | 'enrich' | 'store' | 'checkpoint';
 export const HUNT_STEPS: readonly HuntStep[] = ['query', 'verify', 'enrich', 'store', 'checkpoint'];
 
-/** Called after each step of each window; throwing ends the run there, as a crash would. */
+/** Called after each step of each page; throwing ends the run there, as a crash would. A batch (pack/) calls it
+ *  once per page for query..store with the batch's label as `ruleId`, and after each member's checkpoint with
+ *  that member's rule id (so a test can crash between two members' checkpoints). */
 export type HuntFaults = (step: HuntStep, at: { ruleId: string; window: HuntWindow }) => void | Promise<void>;
 
 export interface HuntLog {
