@@ -7,6 +7,10 @@
  *
  * so a run holds one page, never a whole window: memory is bounded whatever the workspace returns.
  *
+ * Rules that read the same source are hunted together, one batch query per page for a cohort of rules with the
+ * same watermark (pack/pack-plan.ts, pack/batch-run.ts); every guarantee below holds for each of them. This
+ * module runs the rules hunted alone (a hand-written query, a rule alone in its source or cohort).
+ *
  * Exactly-once, by construction rather than by care:
  * - the watermark (one per workspace + target + rule) is advanced, with the ETag it was read with, only after
  *   the page's incidents are written; a crash anywhere before leaves it where it was, and the next run reads

@@ -72,9 +72,11 @@ export async function huntBatch(
   for (const state of states) state.summary.windowsPlanned = plan.windows.length;
   if (plan.watermarkAhead) deps.log.warn(`${label}: the stored watermark is ahead of now - safety lag; nothing to read`);
   const at = (window: HuntWindow) => ({ ruleId: label, window });
+  // One log line for the batch, not one per member: a pack's batch may hold hundreds of rules.
   const stopAll = (reason: WindowFailureReason, detail: string) => {
     batchSummary.stopped = { reason, detail };
-    for (const state of states) if (state.active) stop(state.summary, deps, { ruleId: state.member.rule.ruleId }, reason, detail);
+    for (const state of states) if (state.active) state.summary.stopped = { reason, detail };
+    deps.log.warn(`${label}: stopped (${reason}); each rule's watermark stays at its last stored page and the next run resumes there`, { detail });
   };
   const batchQuery = { ruleId: label, query: { ...unit.members[0]!.rule.query, template } };
 
