@@ -22,7 +22,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileToKql, type KqlRefusal } from '../kql/compile.js';
+import { compileQueryParts, renderRuleKql, type KqlQueryParts, type KqlRefusal } from '../kql/compile.js';
 import { parseKqlSyntax, type KqlExpression } from '../kql/syntax-tree.js';
 import { lintKql, type LintFinding } from '../kql/lint.js';
 import { kqlDatetime } from '../loganalytics/datetime.js';
@@ -59,6 +59,9 @@ export interface RuleQuery {
   exact: boolean;
   /** lintKql findings of an override (empty for compiled queries, which the compiler already checked). */
   lint: LintFinding[];
+  /** The compiled query's parts (absent for overrides): what a batch of rules of one source is laid out from
+   *  (src/hunt/pack/). */
+  parts?: KqlQueryParts;
 }
 
 export interface RuleQueryOptions {
@@ -74,9 +77,9 @@ export async function ruleQueryOf(rule: SigmaRule, target: TargetName, options: 
     if (override.text.trim() === '') throw new QueryPlanError('override', `${override.file} is empty`);
     return { source: 'override', template: override.text, file: override.file, warnings: [], exact: false, lint: lintKql(override.text, target) };
   }
-  const compiled = compileToKql(rule, target, { window: 'parameters', ...(options.useWorkspaceParser ? { useWorkspaceParser: true } : {}) });
-  if (!compiled.ok) throw new QueryPlanError('refused', `${rule.id ?? rule.title}: ${compiled.reason}`, compiled);
-  return { source: 'compiled', template: compiled.kql, warnings: compiled.warnings, exact: compiled.exact, lint: [] };
+  const parts = compileQueryParts(rule, target, { window: 'parameters', ...(options.useWorkspaceParser ? { useWorkspaceParser: true } : {}) });
+  if ('ok' in parts) throw new QueryPlanError('refused', `${rule.id ?? rule.title}: ${parts.reason}`, parts);
+  return { source: 'compiled', template: renderRuleKql(parts), warnings: parts.warnings, exact: parts.exact, lint: [], parts };
 }
 
 async function readOverride(folder: string, ruleId: string): Promise<{ file: string; text: string } | undefined> {
@@ -100,8 +103,7 @@ export interface WindowQueryOptions {
 /** The query text for one window. */
 export function windowQuery(template: string, window: HuntWindow, options: WindowQueryOptions = {}): string {
   const lets = `let starttime = ${kqlDatetime(window.timeFrom)};\nlet endtime = ${kqlDatetime(window.timeTo)};\n`;
-  const query = lets + withoutTimeParameters(template);
-  return withIngestionCursor(query, window, options);
+  return withIngestionCursor(lets, withoutTimeParameters(template), window, options);
 }
 
 /** `top N by IngestionTime asc`: the earliest rows by ingestion time, rows without one ('' sorts first). The
@@ -127,31 +129,58 @@ function withoutTimeParameters(template: string): string {
   });
 }
 
-function withIngestionCursor(query: string, window: HuntWindow, options: WindowQueryOptions): string {
-  const tree = parseKqlSyntax(query);
+/** Where the cursor goes in a query body (offsets into the body, after the time parameters were removed). */
+interface CursorPoints {
+  /** End of the pipeline's source: the ingestion filter and projection go here. */
+  sourceEnd: number;
+  /** End of the final `project`, when it is the last operator: IngestionTime is appended to it. */
+  lastProjectEnd?: number;
+  /** End of the query expression: the page operator goes here. */
+  expressionEnd: number;
+}
+
+/**
+ * Parsed bodies, by text: a run reads every page of a window with the same body, and a batch body is long
+ * (hundreds of KB, batch-query.ts), so it is parsed once per run rather than once per page. Bounded: cleared
+ * when full (a run has one body per rule or batch).
+ */
+const cursorPointsCache = new Map<string, CursorPoints>();
+const CURSOR_POINTS_CACHE_SIZE = 4_096;
+
+function cursorPointsOf(body: string, lets: string): CursorPoints {
+  const cached = cursorPointsCache.get(body);
+  if (cached) return cached;
+  // Parsed with the lets in front, as sent, so starttime/endtime are declared; offsets are moved to the body.
+  const tree = parseKqlSyntax(lets + body);
   const statement = [...tree.statements].reverse().find((candidate) => candidate.kind === 'expression');
   if (!statement || statement.kind !== 'expression') throw new QueryPlanError('override', 'the KQL has no query expression');
   const expression = statement.expression;
   const source: KqlExpression = expression.kind === 'pipeline' ? expression.source : expression;
-  const insertions: { at: number; text: string }[] = [];
-  const filter = ingestionTimeFilter(window, { rowsWithoutIngestionTime: options.rowsWithoutIngestionTime ?? 'keep' });
-  insertions.push({ at: source.span.start + source.span.length, text: `\n| ${filter}\n| ${ingestionTimeProjection()}` });
-  const end = expression.span.start + expression.span.length;
+  const points: CursorPoints = { sourceEnd: source.span.start + source.span.length - lets.length, expressionEnd: expression.span.start + expression.span.length - lets.length };
   if (expression.kind === 'pipeline') {
     const lastProject = [...expression.operators].reverse().find((operator) => operator.kind === 'project');
     const lastOperator = expression.operators[expression.operators.length - 1];
     // Only the final projection matters; an earlier one followed by more operators is left alone (the column
     // survives extend/where, and an operator we cannot see through makes the rows arrive without it: time-only).
-    if (lastProject && lastProject === lastOperator) insertions.push({ at: lastProject.span.start + lastProject.span.length, text: `, ${INGESTION_TIME_COLUMN}` });
+    if (lastProject && lastProject === lastOperator) points.lastProjectEnd = lastProject.span.start + lastProject.span.length - lets.length;
   }
-  let text = query;
-  for (const { at, text: inserted } of insertions.sort((left, right) => right.at - left.at)) text = text.slice(0, at) + inserted + text.slice(at);
-  if (options.pageRows !== undefined) {
-    // After everything else, so it orders the rows the query returns. The insertions above all lie at or
-    // before the expression's end, so it has moved by exactly their length.
-    const shift = insertions.reduce((sum, insertion) => sum + insertion.text.length, 0);
-    const at = end + shift;
-    text = text.slice(0, at) + `\n| ${pageOperator(options.pageRows)}` + text.slice(at);
-  }
-  return text;
+  if (cursorPointsCache.size >= CURSOR_POINTS_CACHE_SIZE) cursorPointsCache.clear();
+  cursorPointsCache.set(body, points);
+  return points;
+}
+
+function withIngestionCursor(lets: string, body: string, window: HuntWindow, options: WindowQueryOptions): string {
+  const points = cursorPointsOf(body, lets);
+  const insertions: { at: number; text: string }[] = [];
+  const filter = ingestionTimeFilter(window, { rowsWithoutIngestionTime: options.rowsWithoutIngestionTime ?? 'keep' });
+  insertions.push({ at: points.sourceEnd, text: `\n| ${filter}\n| ${ingestionTimeProjection()}` });
+  if (points.lastProjectEnd !== undefined) insertions.push({ at: points.lastProjectEnd, text: `, ${INGESTION_TIME_COLUMN}` });
+  // After everything else, so it orders the rows the query returns. The insertions above all lie at or before
+  // the expression's end.
+  if (options.pageRows !== undefined) insertions.push({ at: points.expressionEnd, text: `\n| ${pageOperator(options.pageRows)}` });
+  let text = body;
+  // Right to left so earlier offsets stay valid; at one offset the page operator (pushed last) goes last.
+  const ordered = insertions.map((insertion, order) => ({ ...insertion, order })).sort((left, right) => right.at - left.at || right.order - left.order);
+  for (const { at, text: inserted } of ordered) text = text.slice(0, at) + inserted + text.slice(at);
+  return lets + text;
 }

@@ -15,6 +15,8 @@ export interface RuleRunSummary {
   querySource: 'compiled' | 'override';
   /** Ingestion range actually completed this run (absent when no window completed). */
   window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
+  /** Hunted by a batch query (`batches`): its queries and splits are the batch's, its rows those tagged for it. */
+  batched?: boolean;
   windowsPlanned: number;
   windowsCompleted: number;
   /** Queries sent (a split window sends one per part). */
@@ -43,6 +45,69 @@ export interface RuleRunSummary {
   stopped?: { reason: WindowFailureReason; detail: string };
 }
 
+/** One batch query's run: rules of one source hunted by one query per page (src/hunt/pack/). */
+export interface BatchRunSummary {
+  /** The rules' category (and so their source) on the target. */
+  category: string;
+  /** Rules the batch query tests. */
+  rules: number;
+  /** The members' common watermark (absent: a cohort without one, starting at the lookback). */
+  watermark?: string;
+  queries: number;
+  splits: number;
+  pages: number;
+  /** Rows the batch query returned (each tagged with at least one rule). */
+  rows: number;
+  /** Why the batch stopped before now - safetyLag (its members' summaries say it too). */
+  stopped?: { reason: WindowFailureReason; detail: string };
+}
+
+export function emptyBatchSummary(category: string, rules: number, watermark: string | undefined): BatchRunSummary {
+  return { category, rules, ...(watermark !== undefined ? { watermark } : {}), queries: 0, splits: 0, pages: 0, rows: 0 };
+}
+
+/** A rule with something to say: read rows, stopped, slow, or a hand-written query. The others are only counted
+ *  (`totals.quietRules`), so a pack of a thousand rules gives a summary of its active ones. */
+export function isActiveRule(rule: RuleRunSummary): boolean {
+  return rule.rows > 0 || rule.stopped !== undefined || rule.slowRows > 0 || rule.querySource === 'override';
+}
+
+/** Rules stopped for one shared reason (their batch failed, the service clock could not be read) and with
+ *  nothing else to report: one entry for all of them instead of one per rule. */
+export interface SharedStop {
+  reason: WindowFailureReason;
+  detail: string;
+  rules: number;
+  /** The first few of them. */
+  ruleIds: string[];
+}
+
+/** Stopped rules listed one by one up to this many per shared reason; more become one SharedStop. */
+export const SHARED_STOP_LISTED = 5;
+
+/** The rules a summary lists (isActiveRule), with the ones that only share a stop folded into SharedStops when
+ *  there are more than SHARED_STOP_LISTED of them. */
+export function listedRules(rules: readonly RuleRunSummary[]): { rules: RuleRunSummary[]; sharedStops: SharedStop[] } {
+  const active = rules.filter(isActiveRule);
+  const onlyStopped = (rule: RuleRunSummary) => rule.stopped !== undefined && rule.rows === 0 && rule.slowRows === 0 && rule.querySource !== 'override';
+  const groups = new Map<string, RuleRunSummary[]>();
+  for (const rule of active.filter(onlyStopped)) {
+    const key = `${rule.stopped!.reason}\u0000${rule.stopped!.detail}`;
+    const group = groups.get(key);
+    if (group) group.push(rule);
+    else groups.set(key, [rule]);
+  }
+  const folded = new Set<RuleRunSummary>();
+  const sharedStops: SharedStop[] = [];
+  for (const group of groups.values()) {
+    if (group.length <= SHARED_STOP_LISTED) continue;
+    for (const rule of group) folded.add(rule);
+    const { reason, detail } = group[0]!.stopped!;
+    sharedStops.push({ reason, detail, rules: group.length, ruleIds: group.slice(0, SHARED_STOP_LISTED).map((rule) => rule.ruleId) });
+  }
+  return { rules: active.filter((rule) => !folded.has(rule)), sharedStops };
+}
+
 export interface HuntSummary {
   event: 'sigma-hunt.run';
   outcome: 'ok' | 'incomplete' | 'failed';
@@ -54,7 +119,12 @@ export interface HuntSummary {
   serviceClock?: ServiceClockSummary;
   /** Union of the rules' completed windows. */
   window?: { ingestionFrom: string; ingestionTo: string; timeFrom: string; timeTo: string };
+  /** The rules with activity this run (isActiveRule); the others are counted in totals.quietRules. */
   rules: RuleRunSummary[];
+  /** Stopped rules folded by shared reason (listedRules); absent when none were. */
+  sharedStops?: SharedStop[];
+  /** The batch queries of the run: one entry per batch of rules of one source and one watermark. */
+  batches: BatchRunSummary[];
   /** Rules not hunted (the compiler refused them for this target, unreadable override...). */
   skippedRules: { ruleId: string; reason: string }[];
   totals: {
@@ -64,9 +134,13 @@ export interface HuntSummary {
     slowRows: number;
     incidentsCreated: number;
     incidentsUpdated: number;
+    /** Queries sent for the hunt (single-rule and batch; the service clock probe aside). */
     queries: number;
     splits: number;
     pages: number;
+    /** Rules hunted, and of them those without activity (not listed in `rules`). */
+    rules: number;
+    quietRules: number;
   };
 }
 
@@ -94,8 +168,9 @@ export function emptyRuleSummary(ruleId: string, title: string, querySource: 'co
   };
 }
 
-export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'] {
+export function totalsOf(rules: readonly RuleRunSummary[], batches: readonly BatchRunSummary[] = []): HuntSummary['totals'] {
   const sum = (pick: (rule: RuleRunSummary) => number) => rules.reduce((total, rule) => total + pick(rule), 0);
+  const sumBatches = (pick: (batch: BatchRunSummary) => number) => batches.reduce((total, batch) => total + pick(batch), 0);
   return {
     rows: sum((rule) => rule.rows),
     verifiedHits: sum((rule) => rule.verifiedHits),
@@ -103,9 +178,12 @@ export function totalsOf(rules: readonly RuleRunSummary[]): HuntSummary['totals'
     slowRows: sum((rule) => rule.slowRows),
     incidentsCreated: sum((rule) => rule.incidentsCreated),
     incidentsUpdated: sum((rule) => rule.incidentsUpdated),
-    queries: sum((rule) => rule.queries),
-    splits: sum((rule) => rule.splits),
-    pages: sum((rule) => rule.pages),
+    queries: sum((rule) => rule.queries) + sumBatches((batch) => batch.queries),
+    splits: sum((rule) => rule.splits) + sumBatches((batch) => batch.splits),
+    // A batch page is stored and checkpointed once per member (its `pages`): count it once, as read.
+    pages: sum((rule) => (rule.batched ? 0 : rule.pages)) + sumBatches((batch) => batch.pages),
+    rules: rules.length,
+    quietRules: rules.filter((rule) => !isActiveRule(rule)).length,
   };
 }
 
@@ -114,16 +192,16 @@ export function formatSummary(summary: HuntSummary): string {
   const totals = summary.totals;
   // "Nothing new to read" only when every rule ran to the end: a rule stopped before its first window read
   // nothing because it failed, which the lines below say.
-  const stoppedRules = summary.rules.filter((rule) => rule.stopped).length;
+  const stoppedRules = summary.rules.filter((rule) => rule.stopped).length + (summary.sharedStops ?? []).reduce((count, stop) => count + stop.rules, 0);
   const window = summary.window
     ? `${summary.window.ingestionFrom} .. ${summary.window.ingestionTo} (ingestion time)`
     : stoppedRules > 0
-      ? `none read: ${stoppedRules} of ${summary.rules.length} rules stopped before their first window`
+      ? `none read: ${stoppedRules} of ${summary.totals.rules} rules stopped before their first window`
       : 'nothing new to read';
   const lines = [
     `hunt ${summary.outcome}: ${summary.target} on ${summary.workspaceId}, ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  window:     ${window}`,
-    `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.pages} pages, ${totals.splits} splits)`,
+    `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.pages} pages, ${totals.splits} splits; ${summary.batches.length} batch queries for ${summary.batches.reduce((count, batch) => count + batch.rules, 0)} rules)`,
     `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped`,
     `  incidents:  ${totals.incidentsCreated} created, ${totals.incidentsUpdated} updated`,
   ];
@@ -139,6 +217,7 @@ export function formatSummary(summary: HuntSummary): string {
       lines.push(`  ! ${rule.title}: ${rule.rowsWithoutIngestionTime} rows had no ingestion_time(); they were bounded by TimeGenerated only`);
     }
   }
+  for (const stop of summary.sharedStops ?? []) lines.push(`  ! ${stop.rules} rules (${stop.ruleIds.join(', ')}, ...): stopped (${stop.reason}): ${stop.detail}`);
   for (const skipped of summary.skippedRules) lines.push(`  - skipped ${skipped.ruleId}: ${skipped.reason}`);
   return lines.join('\n');
 }

@@ -26,7 +26,11 @@ export class HuntRunError extends Error {
   override readonly name = 'HuntRunError';
   readonly code = 'hunt-run' as const;
   constructor(readonly summary: HuntSummary) {
-    super(`hunt run ${summary.outcome}: ${summary.rules.filter((rule) => rule.stopped).map((rule) => `${rule.ruleId} (${rule.stopped!.reason}: ${rule.stopped!.detail})`).join('; ')}`);
+    const stops = [
+      ...summary.rules.filter((rule) => rule.stopped).map((rule) => `${rule.ruleId} (${rule.stopped!.reason}: ${rule.stopped!.detail})`),
+      ...(summary.sharedStops ?? []).map((stop) => `${stop.rules} rules (${stop.reason}: ${stop.detail})`),
+    ];
+    super(`hunt run ${summary.outcome}: ${stops.join('; ')}`);
   }
 }
 

@@ -94,6 +94,48 @@ interface Context {
 }
 
 export function compileToKql(rule: SigmaRule, target: TargetName | string, options: CompileOptions = {}): KqlCompileResult {
+  const parts = compileQueryParts(rule, target, options);
+  if ('ok' in parts) return parts;
+  return {
+    ok: true,
+    target: parts.target,
+    category: parts.category,
+    kql: renderRuleKql(parts),
+    warnings: parts.warnings,
+    exact: parts.exact,
+    columns: parts.columns,
+  };
+}
+
+/**
+ * A conversion before it is printed: the pieces a query is laid out from (renderKql). The hunt lays the pieces of
+ * several rules of one source out as one query (src/hunt/pack/), so they are exposed rather than re-derived.
+ */
+export interface KqlQueryParts {
+  target: TargetName;
+  category: string;
+  /** The time window's preamble (`declare query_parameters(...)`), if the window needs one. */
+  preamble?: string;
+  /** The source, one operator a line: the parser call, or the table with its time and row filters. Rules of one
+   *  category and window read the same lines. */
+  source: string[];
+  /** Sysmon: the raw XML column, the names of it the query reads, and the rule's term pre-filter on it. */
+  extraction?: { column: string; names: string[]; prefilter?: string };
+  /** Optional source columns the query reads (read through column_ifexists). */
+  optionalColumns: string[];
+  /** Fields whose value is not a bare column, computed once under an alias. */
+  aliases: { alias: string; expression: string }[];
+  /** The rule's predicate over the columns and aliases above. */
+  predicate: string;
+  columns: string[];
+  warnings: string[];
+  exact: boolean;
+}
+
+export type KqlPartsResult = KqlQueryParts | KqlRefusal;
+
+/** The rule's query as parts (see KqlQueryParts); compileToKql prints them. */
+export function compileQueryParts(rule: SigmaRule, target: TargetName | string, options: CompileOptions = {}): KqlPartsResult {
   if (!isTargetName(target)) return { ok: false, target, code: 'target', reason: `unknown target '${target}' (asim, mde, sysmon)` };
   const category = rule.logsource.category ?? '';
   const product = rule.logsource.product;
@@ -123,7 +165,49 @@ export function compileToKql(rule: SigmaRule, target: TargetName | string, optio
   }
 }
 
-function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlConversion {
+/** What a query is laid out from: one rule's parts, or a batch of rules of one source (src/hunt/pack/). */
+export interface KqlLayout {
+  preamble?: string;
+  source: readonly string[];
+  extraction?: { column: string; names: readonly string[]; prefilter?: string };
+  optionalColumns: readonly string[];
+  aliases: readonly { alias: string; expression: string }[];
+  /** Operators after every column and alias exists, one a line, without the leading `| `. */
+  filters: readonly string[];
+  /** The projected columns (names, quoted here). */
+  project: readonly string[];
+}
+
+/** One rule's query: its rows are those its predicate accepts. */
+export function renderRuleKql(parts: KqlQueryParts): string {
+  return renderKql({ ...parts, filters: [`where ${parts.predicate}`], project: parts.columns });
+}
+
+/** Prints a query: preamble, source, extraction, optional columns, aliases, filters, projection. */
+export function renderKql(layout: KqlLayout): string {
+  const lines: string[] = [];
+  if (layout.preamble) lines.push(layout.preamble);
+  const extraction = layout.extraction;
+  if (extraction && extraction.names.length > 0) lines.push(XML_DECODE_FUNCTION);
+  lines.push(...layout.source);
+  if (extraction && extraction.names.length > 0) {
+    if (extraction.prefilter !== undefined) lines.push(`| where ${extraction.prefilter}`);
+    lines.push(
+      `| parse-kv ${kqlColumn(extraction.column)} as (${extraction.names.map((name) => `${kqlColumn(name)}:string`).join(', ')}) ` +
+        `with (regex=${kqlString(SYSMON_DATA_REGEX)})`,
+    );
+    lines.push(`| extend ${extraction.names.map((name) => `${kqlColumn(name)} = ${XML_DECODE_NAME}(${kqlColumn(name)})`).join(', ')}`);
+  }
+  if (layout.optionalColumns.length > 0) {
+    lines.push(`| extend ${layout.optionalColumns.map((name) => `${kqlColumn(name)} = column_ifexists(${kqlString(name)}, "")`).join(', ')}`);
+  }
+  if (layout.aliases.length > 0) lines.push(`| extend ${layout.aliases.map(({ alias, expression }) => `${alias} = ${expression}`).join(', ')}`);
+  for (const filter of layout.filters) lines.push(`| ${filter}`);
+  lines.push(`| project ${layout.project.map(kqlColumn).join(', ')}`);
+  return lines.join('\n');
+}
+
+function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlQueryParts {
   const { mapping, target } = context;
   const predicate = compileCondition(rule.detection.condition, rule, context, true);
   if (predicate.kind === 'const') {
@@ -155,55 +239,45 @@ function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlC
     addColumn(name);
   }
 
-  const lines: string[] = [];
   const window = renderWindow(options.window);
-  if (window.preamble) lines.push(window.preamble);
   const source = mapping.source;
-  const extraction = mapping.extraction;
-  const extractedNames = extraction ? columns.filter((name) => extraction.names.includes(name)) : [];
-  if (extractedNames.length > 0) lines.push(XML_DECODE_FUNCTION);
+  const sourceLines: string[] = [];
   if (source.kind === 'function') {
     const name = options.useWorkspaceParser ? source.workspaceName : source.name;
-    lines.push(`${name}(${source.startParameter}=${window.start}, ${source.endParameter}=${window.end})`);
+    sourceLines.push(`${name}(${source.startParameter}=${window.start}, ${source.endParameter}=${window.end})`);
   } else {
-    lines.push(source.table);
-    lines.push(`| where ${kqlColumn(mapping.timeColumn)} between (${window.start} .. ${window.end})`);
+    sourceLines.push(source.table);
+    sourceLines.push(`| where ${kqlColumn(mapping.timeColumn)} between (${window.start} .. ${window.end})`);
     if (source.rowFilter) {
       const tests = source.rowFilter.map(({ column, equals }) => `${kqlColumn(column)} == ${typeof equals === 'number' ? String(equals) : kqlString(equals)}`);
-      lines.push(`| where ${tests.join(' and ')}`);
+      sourceLines.push(`| where ${tests.join(' and ')}`);
     }
   }
   if (options.useWorkspaceParser && source.kind !== 'function') {
     context.warnings.add(`--workspace-parser has no effect on target ${target} (it reads a table)`);
   }
+  const extraction = mapping.extraction;
+  const extractedNames = extraction ? columns.filter((name) => extraction.names.includes(name)) : [];
+  let extractionPart: KqlQueryParts['extraction'];
   if (extraction && extractedNames.length > 0) {
     const prefilter = eventDataPrefilter(rule, extraction.names, kqlColumn(extraction.column));
-    if (prefilter.kind !== 'const') lines.push(`| where ${renderPredicate(prefilter)}`);
-    lines.push(
-      `| parse-kv ${kqlColumn(extraction.column)} as (${extractedNames.map((name) => `${kqlColumn(name)}:string`).join(', ')}) ` +
-        `with (regex=${kqlString(SYSMON_DATA_REGEX)})`,
-    );
-    lines.push(`| extend ${extractedNames.map((name) => `${kqlColumn(name)} = ${XML_DECODE_NAME}(${kqlColumn(name)})`).join(', ')}`);
+    extractionPart = { column: extraction.column, names: extractedNames, ...(prefilter.kind !== 'const' ? { prefilter: renderPredicate(prefilter) } : {}) };
   }
-  const optionalColumns = mapping.columns.filter((column) => column.optional && (columns.includes(column.name) || usedByAliases(context, column.name)));
-  if (optionalColumns.length > 0) {
-    lines.push(`| extend ${optionalColumns.map((column) => `${kqlColumn(column.name)} = column_ifexists(${kqlString(column.name)}, "")`).join(', ')}`);
-  }
-  if (context.aliases.size > 0) {
-    lines.push(`| extend ${[...context.aliases.values()].map(({ alias, expression }) => `${alias} = ${expression}`).join(', ')}`);
-  }
-  lines.push(`| where ${renderPredicate(predicate)}`);
-  lines.push(`| project ${columns.map(kqlColumn).join(', ')}`);
+  const optionalColumns = mapping.columns.filter((column) => column.optional && (columns.includes(column.name) || usedByAliases(context, column.name))).map((column) => column.name);
 
   for (const caveat of mapping.caveats ?? []) context.warnings.add(caveat);
   return {
-    ok: true,
     target,
     category: context.category,
-    kql: lines.join('\n'),
+    ...(window.preamble ? { preamble: window.preamble } : {}),
+    source: sourceLines,
+    ...(extractionPart ? { extraction: extractionPart } : {}),
+    optionalColumns,
+    aliases: [...context.aliases.values()],
+    predicate: renderPredicate(predicate),
+    columns,
     warnings: [...context.warnings],
     exact: context.exact,
-    columns,
   };
 }
 

@@ -183,8 +183,20 @@ function xmlText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function sysmonEventRow(event: SampleEvent, timeGenerated: Date): Record<string, unknown> {
-  const data = SYSMON_NETWORK_DATA.map((name) => `<Data Name="${name}">${xmlText(str(event[name]))}</Data>`).join('');
+/** Sysmon event 1 data names, in the order Sysmon writes them. */
+const SYSMON_PROCESS_DATA = [
+  'RuleName', 'UtcTime', 'ProcessGuid', 'ProcessId', 'Image', 'FileVersion', 'Description', 'Product', 'Company',
+  'OriginalFileName', 'CommandLine', 'CurrentDirectory', 'User', 'LogonGuid', 'LogonId', 'TerminalSessionId',
+  'IntegrityLevel', 'Hashes', 'ParentProcessGuid', 'ParentProcessId', 'ParentImage', 'ParentCommandLine', 'ParentUser',
+];
+
+/** A Sysmon process creation (event 1) as the Event table holds it: a sample for hunts over both categories. */
+export function sysmonProcessCreationRow(event: SampleEvent, timeGenerated: Date): Record<string, unknown> {
+  return sysmonEventRow({ ...event, EventID: 1 }, timeGenerated, SYSMON_PROCESS_DATA);
+}
+
+function sysmonEventRow(event: SampleEvent, timeGenerated: Date, names: readonly string[] = SYSMON_NETWORK_DATA): Record<string, unknown> {
+  const data = names.map((name) => `<Data Name="${name}">${xmlText(str(event[name]))}</Data>`).join('');
   return {
     TimeGenerated: timeGenerated,
     Source: 'Microsoft-Windows-Sysmon',

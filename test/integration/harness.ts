@@ -103,6 +103,8 @@ export interface HuntRunOptions {
   /** The run's budget clock and the matcher's row clock (default: real ones). */
   budgetClock?: () => number;
   rowClock?: () => number;
+  /** Batch members checkpointed at once (default: the pipeline's). */
+  checkpointConcurrency?: number;
 }
 
 export interface HuntRunner {
@@ -127,6 +129,7 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
         ...(options.faults ? { faults: options.faults } : {}),
         ...(options.budgetClock ? { budgetClock: options.budgetClock } : {}),
         ...(options.rowClock ? { rowClock: options.rowClock } : {}),
+        ...(options.checkpointConcurrency !== undefined ? { checkpointConcurrency: options.checkpointConcurrency } : {}),
         queryOptions: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, serverTimeoutSeconds: 30 },
       });
     },

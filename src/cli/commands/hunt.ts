@@ -167,13 +167,15 @@ async function huntWith(config: HuntConfig, logsClient: LogsQueryClient, options
       io.stdout.write(`${formatSummary(summary)}\n`);
     }
     const stopped = summary.rules.filter((rule) => rule.stopped !== undefined);
-    if (stopped.length > 0) {
+    const sharedStops = summary.sharedStops ?? [];
+    if (stopped.length > 0 || sharedStops.length > 0) {
       const read = summary.window === undefined ? 'nothing was read' : 'the windows above were read';
       io.stderr.write(`sigma-hunt hunt: workspace ${summary.workspaceId} could not be hunted in full (${read}; the next run resumes):\n`);
       for (const rule of stopped) io.stderr.write(`  ${rule.ruleId} ${rule.title}: ${rule.stopped!.reason}: ${rule.stopped!.detail}\n`);
+      for (const stop of sharedStops) io.stderr.write(`  ${stop.rules} rules (${stop.ruleIds.join(', ')}, ...): ${stop.reason}: ${stop.detail}\n`);
       return EXIT.service;
     }
-    if (summary.rules.length === 0) {
+    if (summary.totals.rules === 0) {
       io.stderr.write(`sigma-hunt hunt: no rule in ${rulesWhere} can be hunted on ${summary.target}\n`);
       return EXIT.input;
     }

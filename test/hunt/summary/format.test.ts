@@ -12,6 +12,7 @@ function summaryOf(stopped: boolean): HuntSummary {
     workspaceId: '11111111-2222-4333-8444-555555555555',
     target: 'asim',
     rules: [rule],
+    batches: [],
     skippedRules: [],
     totals: totalsOf([rule]),
   };
