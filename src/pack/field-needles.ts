@@ -1,0 +1,144 @@
+// Needles that know their field: what the rule index dispatches on.
+//
+// src/match/prefilter.ts derives, per rule, lower-case ASCII needles one of which every matching event
+// holds in *some* scalar. The same derivation keeps more when each needle remembers where it came from:
+//   - a needle of a field item (`Image|endswith: '\x.exe'`) must occur in that field's value: a scalar the
+//     field lookup returns, or an element of the array it returns (the matcher never looks inside objects
+//     for a field, and looks the field up by its exact key or by a key that equals it without spaces);
+//   - a needle of a keyword item may occur in any scalar, at any depth;
+//   - a field item whose values imply no text (a regex, a comparison, cidr, fieldref, `exists: true`, a
+//     negated item: `neq` needs the field present) still cannot hold unless its field is present, non-null:
+//     the "presence" needle, text ''. An item with a `null` or `exists: false` value holds on absence, and
+//     gives nothing.
+// The combination over the condition is prefilter.ts's, with the same proof: a search is the union over its
+// maps of one item's needles per map; OR is the union, null if a side has none; AND is any one side (the
+// most selective); NOT has none; `1 of`/`all of` are OR/AND.
+import { needleSetCost, patternNeedle } from '../match/prefilter.js';
+import type { ConditionNode, DetectionItem, Search, SigmaRule } from '../rule/model.js';
+
+export interface FieldNeedle {
+  /** The Sigma field whose value must hold the text; null: any scalar of the event (keywords). */
+  readonly field: string | null;
+  /** Lower-case ASCII; '' (only with a field) means "the field is present and not null". */
+  readonly text: string;
+}
+
+/** Null: no requirement could be derived, the rule is evaluated on every event. Empty: never matches. */
+export type FieldNeedleSet = readonly FieldNeedle[] | null;
+
+/** Presence prunes far less than any text does; a text needle is the cost of prefilter.ts's. */
+const PRESENCE_COST = 1;
+
+function cost(set: readonly FieldNeedle[]): number {
+  let total = 0;
+  for (const needle of set) total += needle.text === '' ? PRESENCE_COST : needleSetCost([needle.text]);
+  return total;
+}
+
+/** `a` implies `b`: an event holding `a` holds `b`. */
+function implies(a: FieldNeedle, b: FieldNeedle): boolean {
+  if (b.field === null) return a.text.includes(b.text) && b.text !== '';
+  return a.field === b.field && a.text.includes(b.text);
+}
+
+/** Drops duplicates and every needle that implies another of the set: in a union only the weaker counts. */
+function minimize(needles: readonly FieldNeedle[]): FieldNeedle[] {
+  const unique = new Map<string, FieldNeedle>();
+  for (const needle of needles) unique.set(JSON.stringify([needle.field, needle.text]), needle);
+  const sorted = [...unique.values()].sort((a, b) => a.text.length - b.text.length);
+  const kept: FieldNeedle[] = [];
+  for (const needle of sorted) if (!kept.some((weaker) => implies(needle, weaker))) kept.push(needle);
+  return kept;
+}
+
+function union(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
+  const all: FieldNeedle[] = [];
+  for (const set of sets) {
+    if (set === null) return null;
+    all.push(...set);
+  }
+  return minimize(all);
+}
+
+function best(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
+  let chosen: FieldNeedleSet = null;
+  let chosenCost = Number.POSITIVE_INFINITY;
+  for (const set of sets) {
+    if (set === null) continue;
+    const setCost = cost(set);
+    if (setCost < chosenCost) {
+      chosen = set;
+      chosenCost = setCost;
+    }
+  }
+  return chosen;
+}
+
+/** The text needles of one value group (one per pattern, all must be text), tagged with `field`. */
+function groupNeedles(patterns: DetectionItem['values'][number]['patterns'], field: string | null): FieldNeedleSet {
+  const needles: FieldNeedle[] = [];
+  for (const pattern of patterns) {
+    const text = patternNeedle(pattern);
+    if (text === null) return null;
+    needles.push({ field, text });
+  }
+  return needles.length > 0 ? minimize(needles) : null;
+}
+
+/** Whether the item can hold only on a present, non-null field: every value needs a value to test. */
+function needsPresence(item: DetectionItem): boolean {
+  if (item.values.length === 0) return false;
+  for (const group of item.values) {
+    for (const pattern of group.patterns) {
+      if (pattern.kind === 'null' || (pattern.kind === 'exists' && !pattern.expected)) return false;
+    }
+  }
+  return true;
+}
+
+export function itemFieldNeedles(item: DetectionItem): FieldNeedleSet {
+  const { field } = item;
+  if (field === null) {
+    // Keywords: prefilter.ts's item rule, any scalar. A negated keyword item holds on absence of text.
+    if (item.negated || item.values.length === 0) return null;
+    const groups = item.values.map((group) => groupNeedles(group.patterns, null));
+    return item.combine === 'all' ? best(groups) : union(groups);
+  }
+  const presence: FieldNeedleSet = needsPresence(item) ? [{ field, text: '' }] : null;
+  if (item.negated) return presence;
+  const groups = item.values.map((group) => groupNeedles(group.patterns, field));
+  const texts = item.values.length === 0 ? null : item.combine === 'all' ? best(groups) : union(groups);
+  return texts ?? presence;
+}
+
+export function searchFieldNeedles(search: Search): FieldNeedleSet {
+  if (search.kind === 'keywords') return itemFieldNeedles(search.item);
+  if (search.alternatives.length === 0) return null;
+  return union(search.alternatives.map((conjunction) => best(conjunction.items.map(itemFieldNeedles))));
+}
+
+export function conditionFieldNeedles(node: ConditionNode, searches: ReadonlyMap<string, Search>): FieldNeedleSet {
+  const searchOf = (identifier: string): FieldNeedleSet => {
+    const search = searches.get(identifier);
+    return search === undefined ? null : searchFieldNeedles(search);
+  };
+  switch (node.kind) {
+    case 'search':
+      return searchOf(node.identifier);
+    case 'and':
+      return best(node.operands.map((operand) => conditionFieldNeedles(operand, searches)));
+    case 'or':
+      return union(node.operands.map((operand) => conditionFieldNeedles(operand, searches)));
+    case 'not':
+      return null;
+    case 'of': {
+      const sets = node.identifiers.map(searchOf);
+      return node.quantifier === 'all' ? best(sets) : union(sets);
+    }
+  }
+}
+
+/** The field needles of a rule: an event the rule matches holds at least one of them. */
+export function ruleFieldNeedles(rule: SigmaRule): FieldNeedleSet {
+  return conditionFieldNeedles(rule.detection.condition, rule.detection.searches);
+}

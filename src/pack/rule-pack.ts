@@ -1,0 +1,290 @@
+// A pack of compiled rules evaluated together: per event, only the rules that can still match are run.
+//
+// Exactness. A rule with needles (src/match/prefilter.ts `ruleNeedles`) can match an event only if one of
+// them occurs in one of the event's lowered scalars, which the needle automaton finds in one pass over the
+// event (src/pack/needle-automaton.ts says how it reads values exactly as the matcher lowers them). Every
+// rule whose needle was found is evaluated, and so is every rule with no needle set (null: a `not`, a
+// regex, a comparison, ... can hold without any fixed text). A rule with an empty needle set can never
+// match and is never evaluated. So `matching` returns exactly the rules whose `matches` holds.
+//
+// Log sources. The caller may split events by source (`classify`) and say which rules apply to a source
+// (`applies`); by default every rule applies to every event. The index for a source is built the first
+// time an event of that source arrives, then cached by its key.
+import type { CompiledRule, SigmaEvent } from '../match/types.js';
+import type { SigmaRule } from '../rule/model.js';
+import { ruleFieldNeedles, type FieldNeedleSet } from './field-needles.js';
+import { NeedleAutomaton, type NeedleSink } from './needle-automaton.js';
+
+/** The part of an event source (src/logsource) the pack needs: a key naming it, stable across events. */
+export interface EventSourceKey {
+  readonly key: string;
+}
+
+export interface RulePackOptions<Source extends EventSourceKey = EventSourceKey> {
+  /** The event's source, or null when it is not known. Default: one source for all events. */
+  classify?(event: SigmaEvent): Source | null;
+  /** Whether a rule can match events of this source (null: of unknown source). Default: always. */
+  applies?(rule: SigmaRule, source: Source | null): boolean;
+}
+
+export interface RulePack {
+  readonly rules: readonly CompiledRule[];
+  /** Indices into `rules` of the rules matching the event, ascending. The same frozen empty array whenever
+   *  nothing matches, so the common case allocates nothing. */
+  matching(event: SigmaEvent): readonly number[];
+  /** Indices of the rules the index leaves to evaluate for the event, ascending (tests, benchmarks). */
+  candidates(event: SigmaEvent): number[];
+  /** What the pack has built so far, per source key. */
+  describe(): PackDescription[];
+}
+
+export interface PackDescription {
+  /** The source key; null for events of unknown source. */
+  source: string | null;
+  /** Rules that apply to the source. */
+  rules: number;
+  /** Of those, rules evaluated on every event (no needle set). */
+  alwaysEvaluated: number;
+  /** Of those, rules that can never match (an empty needle set). */
+  neverMatching: number;
+  needles: number;
+  automatonStates: number;
+}
+
+const NO_MATCH: readonly number[] = Object.freeze([]);
+
+/** What one event field key dispatches to. */
+interface FieldEntry {
+  /** The needles of rules' items on this field, or null when there are only presence needles. */
+  readonly automaton: NeedleAutomaton | null;
+  /** The needle id of "this field is present", or -1. */
+  readonly presenceId: number;
+}
+
+/** The candidate structure for the rules applying to one source; also the sink of its automata. */
+class SourceIndex implements NeedleSink {
+  readonly ruleCount: number;
+  /** Rules without needles, ascending. */
+  readonly always: Int32Array;
+  readonly neverMatching: number;
+  readonly needleCount: number;
+  readonly automatonStates: number;
+  private readonly fields = new Map<string, FieldEntry>();
+  private readonly keywords: NeedleAutomaton | null;
+  /** Per needle id: the rules holding that needle, ascending. */
+  private readonly holders: Int32Array[] = [];
+  /** Per needle id: the scan it was last found in, so each is listed once per event. */
+  private seenIn: Uint32Array;
+  private scanNumber = 0;
+  private foundIds = new Int32Array(64);
+  private foundCount = 0;
+
+  constructor(
+    readonly source: string | null,
+    applicable: readonly number[],
+    needlesOf: (rule: number) => FieldNeedleSet,
+  ) {
+    const always: number[] = [];
+    let neverMatching = 0;
+    // field (null: keywords) → text ('' : presence) → rules
+    const byField = new Map<string | null, Map<string, number[]>>();
+    for (const r of applicable) {
+      const needles = needlesOf(r);
+      if (needles === null) {
+        always.push(r);
+        continue;
+      }
+      if (needles.length === 0) neverMatching++;
+      for (const { field, text } of needles) {
+        let texts = byField.get(field);
+        if (texts === undefined) byField.set(field, (texts = new Map()));
+        const rules = texts.get(text);
+        if (rules === undefined) texts.set(text, [r]);
+        else if (rules[rules.length - 1] !== r) rules.push(r);
+      }
+    }
+    this.ruleCount = applicable.length;
+    this.always = Int32Array.from(always);
+    this.neverMatching = neverMatching;
+    let keywords: NeedleAutomaton | null = null;
+    let states = 0;
+    for (const [field, texts] of byField) {
+      let presenceId = -1;
+      const automatonTexts: string[] = [];
+      const automatonIds: number[] = [];
+      for (const [text, rules] of texts) {
+        const id = this.holders.length;
+        this.holders.push(Int32Array.from(rules));
+        if (text === '') presenceId = id;
+        else {
+          automatonTexts.push(text);
+          automatonIds.push(id);
+        }
+      }
+      const automaton = automatonTexts.length > 0 ? new NeedleAutomaton(automatonTexts, automatonIds, this) : null;
+      states += automaton?.stateCount ?? 0;
+      if (field === null) keywords = automaton;
+      else this.fields.set(field, { automaton, presenceId });
+    }
+    this.keywords = keywords;
+    this.needleCount = this.holders.length;
+    this.automatonStates = states;
+    this.seenIn = new Uint32Array(this.holders.length);
+  }
+
+  found(id: number): void {
+    if (this.seenIn[id] === this.scanNumber) return;
+    this.seenIn[id] = this.scanNumber;
+    if (this.foundCount === this.foundIds.length) {
+      const grown = new Int32Array(this.foundIds.length * 2);
+      grown.set(this.foundIds);
+      this.foundIds = grown;
+    }
+    this.foundIds[this.foundCount++] = id;
+  }
+
+  /** Finds the event's needles; returns how many, their ids in `foundIds` until the next scan. */
+  scan(event: SigmaEvent): number {
+    this.scanNumber = (this.scanNumber + 1) >>> 0;
+    if (this.scanNumber === 0) {
+      // After 2^32 scans the marks wrap: clear them so an old mark cannot pass for this scan's.
+      this.seenIn.fill(0);
+      this.scanNumber = 1;
+    }
+    this.foundCount = 0;
+    const { fields } = this;
+    if (fields.size > 0) {
+      for (const key in event) {
+        const value = event[key];
+        // The matcher's lookup treats null as absent, and an absent field holds no text.
+        if (value === null || value === undefined) continue;
+        const entry = fields.get(key);
+        if (entry !== undefined) this.visit(entry, value);
+        // The lookup's fallback: a key that equals the field once its spaces are removed.
+        if (key.includes(' ')) {
+          const spaced = fields.get(key.replaceAll(' ', ''));
+          if (spaced !== undefined && spaced !== entry) this.visit(spaced, value);
+        }
+      }
+    }
+    this.keywords?.scanDeep(event);
+    return this.foundCount;
+  }
+
+  private visit(entry: FieldEntry, value: unknown): void {
+    if (entry.presenceId >= 0) this.found(entry.presenceId);
+    entry.automaton?.scanFieldValue(value);
+  }
+
+  foundId(k: number): number {
+    return this.foundIds[k];
+  }
+
+  holdersOf(id: number): Int32Array {
+    return this.holders[id];
+  }
+}
+
+export function buildRulePack<Source extends EventSourceKey>(compiled: readonly CompiledRule[], options: RulePackOptions<Source> = {}): RulePack {
+  const rules = [...compiled];
+  const needleSets: Array<FieldNeedleSet | undefined> = new Array(rules.length);
+  const needlesOf = (r: number): FieldNeedleSet => {
+    let needles = needleSets[r];
+    if (needles === undefined) needles = needleSets[r] = ruleFieldNeedles(rules[r].rule);
+    return needles;
+  };
+  const { classify, applies } = options;
+  const everyRule = rules.map((_, r) => r);
+  const bySource = new Map<string, SourceIndex>();
+  let unknownSource: SourceIndex | null = null;
+  const indexFor = (source: Source | null): SourceIndex => {
+    if (source === null) {
+      unknownSource ??= new SourceIndex(null, applies === undefined ? everyRule : everyRule.filter((r) => applies(rules[r].rule, null)), needlesOf);
+      return unknownSource;
+    }
+    let index = bySource.get(source.key);
+    if (index === undefined) {
+      index = new SourceIndex(source.key, applies === undefined ? everyRule : everyRule.filter((r) => applies(rules[r].rule, source)), needlesOf);
+      bySource.set(source.key, index);
+    }
+    return index;
+  };
+  const defaultSource = { key: '' } as Source;
+  const sourceOf = classify === undefined ? () => defaultSource : (event: SigmaEvent) => classify(event);
+
+  // Per rule: the event (by sequence number) it was last queued for, so a rule found through several of its
+  // needles is evaluated once.
+  const queuedFor = new Uint32Array(rules.length);
+  let eventNumber = 0;
+  const nextEventNumber = (): number => {
+    eventNumber = (eventNumber + 1) >>> 0;
+    if (eventNumber === 0) {
+      queuedFor.fill(0);
+      eventNumber = 1;
+    }
+    return eventNumber;
+  };
+
+  /** Calls `visit` on each candidate rule once, in no particular order. */
+  const eachCandidate = (index: SourceIndex, event: SigmaEvent, visit: (rule: number) => void): void => {
+    const mark = nextEventNumber();
+    const { always } = index;
+    for (let k = 0; k < always.length; k++) visit(always[k]);
+    const found = index.scan(event);
+    for (let k = 0; k < found; k++) {
+      const holders = index.holdersOf(index.foundId(k));
+      for (let h = 0; h < holders.length; h++) {
+        const r = holders[h];
+        if (queuedFor[r] === mark) continue;
+        queuedFor[r] = mark;
+        visit(r);
+      }
+    }
+  };
+
+  return {
+    rules,
+    matching(event: SigmaEvent): readonly number[] {
+      const index = indexFor(sourceOf(event));
+      if (index.ruleCount === 0) return NO_MATCH;
+      let matched: number[] | null = null;
+      const mark = nextEventNumber();
+      const { always } = index;
+      for (let k = 0; k < always.length; k++) {
+        const r = always[k];
+        if (rules[r].matches(event)) (matched ??= []).push(r);
+      }
+      const found = index.scan(event);
+      for (let k = 0; k < found; k++) {
+        const holders = index.holdersOf(index.foundId(k));
+        for (let h = 0; h < holders.length; h++) {
+          const r = holders[h];
+          if (queuedFor[r] === mark) continue;
+          queuedFor[r] = mark;
+          if (rules[r].matches(event)) (matched ??= []).push(r);
+        }
+      }
+      if (matched === null) return NO_MATCH;
+      // Candidates come in needle order; the caller reports matches in rule order.
+      if (matched.length > 1) matched.sort((a, b) => a - b);
+      return matched;
+    },
+    candidates(event: SigmaEvent): number[] {
+      const index = indexFor(sourceOf(event));
+      const found: number[] = [];
+      eachCandidate(index, event, (r) => found.push(r));
+      return found.sort((a, b) => a - b);
+    },
+    describe(): PackDescription[] {
+      const built = [...bySource.values(), ...(unknownSource === null ? [] : [unknownSource])];
+      return built.map((index) => ({
+        source: index.source,
+        rules: index.ruleCount,
+        alwaysEvaluated: index.always.length,
+        neverMatching: index.neverMatching,
+        needles: index.needleCount,
+        automatonStates: index.automatonStates,
+      }));
+    },
+  };
+}
