@@ -190,7 +190,11 @@ export function buildRulePack<Source extends EventSourceKey>(compiled: readonly 
   const needleSets: Array<FieldNeedleSet | undefined> = new Array(rules.length);
   const needlesOf = (r: number): FieldNeedleSet => {
     let needles = needleSets[r];
-    if (needles === undefined) needles = needleSets[r] = ruleFieldNeedles(rules[r].rule);
+    if (needles === undefined) {
+      const { rule } = rules[r];
+      // A CompiledRule built by hand without a detection (a test double) has nothing to index by.
+      needles = needleSets[r] = (rule.detection as SigmaRule['detection'] | undefined) === undefined ? null : ruleFieldNeedles(rule);
+    }
     return needles;
   };
   const { classify, applies } = options;

@@ -6,6 +6,7 @@ import { EventReadError, RECORD_UNIT, type EventFormat } from '../../events/type
 import { compileRule } from '../../match/compile.js';
 import { createRulesPrefilter, type RawTextPrefilter } from '../../match/prefilter.js';
 import type { CompiledRule, SigmaEvent } from '../../match/types.js';
+import { buildRulePack, type RulePack, type RulePackOptions } from '../../pack/rule-pack.js';
 import { formatLocation, SigmaError } from '../../rule/errors.js';
 import { loadRules } from '../../rule/load.js';
 import { readPlaceholdersOption } from '../placeholders.js';
@@ -102,6 +103,11 @@ export interface ScanOptions {
   output: Writable;
   /** Null to parse every record; defaults to the rules' pre-filter. */
   prefilter?: RawTextPrefilter | null;
+  /** The index choosing which rules each event is evaluated against; defaults to a pack of `rules` built
+   *  with `logsources`. It must hold `rules`, in that order. */
+  pack?: RulePack;
+  /** How events and rules are split by log source, for the default pack (default: every rule applies). */
+  logsources?: RulePackOptions;
   /** Every refused record and the fatal error, in input order. */
   onError?: (error: EventReadError) => void;
   /** Called after each batch with the running counts. */
@@ -137,6 +143,8 @@ function drained(output: Writable): Promise<void> {
 
 export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   const { rules, stream, output, onError, onProgress } = options;
+  const pack = options.pack ?? buildRulePack(rules, options.logsources);
+  if (pack.rules.length !== rules.length || pack.rules.some((compiled, r) => compiled !== rules[r])) throw new RangeError('scanEvents: the pack must hold the scan rules, in order');
   const prefilter = options.prefilter === undefined ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : options.prefilter;
   const unit = RECORD_UNIT[stream.format];
   const counts: ScanCounts = { records: 0, skipped: 0, refused: 0, matches: rules.map(() => 0) };
@@ -153,8 +161,10 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   // the output asked to wait: only then does the loop await, so records without matches never do.
   const evaluate = (index: number, event: SigmaEvent): boolean => {
     let full = false;
-    for (let r = 0; r < rules.length; r++) {
-      if (!rules[r].matches(event)) continue;
+    // Only the rules the pack finds matching, in the order of `rules`: the output order of a match.
+    const matched = pack.matching(event);
+    for (let m = 0; m < matched.length; m++) {
+      const r = matched[m];
       const line = matchLine(rules[r], index, event);
       if (line === null) continue;
       counts.matches[r]++;
