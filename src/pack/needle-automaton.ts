@@ -166,9 +166,12 @@ export class NeedleAutomaton {
         }
         continue;
       }
-      row = 0;
       const lowered = ASCII_LOWERINGS.get(code);
-      if (lowered === undefined) continue;
+      if (lowered === undefined) {
+        row = 0;
+        continue;
+      }
+      // Its lowering continues the current partial match ('a' U+212A is 'ak').
       for (let k = 0; k < lowered.length; k++) {
         const unit = lowered.charCodeAt(k);
         row = unit < 128 ? delta[row + classOf[unit]] : 0;
