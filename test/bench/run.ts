@@ -12,8 +12,9 @@ import { packageSection } from './package.js';
 import { convertSection } from './convert.js';
 import { regexSection } from './regex.js';
 import { cliStartupSection } from './cli-startup.js';
+import { packMixedSection, packNetworkSection } from './rule-pack.js';
 
-export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, regexSection, huntSection, packageSection, cliStartupSection];
+export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, regexSection, huntSection, packageSection, cliStartupSection, packNetworkSection, packMixedSection];
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_SEED = 20251103;
