@@ -35,20 +35,62 @@ function cost(set: readonly FieldNeedle[]): number {
   return total;
 }
 
-/** `a` implies `b`: an event holding `a` holds `b`. */
-function implies(a: FieldNeedle, b: FieldNeedle): boolean {
-  if (b.field === null) return a.text.includes(b.text) && b.text !== '';
-  return a.field === b.field && a.text.includes(b.text);
+/** Longer needles add automaton states and little selectivity: a needle is cut to its last this many
+ *  characters (any substring of a needle is still a needle; file names sit at the end of paths). */
+export const MAX_NEEDLE_LENGTH = 16;
+
+function cut(needle: FieldNeedle): FieldNeedle {
+  return needle.text.length <= MAX_NEEDLE_LENGTH ? needle : { field: needle.field, text: needle.text.slice(-MAX_NEEDLE_LENGTH) };
 }
 
-/** Drops duplicates and every needle that implies another of the set: in a union only the weaker counts. */
+/** Whether `text` holds one of `shorter` as a substring: a set lookup per substring, cheap because needles
+ *  are cut to MAX_NEEDLE_LENGTH (a rule can list thousands of hashes). */
+function holdsOneOf(text: string, shorter: ReadonlySet<string>): boolean {
+  if (shorter.size === 0) return false;
+  if (shorter.has('')) return true;
+  for (let start = 0; start < text.length; start++) {
+    for (let end = start + 1; end <= text.length; end++) if (shorter.has(text.slice(start, end))) return true;
+  }
+  return false;
+}
+
+/** Drops duplicates and every needle that implies another of the set (in a union only the weaker counts):
+ *  a text holding a shorter needle of the same field, or of any field (a keyword needle), holds that one. */
 function minimize(needles: readonly FieldNeedle[]): FieldNeedle[] {
-  const unique = new Map<string, FieldNeedle>();
-  for (const needle of needles) unique.set(JSON.stringify([needle.field, needle.text]), needle);
-  const sorted = [...unique.values()].sort((a, b) => a.text.length - b.text.length);
-  const kept: FieldNeedle[] = [];
-  for (const needle of sorted) if (!kept.some((weaker) => implies(needle, weaker))) kept.push(needle);
-  return kept;
+  const byField = new Map<string | null, Set<string>>();
+  for (const needle of needles) {
+    let texts = byField.get(needle.field);
+    if (texts === undefined) byField.set(needle.field, (texts = new Set()));
+    texts.add(needle.text);
+  }
+  const byLength = (texts: Iterable<string>): string[] => [...texts].sort((a, b) => a.length - b.length);
+  const keptAnywhere = new Set<string>();
+  for (const text of byLength(byField.get(null) ?? [])) if (!holdsOneOf(text, keptAnywhere)) keptAnywhere.add(text);
+  const result: FieldNeedle[] = [...keptAnywhere].map((text) => ({ field: null, text }));
+  for (const [field, texts] of byField) {
+    if (field === null) continue;
+    const kept = new Set<string>();
+    for (const text of byLength(texts)) {
+      if (holdsOneOf(text, kept) || (text !== '' && holdsOneOf(text, keptAnywhere))) continue;
+      kept.add(text);
+      result.push({ field, text });
+    }
+  }
+  return result;
+}
+
+/** Duplicates dropped only: the intermediate steps; the rule's set is minimized once at the end. */
+function dedupe(needles: readonly FieldNeedle[]): FieldNeedle[] {
+  const seen = new Map<string | null, Set<string>>();
+  const result: FieldNeedle[] = [];
+  for (const needle of needles) {
+    let texts = seen.get(needle.field);
+    if (texts === undefined) seen.set(needle.field, (texts = new Set()));
+    if (texts.has(needle.text)) continue;
+    texts.add(needle.text);
+    result.push(needle);
+  }
+  return result;
 }
 
 function union(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
@@ -57,7 +99,7 @@ function union(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
     if (set === null) return null;
     all.push(...set);
   }
-  return minimize(all);
+  return dedupe(all);
 }
 
 function best(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
@@ -80,9 +122,9 @@ function groupNeedles(patterns: DetectionItem['values'][number]['patterns'], fie
   for (const pattern of patterns) {
     const text = patternNeedle(pattern);
     if (text === null) return null;
-    needles.push({ field, text });
+    needles.push(cut({ field, text }));
   }
-  return needles.length > 0 ? minimize(needles) : null;
+  return needles.length > 0 ? dedupe(needles) : null;
 }
 
 /** Whether the item can hold only on a present, non-null field: every value needs a value to test. */
@@ -140,5 +182,6 @@ export function conditionFieldNeedles(node: ConditionNode, searches: ReadonlyMap
 
 /** The field needles of a rule: an event the rule matches holds at least one of them. */
 export function ruleFieldNeedles(rule: SigmaRule): FieldNeedleSet {
-  return conditionFieldNeedles(rule.detection.condition, rule.detection.searches);
+  const needles = conditionFieldNeedles(rule.detection.condition, rule.detection.searches);
+  return needles === null ? null : minimize(needles);
 }
