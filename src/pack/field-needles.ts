@@ -10,9 +10,12 @@
 //     negated item: `neq` needs the field present) still cannot hold unless its field is present, non-null:
 //     the "presence" needle, text ''. An item with a `null` or `exists: false` value holds on absence, and
 //     gives nothing.
-// The combination over the condition is prefilter.ts's, with the same proof: a search is the union over its
-// maps of one item's needles per map; OR is the union, null if a side has none; AND is any one side (the
-// most selective); NOT has none; `1 of`/`all of` are OR/AND.
+// The combination over the condition keeps prefilter.ts's proof but a conjunction of needle sets (clauses)
+// instead of one set: an AND keeps its operands' clauses (every side must hold; the MAX_CLAUSES most
+// selective are kept), an OR of conjunctions implies the pairwise unions of their clauses (distributivity;
+// again the most selective kept), a side without requirement frees an OR; NOT has none; `1 of`/`all of`
+// are OR/AND; a search is the OR over its maps of the AND of their items; an item with `|all` is the AND of
+// its values, otherwise the union.
 import { needleSetCost, patternNeedle } from '../match/prefilter.js';
 import type { ConditionNode, DetectionItem, Search, SigmaRule } from '../rule/model.js';
 
@@ -102,20 +105,6 @@ function union(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
   return dedupe(all);
 }
 
-function best(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
-  let chosen: FieldNeedleSet = null;
-  let chosenCost = Number.POSITIVE_INFINITY;
-  for (const set of sets) {
-    if (set === null) continue;
-    const setCost = cost(set);
-    if (setCost < chosenCost) {
-      chosen = set;
-      chosenCost = setCost;
-    }
-  }
-  return chosen;
-}
-
 /** The text needles of one value group (one per pattern, all must be text), tagged with `field`. */
 function groupNeedles(patterns: DetectionItem['values'][number]['patterns'], field: string | null): FieldNeedleSet {
   const needles: FieldNeedle[] = [];
@@ -138,50 +127,87 @@ function needsPresence(item: DetectionItem): boolean {
   return true;
 }
 
-export function itemFieldNeedles(item: DetectionItem): FieldNeedleSet {
+/** A conjunction of needle sets: a matching event holds a needle of every clause. No clause: no
+ *  requirement (the rule is evaluated on every event); an empty clause: the rule never matches. */
+export type NeedleClauses = readonly (readonly FieldNeedle[])[];
+
+/** Clauses kept per rule: each is checked per event, and the few most selective do nearly all the pruning
+ *  (a process-creation rule's `Image` and `CommandLine` needles, or its CommandLine's presence, together). */
+export const MAX_CLAUSES = 3;
+
+/** The most selective clauses (any subset of the clauses of a conjunction is implied by it). */
+function select(clauses: readonly (readonly FieldNeedle[])[]): NeedleClauses {
+  if (clauses.length <= MAX_CLAUSES) return clauses;
+  return clauses
+    .map((clause) => ({ clause, cost: cost(clause) }))
+    .sort((a, b) => a.cost - b.cost)
+    .slice(0, MAX_CLAUSES)
+    .map(({ clause }) => clause);
+}
+
+function and(operands: readonly NeedleClauses[]): NeedleClauses {
+  return select(operands.flat());
+}
+
+/** (a1 ∧ a2) ∨ (b1 ∧ b2) implies every (ai ∨ bj); an operand without requirement makes the whole free. */
+function or(operands: readonly NeedleClauses[]): NeedleClauses {
+  if (operands.length === 0 || operands.some((clauses) => clauses.length === 0)) return [];
+  let product: NeedleClauses = operands[0];
+  for (let k = 1; k < operands.length; k++) {
+    const next: FieldNeedle[][] = [];
+    for (const left of product) for (const right of operands[k]) next.push(dedupe([...left, ...right]));
+    product = select(next);
+  }
+  return product;
+}
+
+function clause(set: FieldNeedleSet): NeedleClauses {
+  return set === null ? [] : [set];
+}
+
+export function itemClauses(item: DetectionItem): NeedleClauses {
   const { field } = item;
   if (field === null) {
     // Keywords: prefilter.ts's item rule, any scalar. A negated keyword item holds on absence of text.
-    if (item.negated || item.values.length === 0) return null;
+    if (item.negated || item.values.length === 0) return [];
     const groups = item.values.map((group) => groupNeedles(group.patterns, null));
-    return item.combine === 'all' ? best(groups) : union(groups);
+    return item.combine === 'all' ? and(groups.map(clause)) : clause(union(groups));
   }
-  const presence: FieldNeedleSet = needsPresence(item) ? [{ field, text: '' }] : null;
-  if (item.negated) return presence;
+  const presence: NeedleClauses = needsPresence(item) ? [[{ field, text: '' }]] : [];
+  if (item.negated || item.values.length === 0) return presence;
   const groups = item.values.map((group) => groupNeedles(group.patterns, field));
-  const texts = item.values.length === 0 ? null : item.combine === 'all' ? best(groups) : union(groups);
-  return texts ?? presence;
+  const texts = item.combine === 'all' ? and(groups.map(clause)) : clause(union(groups));
+  // A text needle of the field implies its presence.
+  return texts.length > 0 ? texts : presence;
 }
 
-export function searchFieldNeedles(search: Search): FieldNeedleSet {
-  if (search.kind === 'keywords') return itemFieldNeedles(search.item);
-  if (search.alternatives.length === 0) return null;
-  return union(search.alternatives.map((conjunction) => best(conjunction.items.map(itemFieldNeedles))));
+export function searchClauses(search: Search): NeedleClauses {
+  if (search.kind === 'keywords') return itemClauses(search.item);
+  return or(search.alternatives.map((conjunction) => and(conjunction.items.map(itemClauses))));
 }
 
-export function conditionFieldNeedles(node: ConditionNode, searches: ReadonlyMap<string, Search>): FieldNeedleSet {
-  const searchOf = (identifier: string): FieldNeedleSet => {
+export function conditionClauses(node: ConditionNode, searches: ReadonlyMap<string, Search>): NeedleClauses {
+  const searchOf = (identifier: string): NeedleClauses => {
     const search = searches.get(identifier);
-    return search === undefined ? null : searchFieldNeedles(search);
+    return search === undefined ? [] : searchClauses(search);
   };
   switch (node.kind) {
     case 'search':
       return searchOf(node.identifier);
     case 'and':
-      return best(node.operands.map((operand) => conditionFieldNeedles(operand, searches)));
+      return and(node.operands.map((operand) => conditionClauses(operand, searches)));
     case 'or':
-      return union(node.operands.map((operand) => conditionFieldNeedles(operand, searches)));
+      return or(node.operands.map((operand) => conditionClauses(operand, searches)));
     case 'not':
-      return null;
+      return [];
     case 'of': {
       const sets = node.identifiers.map(searchOf);
-      return node.quantifier === 'all' ? best(sets) : union(sets);
+      return node.quantifier === 'all' ? and(sets) : or(sets);
     }
   }
 }
 
-/** The field needles of a rule: an event the rule matches holds at least one of them. */
-export function ruleFieldNeedles(rule: SigmaRule): FieldNeedleSet {
-  const needles = conditionFieldNeedles(rule.detection.condition, rule.detection.searches);
-  return needles === null ? null : minimize(needles);
+/** The needle clauses of a rule: an event the rule matches holds a needle of each. */
+export function ruleClauses(rule: SigmaRule): NeedleClauses {
+  return conditionClauses(rule.detection.condition, rule.detection.searches).map(minimize);
 }

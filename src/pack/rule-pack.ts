@@ -1,18 +1,19 @@
 // A pack of compiled rules evaluated together: per event, only the rules that can still match are run.
 //
-// Exactness. A rule with needles (src/match/prefilter.ts `ruleNeedles`) can match an event only if one of
-// them occurs in one of the event's lowered scalars, which the needle automaton finds in one pass over the
-// event (src/pack/needle-automaton.ts says how it reads values exactly as the matcher lowers them). Every
-// rule whose needle was found is evaluated, and so is every rule with no needle set (null: a `not`, a
-// regex, a comparison, ... can hold without any fixed text). A rule with an empty needle set can never
-// match and is never evaluated. So `matching` returns exactly the rules whose `matches` holds.
+// Exactness. A rule can match an event only if, for each of its needle clauses (src/pack/field-needles.ts),
+// one of the clause's needles occurs in the event: its text in a lowered scalar of its field (any scalar,
+// for a keyword needle), or its field present. The needle automata find every occurrence in one pass per
+// field value (src/pack/needle-automaton.ts says how they read values exactly as the matcher lowers
+// them), and a rule is evaluated as soon as all its clauses are met. Rules without clauses (a `not`, a
+// regex-only keyword search, ...) are evaluated on every event; a rule with an empty clause never matches
+// and never is. So `matching` returns exactly the rules whose `matches` holds.
 //
 // Log sources. The caller may split events by source (`classify`) and say which rules apply to a source
 // (`applies`); by default every rule applies to every event. The index for a source is built the first
 // time an event of that source arrives, then cached by its key.
 import type { CompiledRule, SigmaEvent } from '../match/types.js';
 import type { SigmaRule } from '../rule/model.js';
-import { ruleFieldNeedles, type FieldNeedleSet } from './field-needles.js';
+import { MAX_CLAUSES, ruleClauses, type NeedleClauses } from './field-needles.js';
 import { NeedleAutomaton, type NeedleSink } from './needle-automaton.js';
 
 /** The part of an event source (src/logsource) the pack needs: a key naming it, stable across events. */
@@ -53,6 +54,10 @@ export interface PackDescription {
 
 const NO_MATCH: readonly number[] = Object.freeze([]);
 
+/** Clause numbers take the low bits of a holder entry. */
+const CLAUSE_SLOTS = 4;
+if (MAX_CLAUSES > CLAUSE_SLOTS) throw new RangeError('MAX_CLAUSES exceeds the clause bits of a holder entry');
+
 /** What one event field key dispatches to. */
 interface FieldEntry {
   /** The needles of rules' items on this field, or null when there are only presence needles. */
@@ -71,8 +76,10 @@ class SourceIndex implements NeedleSink {
   readonly automatonStates: number;
   private readonly fields = new Map<string, FieldEntry>();
   private readonly keywords: NeedleAutomaton | null;
-  /** Per needle id: the rules holding that needle, ascending. */
+  /** Per needle id: the (rule, clause) pairs holding that needle, as rule * CLAUSE_SLOTS + clause. */
   private readonly holders: Int32Array[] = [];
+  /** Per rule: the clause bits a candidate must have all of. */
+  readonly fullClauses: Uint8Array;
   /** Per needle id: the scan it was last found in, so each is listed once per event. */
   private seenIn: Uint32Array;
   private scanNumber = 0;
@@ -82,26 +89,34 @@ class SourceIndex implements NeedleSink {
   constructor(
     readonly source: string | null,
     applicable: readonly number[],
-    needlesOf: (rule: number) => FieldNeedleSet,
+    needlesOf: (rule: number) => NeedleClauses,
+    ruleTotal: number,
   ) {
     const always: number[] = [];
     let neverMatching = 0;
-    // field (null: keywords) → text ('' : presence) → rules
+    this.fullClauses = new Uint8Array(ruleTotal);
+    // field (null: keywords) → text ('' : presence) → rule * CLAUSE_SLOTS + clause
     const byField = new Map<string | null, Map<string, number[]>>();
     for (const r of applicable) {
-      const needles = needlesOf(r);
-      if (needles === null) {
+      const clauses = needlesOf(r);
+      if (clauses.length === 0) {
         always.push(r);
         continue;
       }
-      if (needles.length === 0) neverMatching++;
-      for (const { field, text } of needles) {
-        let texts = byField.get(field);
-        if (texts === undefined) byField.set(field, (texts = new Map()));
-        const rules = texts.get(text);
-        if (rules === undefined) texts.set(text, [r]);
-        else if (rules[rules.length - 1] !== r) rules.push(r);
+      if (clauses.some((needles) => needles.length === 0)) {
+        neverMatching++;
+        continue;
       }
+      this.fullClauses[r] = (1 << clauses.length) - 1;
+      clauses.forEach((needles, k) => {
+        for (const { field, text } of needles) {
+          let texts = byField.get(field);
+          if (texts === undefined) byField.set(field, (texts = new Map()));
+          const holders = texts.get(text);
+          if (holders === undefined) texts.set(text, [r * CLAUSE_SLOTS + k]);
+          else if (holders[holders.length - 1] !== r * CLAUSE_SLOTS + k) holders.push(r * CLAUSE_SLOTS + k);
+        }
+      });
     }
     this.ruleCount = applicable.length;
     this.always = Int32Array.from(always);
@@ -187,13 +202,13 @@ class SourceIndex implements NeedleSink {
 
 export function buildRulePack<Source extends EventSourceKey>(compiled: readonly CompiledRule[], options: RulePackOptions<Source> = {}): RulePack {
   const rules = [...compiled];
-  const needleSets: Array<FieldNeedleSet | undefined> = new Array(rules.length);
-  const needlesOf = (r: number): FieldNeedleSet => {
+  const needleSets: Array<NeedleClauses | undefined> = new Array(rules.length);
+  const needlesOf = (r: number): NeedleClauses => {
     let needles = needleSets[r];
     if (needles === undefined) {
       const { rule } = rules[r];
       // A CompiledRule built by hand without a detection (a test double) has nothing to index by.
-      needles = needleSets[r] = (rule.detection as SigmaRule['detection'] | undefined) === undefined ? null : ruleFieldNeedles(rule);
+      needles = needleSets[r] = (rule.detection as SigmaRule['detection'] | undefined) === undefined ? [] : ruleClauses(rule);
     }
     return needles;
   };
@@ -203,12 +218,12 @@ export function buildRulePack<Source extends EventSourceKey>(compiled: readonly 
   let unknownSource: SourceIndex | null = null;
   const indexFor = (source: Source | null): SourceIndex => {
     if (source === null) {
-      unknownSource ??= new SourceIndex(null, applies === undefined ? everyRule : everyRule.filter((r) => applies(rules[r].rule, null)), needlesOf);
+      unknownSource ??= new SourceIndex(null, applies === undefined ? everyRule : everyRule.filter((r) => applies(rules[r].rule, null)), needlesOf, rules.length);
       return unknownSource;
     }
     let index = bySource.get(source.key);
     if (index === undefined) {
-      index = new SourceIndex(source.key, applies === undefined ? everyRule : everyRule.filter((r) => applies(rules[r].rule, source)), needlesOf);
+      index = new SourceIndex(source.key, applies === undefined ? everyRule : everyRule.filter((r) => applies(rules[r].rule, source)), needlesOf, rules.length);
       bySource.set(source.key, index);
     }
     return index;
@@ -216,9 +231,10 @@ export function buildRulePack<Source extends EventSourceKey>(compiled: readonly 
   const defaultSource = { key: '' } as Source;
   const sourceOf = classify === undefined ? () => defaultSource : (event: SigmaEvent) => classify(event);
 
-  // Per rule: the event (by sequence number) it was last queued for, so a rule found through several of its
-  // needles is evaluated once.
+  // Per rule: the event (by sequence number) whose clause bits `clauseBits` holds. A rule becomes a
+  // candidate when its last clause bit is set, which happens once per event however many needles hit.
   const queuedFor = new Uint32Array(rules.length);
+  const clauseBits = new Uint8Array(rules.length);
   let eventNumber = 0;
   const nextEventNumber = (): number => {
     eventNumber = (eventNumber + 1) >>> 0;
@@ -227,6 +243,23 @@ export function buildRulePack<Source extends EventSourceKey>(compiled: readonly 
       eventNumber = 1;
     }
     return eventNumber;
+  };
+
+  /** Records a holder entry's clause for this event; the rule when that completed its clauses, else -1. */
+  const becameCandidate = (entry: number, mark: number, fullClauses: Uint8Array): number => {
+    const r = (entry / CLAUSE_SLOTS) | 0;
+    const bit = 1 << (entry & (CLAUSE_SLOTS - 1));
+    let bits: number;
+    if (queuedFor[r] !== mark) {
+      queuedFor[r] = mark;
+      bits = bit;
+    } else {
+      bits = clauseBits[r];
+      if ((bits & bit) !== 0) return -1;
+      bits |= bit;
+    }
+    clauseBits[r] = bits;
+    return bits === fullClauses[r] ? r : -1;
   };
 
   /** Calls `visit` on each candidate rule once, in no particular order. */
@@ -238,10 +271,8 @@ export function buildRulePack<Source extends EventSourceKey>(compiled: readonly 
     for (let k = 0; k < found; k++) {
       const holders = index.holdersOf(index.foundId(k));
       for (let h = 0; h < holders.length; h++) {
-        const r = holders[h];
-        if (queuedFor[r] === mark) continue;
-        queuedFor[r] = mark;
-        visit(r);
+        const r = becameCandidate(holders[h], mark, index.fullClauses);
+        if (r >= 0) visit(r);
       }
     }
   };
@@ -253,7 +284,7 @@ export function buildRulePack<Source extends EventSourceKey>(compiled: readonly 
       if (index.ruleCount === 0) return NO_MATCH;
       let matched: number[] | null = null;
       const mark = nextEventNumber();
-      const { always } = index;
+      const { always, fullClauses } = index;
       for (let k = 0; k < always.length; k++) {
         const r = always[k];
         if (rules[r].matches(event)) (matched ??= []).push(r);
@@ -262,10 +293,8 @@ export function buildRulePack<Source extends EventSourceKey>(compiled: readonly 
       for (let k = 0; k < found; k++) {
         const holders = index.holdersOf(index.foundId(k));
         for (let h = 0; h < holders.length; h++) {
-          const r = holders[h];
-          if (queuedFor[r] === mark) continue;
-          queuedFor[r] = mark;
-          if (rules[r].matches(event)) (matched ??= []).push(r);
+          const r = becameCandidate(holders[h], mark, fullClauses);
+          if (r >= 0 && rules[r].matches(event)) (matched ??= []).push(r);
         }
       }
       if (matched === null) return NO_MATCH;
