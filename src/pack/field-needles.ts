@@ -46,15 +46,24 @@ function cut(needle: FieldNeedle): FieldNeedle {
   return needle.text.length <= MAX_NEEDLE_LENGTH ? needle : { field: needle.field, text: needle.text.slice(-MAX_NEEDLE_LENGTH) };
 }
 
-/** Whether `text` holds one of `shorter` as a substring: a set lookup per substring, cheap because needles
- *  are cut to MAX_NEEDLE_LENGTH (a rule can list thousands of hashes). */
-function holdsOneOf(text: string, shorter: ReadonlySet<string>): boolean {
-  if (shorter.size === 0) return false;
-  if (shorter.has('')) return true;
-  for (let start = 0; start < text.length; start++) {
-    for (let end = start + 1; end <= text.length; end++) if (shorter.has(text.slice(start, end))) return true;
+/** Kept needle texts, with the lengths they come in: a text holds one of them iff one of its windows of
+ *  those lengths is in the set (a rule can list thousands of hashes, all of one length). */
+class TextSet {
+  readonly texts = new Set<string>();
+  private readonly lengths: number[] = [];
+
+  add(text: string): void {
+    this.texts.add(text);
+    if (!this.lengths.includes(text.length)) this.lengths.push(text.length);
   }
-  return false;
+
+  /** Whether `text` holds one of the set as a substring. */
+  heldBy(text: string): boolean {
+    for (const length of this.lengths) {
+      for (let start = 0; start + length <= text.length; start++) if (this.texts.has(text.slice(start, start + length))) return true;
+    }
+    return false;
+  }
 }
 
 /** Drops duplicates and every needle that implies another of the set (in a union only the weaker counts):
@@ -67,14 +76,14 @@ function minimize(needles: readonly FieldNeedle[]): FieldNeedle[] {
     texts.add(needle.text);
   }
   const byLength = (texts: Iterable<string>): string[] => [...texts].sort((a, b) => a.length - b.length);
-  const keptAnywhere = new Set<string>();
-  for (const text of byLength(byField.get(null) ?? [])) if (!holdsOneOf(text, keptAnywhere)) keptAnywhere.add(text);
-  const result: FieldNeedle[] = [...keptAnywhere].map((text) => ({ field: null, text }));
+  const keptAnywhere = new TextSet();
+  for (const text of byLength(byField.get(null) ?? [])) if (!keptAnywhere.heldBy(text)) keptAnywhere.add(text);
+  const result: FieldNeedle[] = [...keptAnywhere.texts].map((text) => ({ field: null, text }));
   for (const [field, texts] of byField) {
     if (field === null) continue;
-    const kept = new Set<string>();
+    const kept = new TextSet();
     for (const text of byLength(texts)) {
-      if (holdsOneOf(text, kept) || (text !== '' && holdsOneOf(text, keptAnywhere))) continue;
+      if (kept.heldBy(text) || (text !== '' && keptAnywhere.heldBy(text))) continue;
       kept.add(text);
       result.push({ field, text });
     }
@@ -113,7 +122,7 @@ function groupNeedles(patterns: DetectionItem['values'][number]['patterns'], fie
     if (text === null) return null;
     needles.push(cut({ field, text }));
   }
-  return needles.length > 0 ? dedupe(needles) : null;
+  return needles.length > 1 ? dedupe(needles) : needles.length === 1 ? needles : null;
 }
 
 /** Whether the item can hold only on a present, non-null field: every value needs a value to test. */
