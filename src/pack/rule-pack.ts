@@ -44,11 +44,13 @@ export interface PackDescription {
   source: string | null;
   /** Rules that apply to the source. */
   rules: number;
-  /** Of those, rules evaluated on every event (no needle set). */
+  /** Of those, rules evaluated on every event (no needle clause). */
   alwaysEvaluated: number;
-  /** Of those, rules that can never match (an empty needle set). */
+  /** Of those, rules that can never match (an empty clause). */
   neverMatching: number;
+  /** Distinct (field, text) needles, presence needles included. */
   needles: number;
+  /** States of all its needle automata together. */
   automatonStates: number;
 }
 
@@ -69,7 +71,7 @@ interface FieldEntry {
 /** The candidate structure for the rules applying to one source; also the sink of its automata. */
 class SourceIndex implements NeedleSink {
   readonly ruleCount: number;
-  /** Rules without needles, ascending. */
+  /** Rules without needle clauses, ascending. */
   readonly always: Int32Array;
   readonly neverMatching: number;
   readonly needleCount: number;
