@@ -59,7 +59,19 @@ export function parseIPv6(text: string): bigint | null {
   return value;
 }
 
+/** The last address parsed: an item lists several networks (the private ranges), each its own test on the
+ *  same value, which parsed it once per network (7% of a scan with rules/windows). */
+let lastText: string | null = null;
+let lastAddress: IpAddress | null = null;
+
 export function parseIpAddress(text: string): IpAddress | null {
+  if (text === lastText) return lastAddress;
+  lastAddress = parseAddress(text);
+  lastText = text;
+  return lastAddress;
+}
+
+function parseAddress(text: string): IpAddress | null {
   const v4 = parseIPv4(text);
   if (v4 !== null) return { family: 4, value: v4 };
   if (!text.includes(':')) return null;

@@ -102,11 +102,26 @@ function best(sets: NeedleSet[]): NeedleSet {
   return chosen;
 }
 
-/** Drops duplicates and every needle that contains another (a text holding it holds the shorter one). */
+/** Drops duplicates and every needle that contains another (a text holding it holds the shorter one). A
+ *  needle is checked by looking its windows of each kept length up in a set: a rule can list thousands of
+ *  hashes, where comparing each needle with every kept one took a second per scan. */
 function minimize(needles: readonly string[]): string[] {
   const unique = [...new Set(needles)].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   const kept: string[] = [];
-  for (const needle of unique) if (!kept.some((shorter) => needle.includes(shorter))) kept.push(needle);
+  const keptSet = new Set<string>();
+  const keptLengths: number[] = [];
+  const holdsKept = (needle: string): boolean => {
+    for (const length of keptLengths) {
+      for (let start = 0; start + length <= needle.length; start++) if (keptSet.has(needle.slice(start, start + length))) return true;
+    }
+    return false;
+  };
+  for (const needle of unique) {
+    if (holdsKept(needle)) continue;
+    kept.push(needle);
+    keptSet.add(needle);
+    if (!keptLengths.includes(needle.length)) keptLengths.push(needle.length);
+  }
   return kept;
 }
 
@@ -321,5 +336,13 @@ export function unionNeedles(sets: readonly NeedleSet[]): NeedleSet {
 
 /** The pre-filter for a set of rules, or null when one of them has no needles. */
 export function createRulesPrefilter(rules: readonly SigmaRule[]): RawTextPrefilter | null {
-  return createRawTextPrefilter(unionNeedles(rules.map(ruleNeedles)));
+  // Stop at the first rule without needles: in a pack of thousands one usually has none, and the union's
+  // minimization of every other rule's needles would cost seconds for nothing.
+  const sets: NeedleSet[] = [];
+  for (const rule of rules) {
+    const needles = ruleNeedles(rule);
+    if (needles === null) return null;
+    sets.push(needles);
+  }
+  return createRawTextPrefilter(unionNeedles(sets));
 }

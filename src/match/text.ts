@@ -145,10 +145,13 @@ const REGEX_NEEDLE_LIMIT = 48;
 
 class ContainsAutomaton {
   private readonly alphabet = new Alphabet();
-  private readonly delta: Int32Array = new Int32Array(0);
-  private readonly accepting: Uint8Array = new Uint8Array(0);
+  private delta: Int32Array | null = null;
+  private accepting: Uint8Array = new Uint8Array(0);
   private readonly regex: RegExp | null = null;
   private readonly always: boolean;
+  /** Kept until the DFA is built, on the first haystack: a pack of thousands of rules compiles every rule
+   *  but runs few, and the DFAs of the large sets were most of its compile time. */
+  private pendingNeedles: readonly string[] | null = null;
 
   /** Whether a non-ASCII unit other than LOWERS_TO_ASCII_* may be skipped (every needle of the set is ASCII). */
   private readonly skipsNonAscii: boolean;
@@ -162,6 +165,10 @@ class ContainsAutomaton {
       this.regex = new RegExp(`${loweredAsciiNeedles.map(escapeRegExp).join('|')}|${undecided}`, 'i');
       return;
     }
+    this.pendingNeedles = loweredAsciiNeedles;
+  }
+
+  private build(loweredAsciiNeedles: readonly string[]): Int32Array {
     for (const needle of loweredAsciiNeedles) for (let k = 0; k < needle.length; k++) this.alphabet.add(needle.charCodeAt(k));
     const width = this.alphabet.size;
     const goto: number[][] = [[]];
@@ -206,8 +213,10 @@ class ContainsAutomaton {
         }
       }
     }
-    this.delta = delta;
     this.accepting = Uint8Array.from(accept, (a) => (a ? 1 : 0));
+    this.pendingNeedles = null;
+    this.delta = delta;
+    return delta;
   }
 
   run(haystack: string): Verdict {
@@ -217,8 +226,8 @@ class ContainsAutomaton {
       if (at < 0) return NO_MATCH;
       return haystack.charCodeAt(at) < 128 ? MATCH : UNDECIDED;
     }
+    const delta = this.delta ?? this.build(this.pendingNeedles ?? []);
     const { classOf, size: width } = this.alphabet;
-    const delta = this.delta;
     const accepting = this.accepting;
     const skipsNonAscii = this.skipsNonAscii;
     let state = 0;

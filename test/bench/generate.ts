@@ -225,7 +225,13 @@ export interface BenchData {
 /** Writes the events to `<dir>/sysmon-eid3-<count>-s<seed>-v<version>.jsonl` unless a complete file with
  *  those parameters is already there (a sidecar `.done` file marks completeness). */
 export async function ensureBenchData(dir: string, count: number, seed: number): Promise<BenchData> {
-  const file = path.join(dir, `sysmon-eid3-${count}-s${seed}-v${GENERATOR_VERSION}.jsonl`);
+  return ensureGeneratedFile(dir, 'sysmon-eid3', GENERATOR_VERSION, count, seed, generateSysmonNetworkEvents);
+}
+
+/** Writes `generate(count, seed)` as JSON lines to `<dir>/<name>-<count>-s<seed>-v<version>.jsonl` unless a
+ *  complete file with those parameters is already there (a sidecar `.done` file marks completeness). */
+export async function ensureGeneratedFile(dir: string, name: string, version: number, count: number, seed: number, generate: (count: number, seed: number) => Iterable<string>): Promise<BenchData> {
+  const file = path.join(dir, `${name}-${count}-s${seed}-v${version}.jsonl`);
   const marker = `${file}.done`;
   try {
     const recorded = JSON.parse(await readFile(marker, 'utf8')) as { count?: number; seed?: number; bytes?: number };
@@ -240,7 +246,7 @@ export async function ensureBenchData(dir: string, count: number, seed: number):
   const partial = `${file}.partial`;
   const out = createWriteStream(partial);
   let chunk: string[] = [];
-  for (const line of generateSysmonNetworkEvents(count, seed)) {
+  for (const line of generate(count, seed)) {
     chunk.push(line);
     if (chunk.length === 4096) {
       if (!out.write(chunk.join('\n') + '\n')) await new Promise<void>((resolve) => out.once('drain', resolve));
@@ -251,6 +257,6 @@ export async function ensureBenchData(dir: string, count: number, seed: number):
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   await rename(partial, file);
   const bytes = (await stat(file)).size;
-  await writeFile(marker, JSON.stringify({ count, seed, bytes, version: GENERATOR_VERSION }) + '\n');
+  await writeFile(marker, JSON.stringify({ count, seed, bytes, version }) + '\n');
   return { file, count, seed, generated: true, bytes };
 }

@@ -14,8 +14,9 @@ import { convertSection } from './convert.js';
 import { regexSection } from './regex.js';
 import { cliStartupSection } from './cli-startup.js';
 import { logsourceSection } from './logsource.js';
+import { packMixedSection, packNetworkSection } from './rule-pack.js';
 
-export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, regexSection, huntSection, packageSection, cliStartupSection, logsourceSection];
+export const SECTIONS: BenchSection[] = [inMemorySection, endToEndSection, convertSection, regexSection, huntSection, packageSection, cliStartupSection, logsourceSection, packNetworkSection, packMixedSection];
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_SEED = 20251103;

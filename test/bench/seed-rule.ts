@@ -67,7 +67,7 @@ export function naiveSeedMatcher(rule: SigmaRule): (event: SigmaEvent) => boolea
   };
 }
 
-async function readEvents(file: string, limit: number): Promise<SigmaEvent[]> {
+export async function readEvents(file: string, limit: number): Promise<SigmaEvent[]> {
   const events: SigmaEvent[] = [];
   const stream = await openEventStream(createReadStream(file, { highWaterMark: 1024 * 1024 }), { name: file, format: 'jsonl' });
   for await (const batch of stream.batches) {
@@ -111,7 +111,7 @@ export const inMemorySection: BenchSection = {
   },
 };
 
-class NullSink extends Writable {
+export class NullSink extends Writable {
   bytes = 0;
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.bytes += chunk.length;
@@ -119,7 +119,7 @@ class NullSink extends Writable {
   }
 }
 
-async function parseEveryLine(file: string): Promise<number> {
+export async function parseEveryLine(file: string): Promise<number> {
   const stream = await openEventStream(createReadStream(file, { highWaterMark: 1024 * 1024 }), { name: file, format: 'jsonl' });
   let objects = 0;
   for await (const batch of stream.batches) {

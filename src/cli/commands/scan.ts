@@ -6,12 +6,14 @@ import { EventReadError, RECORD_UNIT, type EventFormat } from '../../events/type
 import { compileRule } from '../../match/compile.js';
 import { createRulesPrefilter, type RawTextPrefilter } from '../../match/prefilter.js';
 import type { CompiledRule, SigmaEvent } from '../../match/types.js';
+import { buildRulePack, type RulePack } from '../../pack/rule-pack.js';
+import { logsourcePackOptions } from '../../pack/logsource-options.js';
 import { formatLocation, SigmaError } from '../../rule/errors.js';
 import { loadRules } from '../../rule/load.js';
 import { LEVELS } from '../../rule/metadata.js';
 import { readPlaceholdersOption } from '../placeholders.js';
-import { createLogsourceResolver, LogsourceMapError, LogsourceSpecError, needsLogsource, parseLogsourceSpec, readLogsourceMapFile } from '../../logsource/index.js';
-import type { DefaultSource, EventSource, LogsourceResolver } from '../../logsource/index.js';
+import { createLogsourceResolver, LogsourceMapError, LogsourceSpecError, parseLogsourceSpec, readLogsourceMapFile } from '../../logsource/index.js';
+import type { DefaultSource, LogsourceResolver } from '../../logsource/index.js';
 import type { PlaceholderValues, SigmaLevel } from '../../rule/model.js';
 import { bytesReadSoFar, listEventInputs, openInput } from '../scan-inputs.js';
 import { ScanProgress } from '../scan-progress.js';
@@ -148,6 +150,9 @@ export interface ScanOptions {
   prefilter?: RawTextPrefilter | null;
   /** Which rules apply to which events (src/logsource); defaults to the shipped map without a default source. */
   resolver?: LogsourceResolver;
+  /** The rule index to evaluate events with (`buildScanPack(rules, resolver)`, which is the default): a scan
+   *  of several files passes one, so each log source is indexed once. */
+  pack?: ScanPack;
   /** Every refused record and the fatal error, in input order. */
   onError?: (error: EventReadError) => void;
   /** Called after each batch with the running counts. */
@@ -185,22 +190,23 @@ function drained(output: Writable): Promise<void> {
   });
 }
 
-/** The indexes of the rules that apply to an event's log source, computed once per source class. */
-function applicableRules(rules: readonly CompiledRule[], resolver: LogsourceResolver): (event: SigmaEvent) => { indexes: readonly number[]; unknown: boolean } {
-  const bySource = new Map<string, { indexes: readonly number[]; unknown: boolean }>();
-  // A rule that names no product, category or service applies to every event, one of unknown origin included.
-  const unknown = { indexes: rules.flatMap((compiled, r) => (needsLogsource(compiled.rule.logsource) ? [] : [r])), unknown: true };
-  const forSource = (source: EventSource) => {
-    const indexes = rules.flatMap((compiled, r) => (resolver.applies(compiled.rule.logsource, source) ? [r] : []));
-    const entry = { indexes, unknown: false };
-    bySource.set(source.key, entry);
-    return entry;
-  };
-  return (event) => {
-    const source = resolver.classify(event);
-    if (source === null) return unknown;
-    return bySource.get(source.key) ?? forSource(source);
-  };
+/** The scan's rule pack, split by log source, and whether the last event it read was of unknown source. */
+export interface ScanPack {
+  readonly pack: RulePack;
+  lastUnknown(): boolean;
+}
+
+/** Built once per scan: a pack caches its index per log source, so several files share one. */
+export function buildScanPack(rules: readonly CompiledRule[], resolver: LogsourceResolver = createLogsourceResolver()): ScanPack {
+  // The pack classifies each event once (per `matching` call); the flag carries that verdict to the count.
+  let unknown = false;
+  const pack = buildRulePack(
+    rules,
+    logsourcePackOptions(resolver, (source) => {
+      unknown = source === null;
+    }),
+  );
+  return { pack, lastUnknown: () => unknown };
 }
 
 export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
@@ -208,7 +214,11 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   const prefilter = options.prefilter === undefined ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : options.prefilter;
   const unit = RECORD_UNIT[stream.format];
   const counts: ScanCounts = { records: 0, skipped: 0, refused: 0, unknownSource: 0, matches: rules.map(() => 0) };
-  const rulesFor = applicableRules(rules, options.resolver ?? createLogsourceResolver());
+  const scanPack = options.pack ?? buildScanPack(rules, options.resolver);
+  if (scanPack.pack.rules.length !== rules.length || scanPack.pack.rules.some((compiled, r) => compiled !== rules[r])) {
+    throw new RangeError('scanEvents: the pack must hold the scan rules, in order');
+  }
+  const { pack } = scanPack;
   let fatal: EventReadError | null = null;
   let outputError: Error | null = null;
   const onOutputError = (error: Error): void => {
@@ -222,10 +232,11 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   // the output asked to wait: only then does the loop await, so records without matches never do.
   const evaluate = (index: number, event: SigmaEvent): boolean => {
     let full = false;
-    const applicable = rulesFor(event);
-    if (applicable.unknown) counts.unknownSource++;
-    for (const r of applicable.indexes) {
-      if (!rules[r].matches(event)) continue;
+    // Only the rules the pack finds matching, in the order of `rules`: the output order of a match.
+    const matched = pack.matching(event);
+    if (scanPack.lastUnknown()) counts.unknownSource++;
+    for (let m = 0; m < matched.length; m++) {
+      const r = matched[m];
       const line = matchLine(rules[r], index, event, file);
       if (line === null) continue;
       counts.matches[r]++;
@@ -383,6 +394,7 @@ export const scanCommand: CliCommand = {
     // the scan stops on it; an error event with no listener would crash the process instead.
     io.stdout.on('error', () => undefined);
     const prefilter = parsed.prefilter ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : null;
+    const scanPack = buildScanPack(rules, resolver);
     const totalBytes = inputs.every((input) => input.size !== null) ? inputs.reduce((sum, input) => sum + (input.size ?? 0), 0) : null;
     const totals: ScanTotals & { matches: number[]; inputs: ScannedInput[] } = {
       records: 0,
@@ -410,7 +422,7 @@ export const scanCommand: CliCommand = {
         stream,
         output: io.stdout,
         prefilter,
-        resolver,
+        pack: scanPack,
         file: single ? undefined : input.name,
         onError: (error) => {
           if (error.fatal) return; // printed once, below

@@ -1,0 +1,191 @@
+// Which of many needles occur in an event's values: one Aho–Corasick pass over every scalar, however many
+// needles there are.
+//
+// The promise it serves (src/match/prefilter.ts `ruleNeedles`): a rule can match an event only if one of
+// its lower-case ASCII needles is a substring of `String(v).toLowerCase()` for some scalar v of the event.
+// So the scan reads each value through the same lowering, one code unit at a time, without building the
+// lowered copy:
+//   - ASCII units lower by folding A-Z, which the character classes do (a letter and its capital share one).
+//   - A non-ASCII unit whose lower case holds no ASCII unit only ends any partial match. `toLowerCase` maps
+//     code points independently except Final_Sigma (to a non-ASCII unit either way), so the lowered string
+//     is the concatenation of per-unit lowerings as far as ASCII runs go; surrogates lower to non-ASCII.
+//   - The units that lower to text holding ASCII (LOWERS_TO_ASCII: U+0130 → 'i' U+0307, U+212A → 'k',
+//     checked against ICU by test/match/lowercase.test.ts) are fed as their lowering.
+// Numbers and booleans are scanned as their string form, the form the matcher compares. A field's value is
+// scanned as the matcher reads it: the scalar, or every scalar in the array it holds (recursively); an
+// event is scanned deep, every scalar at any depth (keyword searches look at every value). Keys are not
+// values and are not scanned.
+import { LOWERS_TO_ASCII } from '../match/text.js';
+
+/** The lowering of each LOWERS_TO_ASCII unit, indexed by unit. */
+const ASCII_LOWERINGS = new Map<number, string>(LOWERS_TO_ASCII.map((unit) => [unit, String.fromCharCode(unit).toLowerCase()]));
+
+/** Nesting beyond this is refused rather than walked (the event readers refuse records nested more than 64
+ *  levels; this guards hand-built events, and an unscanned value would cost exactness). */
+const MAX_DEPTH = 256;
+
+/** Receives the id of each needle found, possibly more than once per scan. */
+export interface NeedleSink {
+  found(id: number): void;
+}
+
+export class NeedleAutomaton {
+  readonly needleCount: number;
+  private readonly classOf = new Uint8Array(128);
+  /** delta[row + class] is the next state's row (a state's row is its number times the class count), bit-
+   *  inverted (negative) when a needle ends at that state or on its failure chain: one sign test per step. */
+  private readonly delta: Int32Array;
+  /** Per state: the id of the needle ending here, or -1. */
+  private readonly idAt: Int32Array;
+  /** Per state: the nearest state on the failure chain where a needle ends, or -1 (the dictionary link). */
+  private readonly outputLink: Int32Array;
+  private readonly width: number;
+
+  /** Texts must be non-empty lower-case ASCII and distinct; `ids[k]` is reported for `texts[k]`. */
+  constructor(texts: readonly string[], ids: readonly number[], private readonly sink: NeedleSink) {
+    this.needleCount = texts.length;
+    let classes = 1;
+    for (const text of texts) {
+      for (let k = 0; k < text.length; k++) {
+        const code = text.charCodeAt(k);
+        if (code >= 128 || (code >= 65 && code <= 90)) throw new RangeError(`needle ${JSON.stringify(text)} is not lower-case ASCII`);
+        if (this.classOf[code] !== 0) continue;
+        this.classOf[code] = classes;
+        if (code >= 97 && code <= 122) this.classOf[code - 32] = classes;
+        classes++;
+      }
+    }
+    const width = (this.width = classes);
+    const trie: Array<Map<number, number>> = [new Map()];
+    const idAt: number[] = [-1];
+    texts.forEach((text, k) => {
+      if (text === '') throw new RangeError('empty needle');
+      let state = 0;
+      for (let i = 0; i < text.length; i++) {
+        const cls = this.classOf[text.charCodeAt(i)];
+        let next = trie[state].get(cls);
+        if (next === undefined) {
+          next = trie.length;
+          trie[state].set(cls, next);
+          trie.push(new Map());
+          idAt.push(-1);
+        }
+        state = next;
+      }
+      if (idAt[state] !== -1) throw new RangeError(`needle ${JSON.stringify(text)} given twice`);
+      idAt[state] = ids[k];
+    });
+    const states = trie.length;
+    const delta = new Int32Array(states * width);
+    const fail = new Int32Array(states);
+    const outputLink = new Int32Array(states).fill(-1);
+    const reports = new Uint8Array(states);
+    const queue: number[] = [];
+    for (const [cls, next] of trie[0]) {
+      delta[cls] = next * width;
+      queue.push(next);
+    }
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head];
+      const failState = fail[state];
+      outputLink[state] = idAt[failState] !== -1 ? failState : outputLink[failState];
+      reports[state] = idAt[state] !== -1 || outputLink[state] !== -1 ? 1 : 0;
+      const row = state * width;
+      const failRow = failState * width;
+      for (let cls = 1; cls < width; cls++) {
+        const next = trie[state].get(cls);
+        if (next !== undefined) {
+          // Children of the root fail to the root (fail[] starts at 0).
+          if (state !== 0) fail[next] = delta[failRow + cls] / width;
+          delta[row + cls] = next * width;
+          queue.push(next);
+        } else {
+          delta[row + cls] = delta[failRow + cls];
+        }
+      }
+    }
+    // Mark the transitions into reporting states (state 0 never reports, so ~0 is never needed).
+    for (let k = 0; k < delta.length; k++) if (reports[delta[k] / width] === 1) delta[k] = ~delta[k];
+    this.delta = delta;
+    this.idAt = Int32Array.from(idAt);
+    this.outputLink = outputLink;
+  }
+
+  get stateCount(): number {
+    return this.idAt.length;
+  }
+
+  /** Scans a field's value: the scalar, or the scalars of an array (recursively); objects hold none. */
+  scanFieldValue(value: unknown, depth = 0): void {
+    switch (typeof value) {
+      case 'string':
+        this.scanText(value);
+        return;
+      case 'number':
+        this.scanText(String(value));
+        return;
+      case 'boolean':
+        this.scanText(value ? 'true' : 'false');
+        return;
+      case 'object':
+        if (!Array.isArray(value)) return;
+        if (depth >= MAX_DEPTH) throw new RangeError(`event value nested deeper than ${MAX_DEPTH} levels`);
+        for (let k = 0; k < value.length; k++) this.scanFieldValue(value[k], depth + 1);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Scans every scalar at any depth. */
+  scanDeep(value: unknown, depth = 0): void {
+    if (typeof value !== 'object' || value === null) {
+      this.scanFieldValue(value);
+      return;
+    }
+    if (depth >= MAX_DEPTH) throw new RangeError(`event nested deeper than ${MAX_DEPTH} levels`);
+    if (Array.isArray(value)) {
+      for (let k = 0; k < value.length; k++) this.scanDeep(value[k], depth + 1);
+      return;
+    }
+    // for-in, as the matcher's keyword search and spaced-name lookup read the event.
+    const record = value as Record<string, unknown>;
+    for (const key in record) this.scanDeep(record[key], depth + 1);
+  }
+
+  scanText(text: string): void {
+    const { classOf, delta } = this;
+    let row = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 128) {
+        row = delta[row + classOf[code]];
+        if (row < 0) {
+          row = ~row;
+          this.report(row);
+        }
+        continue;
+      }
+      const lowered = ASCII_LOWERINGS.get(code);
+      if (lowered === undefined) {
+        row = 0;
+        continue;
+      }
+      // Its lowering continues the current partial match ('a' U+212A is 'ak').
+      for (let k = 0; k < lowered.length; k++) {
+        const unit = lowered.charCodeAt(k);
+        row = unit < 128 ? delta[row + classOf[unit]] : 0;
+        if (row < 0) {
+          row = ~row;
+          this.report(row);
+        }
+      }
+    }
+  }
+
+  private report(row: number): void {
+    const state = row / this.width;
+    const { idAt, outputLink, sink } = this;
+    for (let at = idAt[state] !== -1 ? state : outputLink[state]; at !== -1; at = outputLink[at]) sink.found(idAt[at]);
+  }
+}
