@@ -55,6 +55,15 @@ export function noteVerified(verified: VerifiedWindow, summary: RuleRunSummary, 
   }
 }
 
+/** Adds what storing a page did to the rule's summary. */
+export function noteStored(report: UpsertReport, summary: RuleRunSummary): void {
+  summary.incidentsCreated += report.incidentsCreated;
+  summary.incidentsUpdated += report.incidentsUpdated;
+  summary.incidentsUnchanged += report.incidentsUnchanged;
+  summary.hitsStored += report.hitsStored;
+  summary.hitsAlreadyStored += report.hitsAlreadyStored;
+}
+
 /** Adds a page's slow rows to the summary (count, bounded sample) and logs them: hit ids and field names. */
 export function noteSlowRows(slow: { count: number; sample: SlowRow[]; limitMs: number }, summary: RuleRunSummary, deps: Pick<HuntDependencies, 'log'>, huntRule: Pick<HuntRule, 'ruleId'>): void {
   if (slow.count === 0) return;

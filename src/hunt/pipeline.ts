@@ -27,7 +27,7 @@
  * `faults` is called after each step (tests crash the run there and check that the next run converges).
  */
 import { CheckpointConflictError } from '../store/checkpoint-store.js';
-import { describe, enrichWindow, maxText, minText, noteIngestionTimes, noteSlowRows, noteVerified, stop, storeGroups, verifyWindow, windowPages } from './page-steps.js';
+import { describe, enrichWindow, maxText, minText, noteIngestionTimes, noteSlowRows, noteStored, noteVerified, stop, storeGroups, verifyWindow, windowPages } from './page-steps.js';
 import { checkpointScopeOf, storeReserveOf, type HuntDependencies, type HuntRule, type HuntSettings, type RunBudget } from './run-model.js';
 import { emptyBatchSummary, emptyRuleSummary, listedRules, totalsOf, type BatchRunSummary, type HuntSummary, type RuleRunSummary } from './summary.js';
 import { huntBatch } from './pack/batch-run.js';
@@ -187,12 +187,7 @@ async function huntRuleWindows(
       await deps.faults?.('enrich', at(part));
 
       // 4. store
-      const report = await storeGroups(verified, groups, deps);
-      summary.incidentsCreated += report.incidentsCreated;
-      summary.incidentsUpdated += report.incidentsUpdated;
-      summary.incidentsUnchanged += report.incidentsUnchanged;
-      summary.hitsStored += report.hitsStored;
-      summary.hitsAlreadyStored += report.hitsAlreadyStored;
+      noteStored(await storeGroups(verified, groups, deps), summary);
       await deps.faults?.('store', at(part));
 
       // 5. checkpoint, only now that every incident of the page is durably written

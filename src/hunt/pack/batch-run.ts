@@ -22,7 +22,7 @@ import { valueColumns } from '../../targets/expr.js';
 import type { CategoryMapping } from '../../targets/types.js';
 import { CheckpointConflictError } from '../../store/checkpoint-store.js';
 import { runPool } from '../../store/pool.js';
-import { enrichWindow, maxText, noteIngestionTimes, noteSlowRows, noteVerified, stop, storeGroups, verifyWindow, windowPages, type EnrichedGroup, type VerifiedWindow } from '../page-steps.js';
+import { enrichWindow, maxText, noteIngestionTimes, noteSlowRows, noteStored, noteVerified, stop, storeGroups, verifyWindow, windowPages, type EnrichedGroup, type VerifiedWindow } from '../page-steps.js';
 import { checkpointScopeOf, type HuntDependencies, type HuntSettings, type RunBudget } from '../run-model.js';
 import type { BatchRunSummary, RuleRunSummary, WindowFailureReason } from '../summary.js';
 import { VerifyPacer } from '../verify-budget.js';
@@ -122,13 +122,7 @@ export async function huntBatch(
       await deps.faults?.('enrich', at(part));
 
       for (const [position, result] of verified) {
-        const report = await storeGroups(result, enriched.get(position)!, deps);
-        const summary = states[position]!.summary;
-        summary.incidentsCreated += report.incidentsCreated;
-        summary.incidentsUpdated += report.incidentsUpdated;
-        summary.incidentsUnchanged += report.incidentsUnchanged;
-        summary.hitsStored += report.hitsStored;
-        summary.hitsAlreadyStored += report.hitsAlreadyStored;
+        noteStored(await storeGroups(result, enriched.get(position)!, deps), states[position]!.summary);
       }
       await deps.faults?.('store', at(part));
 
