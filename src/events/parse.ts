@@ -40,6 +40,8 @@ export function tooDeep(): EventTextProblem {
  *  Iterative, with an explicit stack, so the check itself cannot overflow; a flat event costs one pass over
  *  its values. */
 export function nestedTooDeep(value: object, depth = 1): boolean {
+  // A flat record (most events) holds no container: answered without allocating the stack.
+  if (depth <= MAX_EVENT_DEPTH && !holdsContainer(value as Record<string, unknown>)) return false;
   const pending: Array<{ value: object; depth: number }> = [{ value, depth }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (next.depth > MAX_EVENT_DEPTH) return true;
@@ -49,6 +51,14 @@ export function nestedTooDeep(value: object, depth = 1): boolean {
       const child = container[key];
       if (child !== null && typeof child === 'object') pending.push({ value: child, depth: next.depth + 1 });
     }
+  }
+  return false;
+}
+
+function holdsContainer(container: Record<string, unknown>): boolean {
+  for (const key in container) {
+    const child = container[key];
+    if (child !== null && typeof child === 'object') return true;
   }
   return false;
 }

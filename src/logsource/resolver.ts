@@ -117,12 +117,22 @@ export function createLogsourceResolver(options: ResolverOptions = {}): Logsourc
   const providers = new Map<string, string>();
   for (const [provider, channel] of map.eventLog.providers) providers.set(provider.toLowerCase(), channel);
 
+  // Per channel, its classes by mapped EventID (-1: any other), so the hot path builds no key text. Bounded
+  // by the map: an EventID the map does not name shares the -1 slot.
+  const classesOf = new Map<ChannelFacts, Map<number, EventSource>>();
   const fromChannel = (channel: string, eventId: number | undefined): EventSource => {
     const facts = exactChannels.get(channel) ?? channelFacts.get(channel.toLowerCase());
     if (facts === undefined) return intern(UNKNOWN_CHANNEL, product, [], []);
     const categories = eventId === undefined ? undefined : facts.categoriesById.get(eventId);
-    const key = `eventlog:${facts.name}:${categories === undefined ? OTHER_EVENT_ID : eventId}`;
-    return intern(key, product, facts.services, categories ?? []);
+    const slot = categories === undefined ? -1 : eventId!;
+    let classes = classesOf.get(facts);
+    if (classes === undefined) classesOf.set(facts, (classes = new Map()));
+    let source = classes.get(slot);
+    if (source === undefined) {
+      source = intern(`eventlog:${facts.name}:${slot === -1 ? OTHER_EVENT_ID : slot}`, product, facts.services, categories ?? []);
+      classes.set(slot, source);
+    }
+    return source;
   };
 
   const fromTable = (type: string, entry: TableEntry, event: Readonly<Record<string, unknown>>, eventId: number | undefined): EventSource | null => {

@@ -141,7 +141,7 @@ const [LOWERS_TO_ASCII_A, LOWERS_TO_ASCII_B] = LOWERS_TO_ASCII;
  *  Only all-ASCII needles enter either engine. When the set also has needles with a non-ASCII unit, the
  *  engines answer NO_MATCH only for an all-ASCII haystack (which lowers to ASCII and so cannot contain such a
  *  needle): `[^\0-\x7f]` is the class and every non-ASCII unit is UNDECIDED. */
-const REGEX_NEEDLE_LIMIT = 48;
+export const REGEX_NEEDLE_LIMIT = 48;
 
 class ContainsAutomaton {
   private readonly alphabet = new Alphabet();
