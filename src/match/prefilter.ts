@@ -29,6 +29,7 @@
 // test/match/prefilter/exactness.property.test.ts checks the promise against the real matcher.
 import type { ConditionNode, DetectionItem, Search, SigmaRule, ValuePattern } from '../rule/model.js';
 import { escapeRegExp } from './text.js';
+import { foldCondition } from '../rule/condition.js';
 
 /** A set of lower-case ASCII needles, or null: "no pre-filter possible" (every text must be parsed). An
  *  empty set means the rule can never match. */
@@ -148,24 +149,7 @@ export function searchNeedles(search: Search): NeedleSet {
 }
 
 export function conditionNeedles(node: ConditionNode, searches: ReadonlyMap<string, Search>): NeedleSet {
-  const searchOf = (identifier: string): NeedleSet => {
-    const search = searches.get(identifier);
-    return search === undefined ? null : searchNeedles(search);
-  };
-  switch (node.kind) {
-    case 'search':
-      return searchOf(node.identifier);
-    case 'and':
-      return best(node.operands.map((operand) => conditionNeedles(operand, searches)));
-    case 'or':
-      return union(node.operands.map((operand) => conditionNeedles(operand, searches)));
-    case 'not':
-      return null;
-    case 'of': {
-      const sets = node.identifiers.map(searchOf);
-      return node.quantifier === 'all' ? best(sets) : union(sets);
-    }
-  }
+  return foldCondition(node, searches, { search: searchNeedles, missing: null, not: null, and: best, or: union });
 }
 
 /** The needles of a rule: an event the rule matches holds at least one of them (ignoring case) in some

@@ -18,6 +18,7 @@
 // its values, otherwise the union.
 import { needleSetCost, patternNeedle } from '../match/prefilter.js';
 import type { ConditionNode, DetectionItem, Search, SigmaRule } from '../rule/model.js';
+import { foldCondition } from '../rule/condition.js';
 
 export interface FieldNeedle {
   /** The Sigma field whose value must hold the text; null: any scalar of the event (keywords). */
@@ -196,24 +197,7 @@ export function searchClauses(search: Search): NeedleClauses {
 }
 
 export function conditionClauses(node: ConditionNode, searches: ReadonlyMap<string, Search>): NeedleClauses {
-  const searchOf = (identifier: string): NeedleClauses => {
-    const search = searches.get(identifier);
-    return search === undefined ? [] : searchClauses(search);
-  };
-  switch (node.kind) {
-    case 'search':
-      return searchOf(node.identifier);
-    case 'and':
-      return and(node.operands.map((operand) => conditionClauses(operand, searches)));
-    case 'or':
-      return or(node.operands.map((operand) => conditionClauses(operand, searches)));
-    case 'not':
-      return [];
-    case 'of': {
-      const sets = node.identifiers.map(searchOf);
-      return node.quantifier === 'all' ? and(sets) : or(sets);
-    }
-  }
+  return foldCondition(node, searches, { search: searchClauses, missing: [], not: [], and, or });
 }
 
 /** The needle clauses of a rule: an event the rule matches holds a needle of each. */

@@ -2,7 +2,7 @@
 // keywords, `1 of`/`any of`/`all of` over `them` or a `*` pattern. The v1 aggregation syntax (`| count() > 5`,
 // `near`) is refused: Sigma 2 moved it to correlation rules.
 
-import type { ConditionNode, SourceLocation } from './model.js';
+import type { ConditionNode, Search, SourceLocation } from './model.js';
 import { SigmaError } from './errors.js';
 
 type Token =
@@ -250,5 +250,38 @@ class ConditionParser {
 
   private error(reason: string): SigmaError {
     return new SigmaError('condition', this.location, `${reason} (condition: ${this.text})`);
+  }
+}
+
+/** How a derivation over a condition combines its parts (the pre-filter's needles, the pack's clauses). */
+export interface ConditionAlgebra<T> {
+  search(search: Search): T;
+  /** What an identifier that names no search gives (the loader refuses such rules; hand-built ones may not). */
+  readonly missing: T;
+  /** A negation: what can be derived about the events `not x` matches. */
+  readonly not: T;
+  and(parts: T[]): T;
+  or(parts: T[]): T;
+}
+
+/** Folds a condition bottom-up: `all of` is an AND of its searches, `1 of` an OR. */
+export function foldCondition<T>(node: ConditionNode, searches: ReadonlyMap<string, Search>, algebra: ConditionAlgebra<T>): T {
+  const searchOf = (identifier: string): T => {
+    const search = searches.get(identifier);
+    return search === undefined ? algebra.missing : algebra.search(search);
+  };
+  switch (node.kind) {
+    case 'search':
+      return searchOf(node.identifier);
+    case 'and':
+      return algebra.and(node.operands.map((operand) => foldCondition(operand, searches, algebra)));
+    case 'or':
+      return algebra.or(node.operands.map((operand) => foldCondition(operand, searches, algebra)));
+    case 'not':
+      return algebra.not;
+    case 'of': {
+      const sets = node.identifiers.map(searchOf);
+      return node.quantifier === 'all' ? algebra.and(sets) : algebra.or(sets);
+    }
   }
 }
