@@ -24,6 +24,8 @@ Evaluates every event against the rules of its log source and prints one JSON li
   {"ruleId":"...","title":"...","level":"high","line":41,"event":{...},"matched":{"matchedSearches":[...],"unmatchedSearches":[...],"reasons":[...]}}
 When several files or a folder are scanned, each line also names its file before "line":
   {...,"level":"high","file":"logs/a.jsonl","line":41,...}
+"event" is the record as read: a JSON line or a one-line array element is copied as written (its key order and
+number spelling kept); other records are re-serialised.
 The summary on stderr: events and files read, the top rules by matches with their level, matches by level,
 how many rules matched nothing, events of unknown source, refusals and time. On a terminal, progress shows
 events/s and, for files, the percentage read and the time left.

@@ -16,6 +16,7 @@ import { createLogsourceResolver, LogsourceMapError, LogsourceSpecError, parseLo
 import type { DefaultSource, LogsourceResolver } from '../../logsource/index.js';
 import type { PlaceholderValues, SigmaLevel } from '../../rule/model.js';
 import { bytesReadSoFar, listEventInputs, openInput } from '../scan-inputs.js';
+import { MatchLines } from '../match-line.js';
 import { ScanProgress } from '../scan-progress.js';
 import { DEFAULT_TOP_RULES, formatScanSummary, isClosedPipe, type ScannedInput, type ScanTotals } from '../scan-summary.js';
 import type { CliCommand, CliIo } from '../command.js';
@@ -162,15 +163,6 @@ export interface ScanOptions {
   file?: string;
 }
 
-/** The match line: key order is part of the output format. */
-function matchLine(compiled: CompiledRule, index: number, event: SigmaEvent, file: string | undefined): string | null {
-  const matched = compiled.explain(event);
-  if (matched === null) return null;
-  const { rule } = compiled;
-  const head = { ruleId: rule.id ?? rule.name ?? null, title: rule.title, level: rule.level ?? null };
-  return JSON.stringify(file === undefined ? { ...head, line: index, event, matched } : { ...head, file, line: index, event, matched }) + '\n';
-}
-
 /** Resolves when the output can take more, or will never take more (closed, failed). */
 function drained(output: Writable): Promise<void> {
   return new Promise((resolve) => {
@@ -230,14 +222,15 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   // Each record's matches are written before the next record is evaluated, so a match reaches the reader
   // even when a later record is slow to evaluate or never arrives (a pipe that stays open). Returns whether
   // the output asked to wait: only then does the loop await, so records without matches never do.
-  const evaluate = (index: number, event: SigmaEvent): boolean => {
+  const lines = new MatchLines(rules, file);
+  const evaluate = (index: number, event: SigmaEvent, text?: string): boolean => {
     let full = false;
     // Only the rules the pack finds matching, in the order of `rules`: the output order of a match.
     const matched = pack.matching(event);
     if (scanPack.lastUnknown()) counts.unknownSource++;
     for (let m = 0; m < matched.length; m++) {
       const r = matched[m];
-      const line = matchLine(rules[r], index, event, file);
+      const line = lines.line(r, index, event, text);
       if (line === null) continue;
       counts.matches[r]++;
       if (!output.write(line)) full = true;
@@ -285,7 +278,7 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
             refuse(new EventReadError(parsed.code, stream.name, startLines?.[k] ?? firstIndex + k + 1, firstIndex + k, unit, parsed.reason));
             continue;
           }
-          if (evaluate(firstIndex + k, parsed)) await drained(output);
+          if (evaluate(firstIndex + k, parsed, text)) await drained(output);
           if (outputError !== null) break;
         }
       }
