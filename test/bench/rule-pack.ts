@@ -13,6 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { scanEvents } from '../../src/cli/commands/scan.js';
+import { ruleKey } from '../../src/cli/scan-worker-protocol.js';
+import { defaultJobs, ScanWorkers } from '../../src/cli/scan-workers.js';
 import { openEventStream } from '../../src/events/read.js';
 import { compileRule } from '../../src/match/compile.js';
 import type { CompiledRule, SigmaEvent } from '../../src/match/types.js';
@@ -65,10 +67,21 @@ function logsourcePack(rules: readonly CompiledRule[]): RulePack {
   return buildRulePack(rules, logsourcePackOptions(createLogsourceResolver()));
 }
 
-async function scanFile(file: string, rules: readonly CompiledRule[]): Promise<{ records: number; matches: number }> {
+async function scanFile(file: string, rules: readonly CompiledRule[], workers?: ScanWorkers): Promise<{ records: number; matches: number }> {
   const stream = await openEventStream(createReadStream(file, { highWaterMark: 1024 * 1024 }), { name: file, format: 'jsonl' });
-  const result = await scanEvents({ rules, stream, output: new NullSink() });
+  const result = await scanEvents({ rules, stream, output: new NullSink(), workers });
   return { records: result.records, matches: result.matches.reduce((a, b) => a + b, 0) };
+}
+
+/** Worker threads built as the command builds them, once they have loaded their rules. */
+async function readyWorkers(loaded: LoadedRules, count: number): Promise<ScanWorkers> {
+  const workers = ScanWorkers.start({ rulePaths: [loaded.dir], ruleKeys: loaded.rules.map((compiled) => ruleKey(compiled.rule)), prefilter: true }, count);
+  for (let waited = 0; workers.free() === null; waited += 50) {
+    if (workers.failures().length > 0) throw new Error(`scan worker: ${workers.failures()[0]}`);
+    if (waited > 120_000) throw new Error('scan workers did not load their rules within 2 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return workers;
 }
 
 /** Every rule on every event: the loop a pack replaces. */
@@ -132,23 +145,37 @@ export const packNetworkSection: BenchSection = {
     const sample = await readEvents(file, Math.min(context.events, NAIVE_SAMPLE * 5));
     const agreement = assertAgrees(rules, sample, 'network set');
     context.log(`pack network: ${rules.length} rules; on ${sample.length} events the pack agrees with every rule alone (${agreement.pairs} matches, ${(agreement.candidates / sample.length).toFixed(1)} rules evaluated per event)`);
-    const scanned = await scanFile(file, rules);
-    context.log(`pack network: ${scanned.records} events, ${scanned.matches} matches`);
-    const best = await interleave(ROUNDS, {
-      parse: async () => void (await parseEveryLine(file)),
-      scan: async () => void (await scanFile(file, rules)),
-    });
+    // As `sigma-hunt scan` runs on this machine: with worker threads for a file this size (src/cli/scan-workers.ts).
+    const jobs = defaultJobs();
+    const workers = jobs > 1 ? await readyWorkers(loaded, jobs - 1) : undefined;
+    let best: Record<'parse' | 'scan' | 'oneThread', number>;
+    let scanned: { records: number; matches: number };
+    try {
+      scanned = await scanFile(file, rules, workers);
+      const alone = await scanFile(file, rules);
+      if (alone.matches !== scanned.matches) throw new Error(`worker threads changed the result: ${scanned.matches} vs ${alone.matches} matches`);
+      context.log(`pack network: ${scanned.records} events, ${scanned.matches} matches (the same on one thread)`);
+      best = await interleave(ROUNDS, {
+        parse: async () => void (await parseEveryLine(file)),
+        scan: async () => void (await scanFile(file, rules, workers)),
+        oneThread: async () => void (await scanFile(file, rules)),
+      });
+    } finally {
+      await workers?.close();
+    }
     const child = await scanInChild(loaded.dir, file);
     const events = scanned.records;
     const parseRate = eventsPerSecond(events, best.parse);
     const scanRate = eventsPerSecond(events, best.scan);
+    const oneThreadRate = eventsPerSecond(events, best.oneThread);
     const compileSeconds = loaded.loadSeconds + loaded.compileSeconds;
     const childCompile = child.loadSeconds + child.compileSeconds;
     return [
       { label: 'JSON.parse every line (baseline)', eventsPerSecond: parseRate },
-      { label: `sigma-hunt scan, ${rules.length} rules in one pack`, eventsPerSecond: scanRate, ratio: scanRate / parseRate, target: 0.5 },
+      { label: `sigma-hunt scan, ${rules.length} rules in one pack (${jobs} thread${jobs === 1 ? '' : 's'}: the default here)`, eventsPerSecond: scanRate, ratio: scanRate / parseRate, target: 0.5 },
+      { label: 'the same scan on one thread (--jobs 1)', eventsPerSecond: oneThreadRate, ratio: oneThreadRate / parseRate, note: 'for reference' },
       {
-        label: 'scan in a child process (peak RSS)',
+        label: `scan in a child process (peak RSS, ${jobs} thread${jobs === 1 ? '' : 's'})`,
         eventsPerSecond: eventsPerSecond(child.records, child.scanSeconds * 1000),
         ratio: eventsPerSecond(child.records, child.scanSeconds * 1000) / parseRate,
         note: `maxRSS ${mb(child.maxRssBytes)} ${child.maxRssBytes < MAX_RSS_BYTES ? 'ok' : 'ABOVE'} (target < ${mb(MAX_RSS_BYTES)})`,

@@ -24,11 +24,14 @@ describe('rule-pack benchmark sections, quick run', () => {
     for (const row of [...network, ...mixed]) expect(row.eventsPerSecond, row.label).toBeGreaterThan(0);
     expect(network.map((row) => row.label)).toEqual([
       'JSON.parse every line (baseline)',
-      expect.stringMatching(/^sigma-hunt scan, \d+ rules in one pack$/),
-      'scan in a child process (peak RSS)',
+      expect.stringMatching(/^sigma-hunt scan, \d+ rules in one pack \(\d threads?: the default here\)$/),
+      'the same scan on one thread (--jobs 1)',
+      expect.stringMatching(/^scan in a child process \(peak RSS, \d threads?\)$/),
       'load + compile rules/windows (rules/s)',
     ]);
-    expect(network[2].note).toMatch(/^maxRSS \d+ MB /);
+    expect(network[3].note).toMatch(/^maxRSS \d+ MB /);
+    // The default scan and the one-thread scan found the same matches.
+    expect(notes.some((note) => /pack network: \d+ events, \d+ matches \(the same on one thread\)/.test(note))).toBe(true);
     expect(mixed).toHaveLength(4);
     // The sections checked the pack against every rule alone and logged what they found.
     expect(notes.some((note) => /pack network: \d+ rules; on \d+ events the pack agrees/.test(note))).toBe(true);

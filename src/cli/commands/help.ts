@@ -44,7 +44,8 @@ A record that cannot be read (invalid JSON, not an object, nested more than 64 l
 is reported on stderr (file:line: reason [line|element|row N], at most 300 printable characters) and skipped.
 A missing file, or a folder with no event file, is one error before anything is read; a single input that is
 binary is one error and no summary. With several files, one that is binary or breaks off is reported and the
-scan goes on with the next. Matches are written as found.
+scan goes on with the next. Matches are written as found; with worker threads (see --jobs), each batch of
+about a megabyte of input is written once scanned, still in input order.
 
 Files and folders: each --events argument in the order given, a folder's files recursively in path order
 (*.jsonl, *.ndjson, *.json, *.csv; name a *.log or other file directly), each file's format detected on its own.
@@ -56,6 +57,9 @@ Options:
   --min-level <level>    run only rules at or above informational, low, medium, high or critical; rules
                          without a level do not run; the summary counts the rules left out
   --top <n>              how many matching rules the summary lists (default 20)
+  --jobs <n>             threads to scan JSON records with, this one included; each holds its own copy of
+                         the rules. Default: 2 on a machine with 2 or more cores for inputs of 64 MiB or
+                         more, otherwise 1. Output and summary are the same for every n
   --placeholders <file>  YAML/JSON map of placeholder name to values, for |expand rules
   --format <f>           jsonl, json-array or csv: skip format detection
   --logsource <k=v,...>  the log source of events that carry none (keys product, category, service), e.g.

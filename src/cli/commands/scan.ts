@@ -1,13 +1,10 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { EventTextProblem, parseEventText } from '../../events/parse.js';
 import { detectFormat, EVENT_FORMATS, openEventStream, type EventStream } from '../../events/read.js';
 import { EventReadError, RECORD_UNIT, type EventFormat } from '../../events/types.js';
 import { compileRule } from '../../match/compile.js';
 import { createRulesPrefilter, type RawTextPrefilter } from '../../match/prefilter.js';
 import type { CompiledRule, SigmaEvent } from '../../match/types.js';
-import { buildRulePack, type RulePack } from '../../pack/rule-pack.js';
-import { logsourcePackOptions } from '../../pack/logsource-options.js';
 import { formatLocation, SigmaError } from '../../rule/errors.js';
 import { loadRules } from '../../rule/load.js';
 import { LEVELS } from '../../rule/metadata.js';
@@ -16,7 +13,10 @@ import { createLogsourceResolver, LogsourceMapError, LogsourceSpecError, parseLo
 import type { DefaultSource, LogsourceResolver } from '../../logsource/index.js';
 import type { PlaceholderValues, SigmaLevel } from '../../rule/model.js';
 import { bytesReadSoFar, listEventInputs, openInput } from '../scan-inputs.js';
-import { MatchLines } from '../match-line.js';
+import { buildScanPack, RecordScanner, scanTextBatch, type ScanCounts, type ScanPack, type TextBatch, type TextBatchOutcome, type TextRefusal } from '../scan-records.js';
+import type { ScanWorkers } from '../scan-workers.js';
+import { ruleKey, type ScanWorkerSpec } from '../scan-worker-protocol.js';
+import type { LogsourceMap } from '../../logsource/map.js';
 import { ScanProgress } from '../scan-progress.js';
 import { DEFAULT_TOP_RULES, formatScanSummary, isClosedPipe, type ScannedInput, type ScanTotals } from '../scan-summary.js';
 import type { CliCommand, CliIo } from '../command.js';
@@ -36,6 +36,8 @@ interface ScanArgs {
   logsource?: DefaultSource;
   minLevel?: SigmaLevel;
   top: number;
+  /** Threads to scan with, the main one included; undefined: the default, for large inputs only. */
+  jobs?: number;
 }
 
 function parseArgs(args: string[]): ScanArgs {
@@ -48,6 +50,7 @@ function parseArgs(args: string[]): ScanArgs {
   let logsource: DefaultSource | undefined;
   let minLevel: SigmaLevel | undefined;
   let top = DEFAULT_TOP_RULES;
+  let jobs: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -78,6 +81,12 @@ function parseArgs(args: string[]): ScanArgs {
         const given = value('a number of rules');
         if (!/^\d+$/.test(given)) throw new UsageError(`--top must be a whole number of rules, not '${given}'`);
         top = Number(given);
+        break;
+      }
+      case '--jobs': {
+        const given = value('a number of threads');
+        if (!/^\d+$/.test(given) || Number(given) < 1 || Number(given) > MAX_JOBS) throw new UsageError(`--jobs must be a whole number of threads from 1 to ${MAX_JOBS}, not '${given}'`);
+        jobs = Number(given);
         break;
       }
       case '--placeholders':
@@ -113,25 +122,15 @@ function parseArgs(args: string[]): ScanArgs {
   if (rulePaths.length === 0) throw new UsageError('give at least one --rule');
   if (events.length === 0) throw new UsageError('give --events <file|dir|->');
   if (events.includes('-') && events.length > 1) throw new UsageError("--events '-' (standard input) cannot be combined with files");
-  return { rulePaths, events, placeholdersFile, format, prefilter, logsourceMapFile, logsource, minLevel, top };
+  return { rulePaths, events, placeholdersFile, format, prefilter, logsourceMapFile, logsource, minLevel, top, jobs };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The scan loop (also what `npm run bench` measures end to end)
 // ---------------------------------------------------------------------------------------------------
 
-export interface ScanCounts {
-  /** Records read: JSON lines that are not blank, array elements, CSV rows (refused ones included). */
-  records: number;
-  /** Records the pre-filter skipped unparsed. */
-  skipped: number;
-  /** Records refused (bad JSON, not an object, unreadable CSV row). */
-  refused: number;
-  /** Records parsed whose log source could not be determined: only rules without a logsource ran on them. */
-  unknownSource: number;
-  /** Matches per rule, in the order of `rules`. */
-  matches: number[];
-}
+export type { ScanCounts, ScanPack } from '../scan-records.js';
+export { buildScanPack } from '../scan-records.js';
 
 export interface ScanResult extends ScanCounts {
   format: EventFormat;
@@ -154,6 +153,10 @@ export interface ScanOptions {
   /** The rule index to evaluate events with (`buildScanPack(rules, resolver)`, which is the default): a scan
    *  of several files passes one, so each log source is indexed once. */
   pack?: ScanPack;
+  /** Worker threads to share batches of JSON texts with (src/cli/scan-workers.ts); built with the same rules,
+   *  resolver and pre-filter. Without them every record is evaluated here, and each record's matches are
+   *  written before the next record is evaluated. */
+  workers?: ScanWorkers;
   /** Every refused record and the fatal error, in input order. */
   onError?: (error: EventReadError) => void;
   /** Called after each batch with the running counts. */
@@ -182,35 +185,27 @@ function drained(output: Writable): Promise<void> {
   });
 }
 
-/** The scan's rule pack, split by log source, and whether the last event it read was of unknown source. */
-export interface ScanPack {
-  readonly pack: RulePack;
-  lastUnknown(): boolean;
-}
+/** Batches evaluated ahead of the one being written, at most: bounds the memory held by a slow worker. */
+const MAX_BATCHES_AHEAD = 4;
 
-/** Built once per scan: a pack caches its index per log source, so several files share one. */
-export function buildScanPack(rules: readonly CompiledRule[], resolver: LogsourceResolver = createLogsourceResolver()): ScanPack {
-  // The pack classifies each event once (per `matching` call); the flag carries that verdict to the count.
-  let unknown = false;
-  const pack = buildRulePack(
-    rules,
-    logsourcePackOptions(resolver, (source) => {
-      unknown = source === null;
-    }),
-  );
-  return { pack, lastUnknown: () => unknown };
+/** A batch of JSON texts on its way: evaluated by a worker (a promise) or here (already an outcome). */
+interface QueuedBatch {
+  batch: TextBatch;
+  outcome: TextBatchOutcome | null;
+  pending: Promise<TextBatchOutcome> | null;
 }
 
 export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
-  const { rules, stream, output, onError, onProgress, file } = options;
+  const { rules, stream, output, onError, onProgress, file, workers } = options;
   const prefilter = options.prefilter === undefined ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : options.prefilter;
   const unit = RECORD_UNIT[stream.format];
-  const counts: ScanCounts = { records: 0, skipped: 0, refused: 0, unknownSource: 0, matches: rules.map(() => 0) };
   const scanPack = options.pack ?? buildScanPack(rules, options.resolver);
   if (scanPack.pack.rules.length !== rules.length || scanPack.pack.rules.some((compiled, r) => compiled !== rules[r])) {
     throw new RangeError('scanEvents: the pack must hold the scan rules, in order');
   }
-  const { pack } = scanPack;
+  const scanner = new RecordScanner(rules, scanPack, prefilter, file);
+  // The scan's counts: this thread's scanner plus what workers report.
+  const counts: ScanCounts = scanner.counts;
   let fatal: EventReadError | null = null;
   let outputError: Error | null = null;
   const onOutputError = (error: Error): void => {
@@ -219,46 +214,94 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   output.on('error', onOutputError);
   const started = performance.now();
 
-  // Each record's matches are written before the next record is evaluated, so a match reaches the reader
-  // even when a later record is slow to evaluate or never arrives (a pipe that stays open). Returns whether
-  // the output asked to wait: only then does the loop await, so records without matches never do.
-  const lines = new MatchLines(rules, file);
-  const evaluate = (index: number, event: SigmaEvent, text?: string): boolean => {
-    let full = false;
-    // Only the rules the pack finds matching, in the order of `rules`: the output order of a match.
-    const matched = pack.matching(event);
-    if (scanPack.lastUnknown()) counts.unknownSource++;
-    for (let m = 0; m < matched.length; m++) {
-      const r = matched[m];
-      const line = lines.line(r, index, event, text);
-      if (line === null) continue;
-      counts.matches[r]++;
-      if (!output.write(line)) full = true;
-    }
-    return full;
+  const refused = (refusal: TextRefusal): EventReadError =>
+    new EventReadError(refusal.code, stream.name, refusal.physicalLine, refusal.index, unit, refusal.reason);
+  /** Writes `text`; resolves once the output can take more. */
+  const write = async (text: string): Promise<void> => {
+    if (text !== '' && !output.write(text)) await drained(output);
   };
-  const refuse = (error: EventReadError): void => {
-    counts.refused++;
-    onError?.(error);
+
+  // Batches handed to workers, and those evaluated here while a worker's batch was still ahead of them, wait
+  // here in input order.
+  const queue: QueuedBatch[] = [];
+  // A worker's counts join the scan's when its outcome arrives (enqueue); a batch evaluated here is counted by
+  // the scanner already.
+  const settle = async (entry: QueuedBatch): Promise<TextBatchOutcome> => {
+    if (entry.outcome !== null) return entry.outcome;
+    try {
+      return await entry.pending!;
+    } catch {
+      // The worker died: the batch is evaluated here instead, so nothing is lost.
+      return (entry.outcome = scanTextBatch(scanner, entry.batch));
+    }
+  };
+  /** Writes the queue's head batches: all of them, or (`ready`) only those already evaluated. */
+  const flush = async (all: boolean): Promise<void> => {
+    while (queue.length > 0 && outputError === null) {
+      const head = queue[0];
+      if (!all && head.outcome === null && queue.length <= MAX_BATCHES_AHEAD) return;
+      const outcome = await settle(head);
+      queue.shift();
+      for (const refusal of outcome.refusals) onError?.(refused(refusal));
+      await write(outcome.output);
+      onProgress?.(counts);
+    }
+  };
+  const absorb = (outcome: TextBatchOutcome): void => {
+    counts.records += outcome.records;
+    counts.skipped += outcome.skipped;
+    counts.refused += outcome.refused;
+    counts.unknownSource += outcome.unknownSource;
+    for (const [r, added] of outcome.matches) counts.matches[r] += added;
+  };
+  const enqueue = (batch: TextBatch): void => {
+    const worker = workers?.free() ?? null;
+    const entry: QueuedBatch = { batch, outcome: null, pending: null };
+    if (worker !== null) {
+      entry.pending = worker.run(file, batch);
+      // Noted when it arrives, so `flush(false)` can tell a finished batch without waiting for it.
+      entry.pending.then(
+        (outcome) => {
+          if (entry.outcome === null) {
+            entry.outcome = outcome;
+            absorb(outcome);
+          }
+        },
+        () => undefined,
+      );
+    } else {
+      entry.outcome = scanTextBatch(scanner, batch);
+    }
+    queue.push(entry);
   };
 
   try {
     for await (const batch of stream.batches) {
+      if (batch.kind === 'json-texts' && workers !== undefined) {
+        enqueue(batch);
+        // Lets the workers' replies in: reading a buffered stream alone never yields to them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await flush(false);
+        if (outputError !== null) break;
+        continue;
+      }
+      await flush(true);
       if (batch.kind === 'error') {
         if (batch.error.fatal) {
           fatal = batch.error;
           onError?.(batch.error);
         } else {
           // A record the reader could not decode (a CSV row): read, and refused.
-          counts.records++;
-          refuse(batch.error);
+          scanner.unreadable();
+          onError?.(batch.error);
         }
         continue;
       }
+      // Each record's matches are written before the next record is evaluated, so a match reaches the reader
+      // even when a later record is slow to evaluate or never arrives (a pipe that stays open).
       if (batch.kind === 'events') {
         for (const record of batch.records) {
-          counts.records++;
-          if (evaluate(record.index, record.event)) await drained(output);
+          await write(scanner.event(record.index, record.event));
           if (outputError !== null) break;
         }
       } else {
@@ -266,25 +309,16 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
         for (let k = 0; k < texts.length; k++) {
           const text = texts[k];
           if (text === '') continue;
-          counts.records++;
-          // A text known to hold non-ASCII can never be rejected: go straight to parsing it.
-          const ascii = asciiOnly === undefined ? undefined : asciiOnly[k] === 1;
-          if (prefilter !== null && ascii !== false && prefilter.rejects(text, ascii)) {
-            counts.skipped++;
-            continue;
-          }
-          const parsed = parseEventText(text);
-          if (parsed instanceof EventTextProblem) {
-            refuse(new EventReadError(parsed.code, stream.name, startLines?.[k] ?? firstIndex + k + 1, firstIndex + k, unit, parsed.reason));
-            continue;
-          }
-          if (evaluate(firstIndex + k, parsed, text)) await drained(output);
+          const result = scanner.text(text, firstIndex + k, startLines?.[k] ?? firstIndex + k + 1, asciiOnly === undefined ? undefined : asciiOnly[k] === 1);
+          if (typeof result === 'string') await write(result);
+          else onError?.(refused(result));
           if (outputError !== null) break;
         }
       }
       if (outputError !== null) break;
       onProgress?.(counts);
     }
+    await flush(true);
   } finally {
     output.off('error', onOutputError);
   }
@@ -307,8 +341,7 @@ function describeSigmaError(error: SigmaError, cwd: string): string {
   return formatLocation({ ...error.location, file: displayPath(error.location.file, cwd) }) + error.reason;
 }
 
-async function loadCompiledRules(args: ScanArgs, io: CliIo, placeholders: PlaceholderValues | undefined): Promise<{ rules: CompiledRule[]; refused: number }> {
-  const resolved = args.rulePaths.map((given) => path.resolve(io.cwd, given));
+async function loadCompiledRules(resolved: string[], args: ScanArgs, io: CliIo, placeholders: PlaceholderValues | undefined): Promise<{ rules: CompiledRule[]; refused: number }> {
   const loaded = await loadRules(resolved, { placeholders });
   let refused = 0;
   for (const outcome of loaded.outcomes) {
@@ -358,10 +391,14 @@ export const scanCommand: CliCommand = {
     let loadedRules: CompiledRule[];
     let refusedRules: number;
     let resolver: LogsourceResolver;
+    const rulePaths = parsed.rulePaths.map((given) => path.resolve(io.cwd, given));
+    let placeholders: PlaceholderValues | undefined;
+    let logsourceMap: LogsourceMap | undefined;
     try {
-      const placeholders = await readPlaceholdersOption(io, parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
-      resolver = createLogsourceResolver({ map: parsed.logsourceMapFile === undefined ? undefined : await readLogsourceMapOption(io, parsed.logsourceMapFile), defaultSource: parsed.logsource });
-      ({ rules: loadedRules, refused: refusedRules } = await loadCompiledRules(parsed, io, placeholders));
+      placeholders = await readPlaceholdersOption(io, parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
+      logsourceMap = parsed.logsourceMapFile === undefined ? undefined : await readLogsourceMapOption(io, parsed.logsourceMapFile);
+      resolver = createLogsourceResolver({ map: logsourceMap, defaultSource: parsed.logsource });
+      ({ rules: loadedRules, refused: refusedRules } = await loadCompiledRules(rulePaths, parsed, io, placeholders));
     } catch (error) {
       closeFirst();
       throw error;
@@ -389,6 +426,14 @@ export const scanCommand: CliCommand = {
     const prefilter = parsed.prefilter ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : null;
     const scanPack = buildScanPack(rules, resolver);
     const totalBytes = inputs.every((input) => input.size !== null) ? inputs.reduce((sum, input) => sum + (input.size ?? 0), 0) : null;
+    const workers = await startWorkers(parsed, totalBytes, report, {
+      rulePaths,
+      placeholders,
+      ruleKeys: rules.map((compiled) => ruleKey(compiled.rule)),
+      logsourceMap,
+      defaultSource: parsed.logsource,
+      prefilter: parsed.prefilter,
+    });
     const totals: ScanTotals & { matches: number[]; inputs: ScannedInput[] } = {
       records: 0,
       skipped: 0,
@@ -416,6 +461,7 @@ export const scanCommand: CliCommand = {
         output: io.stdout,
         prefilter,
         pack: scanPack,
+        workers,
         file: single ? undefined : input.name,
         onError: (error) => {
           if (error.fatal) return; // printed once, below
@@ -456,6 +502,9 @@ export const scanCommand: CliCommand = {
       totals.outputError = result.outputError;
     }
     progress?.clear();
+    await workers?.close();
+    const workerFailures = workers?.failures() ?? [];
+    if (workerFailures.length > 0) io.stderr.write(`sigma-hunt scan: a worker thread stopped (${workerFailures[0]}); its batches were scanned on the main thread\n`);
     if (unprintedErrors > 0) io.stderr.write(`sigma-hunt scan: ${unprintedErrors} more refused records not shown\n`);
     io.stderr.write(
       formatScanSummary(
@@ -469,6 +518,23 @@ export const scanCommand: CliCommand = {
     return refusedRules > 0 || inputTrouble || outputBroken ? EXIT.input : EXIT.ok;
   },
 };
+
+/** More threads than this would only add copies of the rules (each thread holds its own). */
+const MAX_JOBS = 64;
+
+/** Worker threads for the scan, when it is worth them: --jobs above 1, or by default an input of known size
+ *  past PARALLEL_MIN_BYTES on a machine with more than one core. Undefined: scan on this thread alone. */
+async function startWorkers(parsed: ScanArgs, totalBytes: number | null, report: (message: string) => void, spec: ScanWorkerSpec): Promise<ScanWorkers | undefined> {
+  const { defaultJobs, PARALLEL_MIN_BYTES, ScanWorkers } = await import('../scan-workers.js');
+  const jobs = parsed.jobs ?? (totalBytes !== null && totalBytes >= PARALLEL_MIN_BYTES ? defaultJobs() : 1);
+  if (jobs <= 1) return undefined;
+  try {
+    return ScanWorkers.start(spec, jobs - 1);
+  } catch (error) {
+    report(`scanning on one thread: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
 
 function meetsLevel(level: SigmaLevel | undefined, minLevel: SigmaLevel): boolean {
   // A rule without a level cannot be shown to reach any threshold, so --min-level leaves it out.
