@@ -3,11 +3,13 @@
 //   node dist/scripts/package.js [--out-dir DIR]
 //
 // The app is one esbuild bundle of functions/hunt-timer.ts with src/ and the npm dependencies inside it, plus
-// what the bundle reads at run time: host.json, rules/, the ATT&CK data and the one dependency that is loaded
-// outside the bundle (@kusto/language-service-next, see RUNTIME_PACKAGES). No dev dependency, test or source map.
+// what the bundle reads at run time: host.json, rules/, the ATT&CK data and the two scripts of the one dependency
+// that is loaded outside the bundle (@kusto/language-service-next, see RUNTIME_PACKAGES), shipped beside the bundle
+// and not in node_modules: azd before 1.23.12 leaves node_modules out of what it uploads. The app has no
+// node_modules at all. No dev dependency, test or source map.
 //
-// Output is deterministic: entries sorted, fixed timestamps and modes, so packaging the same tree twice with the
-// same Node.js (its zlib does the deflating) gives the same bytes.
+// The ZIP is written by fflate (a maintained, dependency-free ZIP library): entries sorted, fixed timestamps and
+// modes, so packaging the same tree twice gives the same bytes.
 //
 // Why the bundle *includes* @azure/functions rather than shipping it in node_modules: it is plain JavaScript whose
 // one link to the host is resolved at run time either way, and the app's copy is the one that registers the
@@ -27,8 +29,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { deflateRawSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { deflateSync, zipSync, type Zippable } from 'fflate';
+import { KUSTO_PACKAGE, KUSTO_SCRIPTS, SHIPPED_KUSTO_DIRECTORY } from '../src/kql/kusto-scripts.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -72,19 +75,22 @@ const RUNTIME_NODE_MAJOR = 22;
 
 interface RuntimePackage {
   name: string;
-  /** Files the code loads (and the package.json that resolution needs); license files are added when present. */
-  files: readonly string[];
+  /** Files the code loads: package file → path inside the app. License files go beside them when present. */
+  files: readonly { from: string; to: string }[];
 }
 
+/** Where the shipped Kusto scripts go: beside the bundle, where src/kql/kusto-scripts.ts looks for them. */
+export const SHIPPED_KUSTO_PATH = path.posix.join(path.posix.dirname(BUNDLE_PATH), SHIPPED_KUSTO_DIRECTORY);
+
 /**
- * Packages loaded outside the bundle, shipped in the app's node_modules. src/kql/language-service.ts loads the
- * Kusto library with `createRequire(import.meta.url)` because the Bridge.NET runtime must run as a CommonJS
- * script that installs globals; esbuild cannot see that require, and every hunt window parses its KQL with it.
- * Only the two files it requires are shipped: the package also holds minified twins, typings and a browser demo
- * (31 MB in all).
+ * Packages loaded outside the bundle. src/kql/language-service.ts loads the Kusto library with
+ * `createRequire(import.meta.url)` because the Bridge.NET runtime must run as a CommonJS script that installs
+ * globals; esbuild cannot see that require, and every hunt window parses its KQL with it. Only the two scripts it
+ * requires are shipped (the package also holds minified twins, typings and a browser demo, 31 MB in all), as
+ * `.cjs` beside the bundle (src/kql/kusto-scripts.ts), never in node_modules, which azd before 1.23.12 drops.
  */
 export const RUNTIME_PACKAGES: readonly RuntimePackage[] = [
-  { name: '@kusto/language-service-next', files: ['package.json', 'bridge.js', 'Kusto.Language.Bridge.js'] },
+  { name: KUSTO_PACKAGE, files: KUSTO_SCRIPTS.map((script) => ({ from: script.packageFile, to: path.posix.join(SHIPPED_KUSTO_PATH, script.shippedFile) })) },
 ];
 
 /** Bundle imports left to the runtime. */
@@ -147,7 +153,7 @@ export async function buildPackage(options: PackageOptions): Promise<PackageResu
   for (const file of ATTACK_FILES) {
     copyFile(path.join(projectRoot, ATTACK_SOURCE_DIRECTORY, file), path.join(appDir, path.posix.dirname(BUNDLE_PATH), file));
   }
-  writeText(path.join(appDir, 'package.json'), `${JSON.stringify(appManifest(project, runtimePackages), null, 2)}\n`);
+  writeText(path.join(appDir, 'package.json'), `${JSON.stringify(appManifest(project), null, 2)}\n`);
   writeText(path.join(appDir, 'THIRD-PARTY-NOTICES.md'), thirdPartyNotices([...bundledPackages, ...runtimePackages]));
 
   const files = listFiles(appDir).map((file) => ({ path: file, bytes: statSync(path.join(appDir, file)).size }));
@@ -167,7 +173,7 @@ export async function buildPackage(options: PackageOptions): Promise<PackageResu
   };
   log(
     `${path.relative(projectRoot, zipFile) || zipFile}: ${formatBytes(result.zipBytes)} (${files.length} files, ${formatBytes(result.unpackedBytes)} unpacked; ` +
-      `bundle ${formatBytes(result.bundleBytes)} with ${result.bundledPackages.length} npm packages; node_modules: ${runtimePackages.map((found) => found.name).join(', ')})`,
+      `bundle ${formatBytes(result.bundleBytes)} with ${result.bundledPackages.length} npm packages; beside it: ${runtimePackages.map((found) => found.name).join(', ')})`,
   );
   log(`sha256 ${result.zipSha256}`);
   return result;
@@ -309,8 +315,9 @@ function copyRuntimePackage(projectRoot: string, appDir: string, runtimePackage:
   if (!project.dependencies?.[runtimePackage.name]) {
     throw new PackageError('dependency', runtimePackage.name, 'is not a dependency in package.json');
   }
-  for (const file of [...new Set([...runtimePackage.files, ...found.licenseFiles])].sort()) {
-    copyFile(path.join(source, file), path.join(appDir, 'node_modules', runtimePackage.name, file));
+  const targetDirectory = path.posix.dirname(runtimePackage.files[0]!.to);
+  for (const file of [...runtimePackage.files, ...found.licenseFiles.map((license) => ({ from: license, to: path.posix.join(targetDirectory, license) }))]) {
+    copyFile(path.join(source, file.from), path.join(appDir, file.to));
   }
   return found;
 }
@@ -322,7 +329,7 @@ function lockedVersion(projectRoot: string, name: string): string | undefined {
   return lock.packages?.[`node_modules/${name}`]?.version;
 }
 
-function appManifest(project: ProjectManifest, runtimePackages: readonly FoundPackage[]): Record<string, unknown> {
+function appManifest(project: ProjectManifest): Record<string, unknown> {
   return {
     name: project.name,
     version: project.version,
@@ -332,8 +339,8 @@ function appManifest(project: ProjectManifest, runtimePackages: readonly FoundPa
     type: 'module',
     main: BUNDLE_PATH,
     engines: { node: `>=${RUNTIME_NODE_MAJOR} <${RUNTIME_NODE_MAJOR + 1}` },
-    // Already in node_modules/: the app is deployed as is (azure.yaml remoteBuild: false), never `npm install`ed.
-    dependencies: Object.fromEntries(runtimePackages.map((found) => [found.name, found.version])),
+    // No dependencies: everything is in the bundle or beside it (RUNTIME_PACKAGES, named with their versions in
+    // THIRD-PARTY-NOTICES.md); the app is deployed as is (azure.yaml remoteBuild: false), never `npm install`ed.
   };
 }
 
@@ -345,7 +352,7 @@ function thirdPartyNotices(packages: readonly FoundPackage[]): string {
   });
   return (
     '# Third-party notices\n\n' +
-    `dist/functions/hunt-timer.js contains the npm packages below (bundled by \`npm run package\`); node_modules/ holds the ones loaded outside the bundle. ` +
+    `dist/functions/hunt-timer.js contains the npm packages below (bundled by \`npm run package\`); ${SHIPPED_KUSTO_PATH}/ holds the scripts of the one loaded outside it. ` +
     'The ATT&CK data beside the bundle is attributed in dist/functions/ATTRIBUTION.md, the Sigma rules are licensed in rules/.\n\n' +
     sections.join('\n')
   );
@@ -356,7 +363,7 @@ function byNameAndVersion(a: FoundPackage, b: FoundPackage): number {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// ZIP (PKWARE APPNOTE 6.3: local headers, deflate, central directory; no ZIP64)
+// ZIP (fflate)
 // ---------------------------------------------------------------------------------------------------
 
 export interface ZipInput {
@@ -365,100 +372,36 @@ export interface ZipInput {
   data: Uint8Array;
 }
 
-/** 1980-01-01 00:00:00, the earliest MS-DOS timestamp: a fixed time keeps the archive byte-identical. */
-const DOS_TIME = 0;
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-/** Regular file, rw-r--r--, in the high 16 bits of the external attributes (made by "Unix"). */
+/** 1980-01-01 00:00:00, the earliest MS-DOS timestamp: a fixed time keeps the archive byte-identical. fflate
+ *  writes the DOS time from the Date's *local* fields, so the Date is built from local fields too (any TZ). */
+const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+/** Regular file, rw-r--r--, in the high 16 bits of the external attributes, made by "Unix" (os 3). */
 const UNIX_FILE_ATTRIBUTES = (0o100644 << 16) >>> 0;
-const VERSION_MADE_BY_UNIX = (3 << 8) | 20;
-const VERSION_NEEDED = 20;
-const FLAG_UTF8_NAMES = 0x0800;
-const METHOD_STORE = 0;
-const METHOD_DEFLATE = 8;
+const OS_UNIX = 3;
+const DEFLATE_LEVEL = 9;
+/** ZIP without ZIP64 (fflate writes none): 65,535 entries, 4 GiB. */
 const MAX_ENTRIES = 0xffff;
-const MAX_OFFSET = 0xffffffff;
-
-interface EntryFields {
-  method: number;
-  crc: number;
-  compressedSize: number;
-  size: number;
-  nameLength: number;
-}
-
-/** The 24 bytes the local header (at 4) and the central directory header (at 6) share, in the same order:
- *  version needed, flags, method, DOS time and date, CRC-32, sizes, name length. */
-function writeEntryFields(header: Buffer, at: number, fields: EntryFields): void {
-  header.writeUInt16LE(VERSION_NEEDED, at);
-  header.writeUInt16LE(FLAG_UTF8_NAMES, at + 2);
-  header.writeUInt16LE(fields.method, at + 4);
-  header.writeUInt16LE(DOS_TIME, at + 6);
-  header.writeUInt16LE(DOS_DATE, at + 8);
-  header.writeUInt32LE(fields.crc, at + 10);
-  header.writeUInt32LE(fields.compressedSize, at + 14);
-  header.writeUInt32LE(fields.size, at + 18);
-  header.writeUInt16LE(fields.nameLength, at + 22);
-}
+const MAX_BYTES = 0xffffffff;
 
 /** A ZIP of the files in path order; a file is stored when deflating does not make it smaller. */
 export function zipFiles(inputs: readonly ZipInput[]): Buffer {
   const entries = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (entries.length > MAX_ENTRIES) throw new PackageError('zip', `${entries.length} files`, `more than ${MAX_ENTRIES} entries needs ZIP64`);
-  const chunks: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
+  const total = entries.reduce((sum, entry) => sum + entry.data.length, 0);
+  if (total > MAX_BYTES) throw new PackageError('zip', `${total} bytes`, 'the archive passes 4 GiB, which needs ZIP64');
+  // fflate keeps insertion order, except that an integer-like key would move first: none of our paths is one,
+  // and the test reads the order back.
+  const zippable: Zippable = {};
   for (const entry of entries) {
-    const name = Buffer.from(entry.path, 'utf8');
-    const deflated = deflateRawSync(entry.data, { level: 9 });
-    const stored = deflated.length >= entry.data.length;
-    const body = stored ? Buffer.from(entry.data) : deflated;
-    const crc = crc32(entry.data);
-    if (offset + 30 + name.length + body.length > MAX_OFFSET) throw new PackageError('zip', entry.path, 'the archive passes 4 GiB, which needs ZIP64');
-
-    const fields: EntryFields = { method: stored ? METHOD_STORE : METHOD_DEFLATE, crc, compressedSize: body.length, size: entry.data.length, nameLength: name.length };
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    writeEntryFields(local, 4, fields);
-    local.writeUInt16LE(0, 28);
-    chunks.push(local, name, body);
-
-    const header = Buffer.alloc(46);
-    header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt16LE(VERSION_MADE_BY_UNIX, 4);
-    writeEntryFields(header, 6, fields);
-    // extra field length, comment length, disk number start, internal attributes: 0
-    header.writeUInt32LE(UNIX_FILE_ATTRIBUTES, 38);
-    header.writeUInt32LE(offset, 42);
-    central.push(header, name);
-
-    offset += local.length + name.length + body.length;
+    const deflates = deflateSync(entry.data, { level: DEFLATE_LEVEL }).length < entry.data.length;
+    zippable[entry.path] = [entry.data, { level: deflates ? DEFLATE_LEVEL : 0, mtime: FIXED_MTIME, os: OS_UNIX, attrs: UNIX_FILE_ATTRIBUTES }];
   }
-  const centralSize = central.reduce((total, chunk) => total + chunk.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...chunks, ...central, end]);
-}
-
-/** CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) as ZIP uses it; zlib.crc32 exists only from Node 20.15/22.2. */
-export function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let index = 0; index < data.length; index++) crc = CRC_TABLE[(crc ^ data[index]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let byte = 0; byte < 256; byte++) {
-    let value = byte;
-    for (let bit = 0; bit < 8; bit++) value = value & 1 ? 0xedb88320 ^ (value >>> 1) : value >>> 1;
-    table[byte] = value >>> 0;
+  try {
+    return Buffer.from(zipSync(zippable));
+  } catch (cause) {
+    throw new PackageError('zip', 'archive', (cause as Error).message);
   }
-  return table;
-})();
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Files

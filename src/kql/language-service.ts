@@ -10,6 +10,7 @@
  * - `string-literal.ts`: `kqlString`, a KQL string literal that decodes back to exactly the given string.
  */
 import { createRequire } from 'node:module';
+import { kustoScriptSpecifiers } from './kusto-scripts.js';
 import type { KqlType } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -151,9 +152,7 @@ export function loadKustoLanguage(): KustoLanguage {
   const started = performance.now();
   const require = createRequire(import.meta.url);
   try {
-    // Order matters: the compiled library calls Bridge.assembly(...) at load time.
-    require('@kusto/language-service-next/bridge.js');
-    require('@kusto/language-service-next/Kusto.Language.Bridge.js');
+    for (const specifier of kustoScriptSpecifiers(import.meta.url)) require(specifier);
   } catch (cause) {
     throw new KqlServiceError('load', `cannot load @kusto/language-service-next: ${messageOf(cause)}`);
   }

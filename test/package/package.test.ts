@@ -1,5 +1,5 @@
 // `npm run package`: the zip's contents, its determinism, and the unpacked app run by fresh `node` processes with
-// no node_modules but its own, the way the Functions worker loads it.
+// no node_modules at all (azd before 1.23.12 drops it), the way the Functions worker loads it.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_PATH, buildPackage, bundleOptions, crc32, RUNTIME_PACKAGES, zipFiles, type PackageResult } from '../../scripts/package.js';
+import { BUNDLE_PATH, buildPackage, bundleOptions, RUNTIME_PACKAGES, SHIPPED_KUSTO_PATH, zipFiles, type PackageResult } from '../../scripts/package.js';
 import { projectRoot } from '../support/paths.js';
 
 /** The stated size bounds: the zip is what is uploaded on every deployment. */
@@ -152,14 +152,24 @@ describe('npm run package', () => {
     expect(entry('dist/functions/enterprise-attack.json').equals(readFileSync(path.join(projectRoot, 'src/enrich/attack/enterprise-attack.json')))).toBe(true);
   });
 
-  it('has a package.json whose main is the bundle inside the package, an ESM app for Node 22 depending only on the runtime packages it ships', () => {
+  it('has a package.json whose main is the bundle inside the package, an ESM app for Node 22 with no dependency to install', () => {
     const app = manifest();
     expect(app.main).toBe(BUNDLE_PATH);
     expect(names()).toContain(path.posix.normalize(app.main));
     expect(app.type).toBe('module');
     expect(app.engines.node).toBe('>=22 <23');
-    expect(Object.keys(app.dependencies)).toEqual(RUNTIME_PACKAGES.map((runtimePackage) => runtimePackage.name));
-    for (const name of Object.keys(app.dependencies)) expect(names()).toContain(`node_modules/${name}/package.json`);
+    expect(app.dependencies).toBeUndefined();
+  });
+
+  it('ships nothing in node_modules (azd before 1.23.12 drops it): the Kusto scripts sit beside the bundle as .cjs', () => {
+    expect(names().filter((name) => name.split('/').includes('node_modules'))).toEqual([]);
+    const shipped = RUNTIME_PACKAGES.flatMap((runtimePackage) => runtimePackage.files.map((file) => file.to));
+    expect(shipped).toEqual([`${SHIPPED_KUSTO_PATH}/bridge.cjs`, `${SHIPPED_KUSTO_PATH}/Kusto.Language.Bridge.cjs`]);
+    for (const file of RUNTIME_PACKAGES[0]!.files) {
+      const entry = entries.find((candidate) => candidate.path === file.to);
+      expect(entry, file.to).toBeDefined();
+      expect(entry!.data.equals(readFileSync(path.join(projectRoot, 'node_modules/@kusto/language-service-next', file.from))), file.to).toBe(true);
+    }
   });
 
   it('contains no development dependency, test, TypeScript source or source map', () => {
@@ -169,11 +179,10 @@ describe('npm run package', () => {
     for (const name of ['vitest', 'typescript', 'azurite', 'fast-check', 'tree-sitter', 'esbuild', ...Object.keys(project.devDependencies)]) {
       expect(devOnly.has(`node_modules/${name}`), name).toBe(true);
     }
-    const shipped = [...new Set(names().filter((name) => name.startsWith('node_modules/')).map((name) => /^node_modules\/(?:@[^/]+\/)?[^/]+/.exec(name)![0]))];
     const bundled = result.bundledPackages.map((found) => found.directory);
     expect(bundled).toContain('node_modules/@azure/functions');
-    for (const directory of [...shipped, ...bundled]) expect(lock.packages[directory], directory).toBeDefined();
-    expect([...shipped, ...bundled].filter((directory) => devOnly.has(directory))).toEqual([]);
+    for (const directory of bundled) expect(lock.packages[directory], directory).toBeDefined();
+    expect(bundled.filter((directory) => devOnly.has(directory))).toEqual([]);
     expect(names().filter((name) => /\.(ts|map)$|(^|\/)test\//.test(name))).toEqual([]);
     const bundle = entries.find((entry) => entry.path === BUNDLE_PATH)!.data.toString('utf8');
     expect(bundle).not.toMatch(/node_modules\/(vitest|typescript|azurite|fast-check|tree-sitter|esbuild)\//);
@@ -201,17 +210,9 @@ describe('npm run package', () => {
     expect(readFileSync(again.zipFile).equals(zip)).toBe(true);
   });
 
-  it('computes the standard CRC-32 check values', () => {
-    // IEEE 802.3 check value of "123456789", and the empty input.
-    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
-    expect(crc32(Buffer.alloc(0))).toBe(0);
-  });
-
   it('records CRC-32s that zlib computes alike for every entry', () => {
     // zlib.crc32 exists on every Node this project runs its tests on (20.15+, 22.2+).
-    expect(typeof zlib.crc32).toBe('function');
     for (const entry of entries) expect(entry.crc, entry.path).toBe(zlib.crc32(entry.data));
-    for (const sample of [Buffer.alloc(0), Buffer.from('123456789'), Buffer.alloc(70_000, 0xa5)]) expect(crc32(sample)).toBe(zlib.crc32(sample));
   });
 
   it('stores an entry that deflate would enlarge and deflates the others', () => {
@@ -259,7 +260,8 @@ describe('npm run package', () => {
     expect(errors).toContain('HUNT_SCHEDULE');
   });
 
-  it('parses the settings, loads the packaged rules, enriches them from the packaged ATT&CK data and plans the KQL with the packaged Kusto parser', () => {
+  it('with no node_modules anywhere, parses the settings, loads the packaged rules, enriches them from the packaged ATT&CK data and plans the seed rule\'s KQL with the Kusto parser shipped beside the bundle', () => {
+    expect(existsSync(path.join(unpacked, 'node_modules'))).toBe(false);
     const env = childEnv({
       WEBSITE_INSTANCE_ID: 'test-instance',
       LOG_ANALYTICS_WORKSPACE_ID: '00000000-0000-4000-8000-000000000001',
@@ -267,12 +269,24 @@ describe('npm run package', () => {
     });
     const child = runNode([PROBE_PATH], unpacked, env);
     expect(child.status, child.stderr).toBe(0);
-    const probe = JSON.parse(child.stdout) as { environment: string; rulesPath: string; ruleIds: string[]; skipped: unknown[]; warnings: string[]; attackVersion: string; techniques: string[]; query: string };
+    const probe = JSON.parse(child.stdout) as { kustoScripts: string[]; environment: string; rulesPath: string; ruleIds: string[]; skipped: unknown[]; warnings: string[]; attackVersion: string; techniques: string[]; query: string };
     const attackData = JSON.parse(readFileSync(path.join(projectRoot, 'src/enrich/attack/enterprise-attack.json'), 'utf8')) as { attackVersion: string };
     expect(probe).toMatchObject({ environment: 'azure', rulesPath: path.join(unpacked, 'rules'), ruleIds: [SEED_RULE_ID], skipped: [], warnings: [] });
     expect(probe.attackVersion).toBe(attackData.attackVersion);
     expect(probe.techniques).toContain('T1105');
     expect(probe.query).toContain('ingestion_time() >');
+    expect(probe.kustoScripts).toEqual(RUNTIME_PACKAGES[0]!.files.map((file) => path.join(unpacked, file.to)));
+  });
+
+  it('fails to plan without the shipped Kusto scripts: the bundle loads the copies beside it', () => {
+    const shipped = path.join(unpacked, SHIPPED_KUSTO_PATH);
+    renameSync(shipped, `${shipped}.moved`);
+    try {
+      const child = runNode([PROBE_PATH], unpacked, childEnv({ LOG_ANALYTICS_WORKSPACE_ID: '00000000-0000-4000-8000-000000000001', HUNT_STORAGE_TABLE_ENDPOINT: 'https://sigmahunttest.table.core.windows.net' }));
+      expect(`${child.stdout}${child.stderr}`).toContain('@kusto/language-service-next');
+    } finally {
+      renameSync(`${shipped}.moved`, shipped);
+    }
   });
 
   it('fails to enrich without the packaged ATT&CK data: the bundle reads the copy beside it, not the checkout', () => {

@@ -5,6 +5,7 @@
 import { loadHuntRules } from '../../src/hunt/clients.js';
 import { windowQuery } from '../../src/hunt/query-plan.js';
 import { setUpHuntTimer } from '../../src/hunt/timer.js';
+import { kustoScriptSpecifiers } from '../../src/kql/kusto-scripts.js';
 
 const setup = setUpHuntTimer(process.env);
 if (!setup.ok) {
@@ -37,6 +38,7 @@ if (!setup.ok) {
       attackVersion: first?.enrichment.attack.attackVersion,
       techniques: first?.enrichment.attack.techniques.map((technique) => technique.id),
       query,
+      kustoScripts: kustoScriptSpecifiers(import.meta.url),
     })}\n`,
   );
 }
