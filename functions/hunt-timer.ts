@@ -4,17 +4,22 @@
 // start a hunt outside the schedule).
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { huntTimerHandler, setUpHuntTimer } from '../src/hunt/timer.js';
+import { sentinelWriteBackStep } from '../src/sentinel/timer.js';
 
 const setup = setUpHuntTimer(process.env);
 if (!setup.ok) console.error(setup.error.message);
 const hunt = huntTimerHandler(setup);
+// Off unless SENTINEL_INGESTION_ENDPOINT and SENTINEL_DCR_IMMUTABLE_ID are set (infra: sentinelWriteBack).
+const writeBack = sentinelWriteBackStep(process.env);
 
 export async function sigmaHunt(_timer: Timer, context: InvocationContext): Promise<void> {
-  await hunt({
-    info: (message, fields) => context.log(message, ...(fields ? [fields] : [])),
-    warn: (message, fields) => context.warn(message, ...(fields ? [fields] : [])),
-    error: (message, fields) => context.error(message, ...(fields ? [fields] : [])),
-  });
+  const log = {
+    info: (message: string, fields?: object) => context.log(message, ...(fields ? [fields] : [])),
+    warn: (message: string, fields?: object) => context.warn(message, ...(fields ? [fields] : [])),
+    error: (message: string, fields?: object) => context.error(message, ...(fields ? [fields] : [])),
+  };
+  await hunt(log);
+  await writeBack(log);
 }
 
 app.timer('sigmaHunt', { schedule: '%HUNT_SCHEDULE%', runOnStartup: false, handler: sigmaHunt });

@@ -24,6 +24,7 @@ import { createLogsQueryClient } from '../loganalytics/index.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { createTableClients } from '../store/tables.js';
 import { startAzurite } from './azurite.js';
+import { localWriteBack, type LocalWriteBackResult } from './ingestion-fake.js';
 import { startLogAnalyticsFake } from './log-analytics-fake.js';
 import { defaultSampleTiming, oracleResponder, readSampleEvents, sampleWorkspace } from './sample-workspace.js';
 
@@ -53,6 +54,7 @@ export interface RunLocalOptions {
 export interface LocalRunResult {
   summary: HuntSummary;
   incidents: Incident[];
+  sentinel: LocalWriteBackResult;
 }
 
 export async function runLocal(options: RunLocalOptions = {}): Promise<LocalRunResult> {
@@ -77,15 +79,19 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<LocalRunR
     const anchor = await sampleAnchor(localDir, now(), config.lookbackMs, (await store.listIncidents()).length === 0);
     const events = await readSampleEvents(path.join(root, SAMPLE_EVENTS_FILE));
     const workspace = sampleWorkspace(config.target, events, (index, count) => defaultSampleTiming(anchor, index, count));
-    fake.setRespond(oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows }));
+    const respond = oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows });
+    fake.setRespond(respond);
 
     const logsClient = createLogsQueryClient({ endpoint: fake.url, insecureLocal: true });
     const log = consoleLog(out);
     const summary = await runConfiguredHunt(config, { logsClient, tables }, log, { workspaceId, now });
     const incidents = await store.listIncidents();
     out.write(`\n${formatIncidentTable(incidents)}\n\n${formatSummary(summary)}\n`);
+    // Write-back to Sentinel: the real LogsIngestionClient to a local ingestion endpoint, read back by query.
+    const sentinel = await localWriteBack({ logAnalytics: fake, respond, logsClient, workspaceId, source: store, ledgerTable: tables.checkpoints, storeFile: path.join(localDir, 'sentinel-workspace.jsonl'), now });
+    out.write(`\n${sentinel.line}\n`);
     out.write(`\nlocal data: ${path.relative(process.cwd(), localDir) || '.'} (delete it to start over)\n`);
-    return { summary, incidents };
+    return { summary, incidents, sentinel };
   } finally {
     await fake.close();
     await azurite.stop();
