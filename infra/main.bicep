@@ -1,6 +1,8 @@
-// sigma-hunt: a timer-triggered function app that hunts in a Microsoft Sentinel workspace and writes incidents to
-// Table Storage. Deployed into one resource group; the only thing it touches outside that group is one role
-// assignment (Log Analytics Reader) on the Sentinel workspace.
+// sigma-hunt: a timer-triggered function app that hunts in a Microsoft Sentinel workspace, writes incidents to
+// Table Storage and (sentinelWriteBack) back into the workspace through the Logs Ingestion API. Deployed into one
+// resource group; what it touches in the workspace's resource group, each behind a switch: the Log Analytics
+// Reader role assignment (assignWorkspaceRole), the two custom tables (sentinelWriteBack) and the analytics rule
+// (sentinelAnalyticsRule). azure.yaml's predown hook removes the role assignment and the rule.
 //
 //   az deployment group create -g <rg> -f infra/main.bicep -p sentinelWorkspaceResourceId=<id>
 //   azd up
@@ -29,23 +31,43 @@ param sentinelWorkspaceResourceId string
 @description('Tags added to every resource created here.')
 param tags object = {}
 
-@description('Upper bound of Flex Consumption instances. The timer runs on one instance at a time; the bound only caps cost if triggers are added.')
-@minValue(1)
+// Flex Consumption documents a maximum instance count from 40 to 1000 (some regions and older documentation:
+// nothing below 40) and instance memory of 512, 2048 or 4096 MB.
+@description('Upper bound of Flex Consumption instances (40..1000). The timer runs on one instance at a time; the bound only caps cost if triggers are added.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Memory of each Flex Consumption instance in MB.')
+@description('Memory of each Flex Consumption instance in MB: 512, 2048 or 4096. A run of the default pack pages within 512 MB (README, "The hunt").')
 @allowed([
+  512
   2048
   4096
 ])
 param instanceMemoryMB int = 2048
 
+@description('true: create the Log Analytics Reader role assignment on the workspace (needs the right to assign roles there and to deploy into its resource group). false: create nothing there; the output SENTINEL_WORKSPACE_ROLE_COMMAND is the exact `az role assignment create` for the workspace owner to run.')
+param assignWorkspaceRole bool = true
+
+@description('true: write incidents and hits back to the workspace (custom tables SigmaHuntIncidents_CL and SigmaHuntHits_CL in the workspace\'s resource group, a data collection endpoint and rule in this group, Monitoring Metrics Publisher on the rule for the app).')
+param sentinelWriteBack bool = true
+
+@description('true (with sentinelWriteBack): a Sentinel scheduled analytics rule that raises Sentinel incidents from SigmaHuntIncidents_CL (needs Microsoft Sentinel Contributor on the workspace).')
+param sentinelAnalyticsRule bool = false
+
+@description('true (with sentinelWriteBack): a Sentinel workbook of the incidents by rule, severity and host over time (in this group).')
+param sentinelWorkbook bool = false
+
+@description('true: private-network mode as in Microsoft\'s Flex Consumption quickstart: a virtual network, VNet integration of the app, private endpoints for the storage blob and table services, public network access to storage off.')
+param privateNetworking bool = false
+
 // ---------------------------------------------------------------------------------------------------
 // Hunt settings (see src/hunt/config.ts). An empty string leaves the setting to the code's default.
 // ---------------------------------------------------------------------------------------------------
 
+// Not empty: the Functions host resolves %HUNT_SCHEDULE% itself, so the code's default never applies to the timer.
 @description('HUNT_SCHEDULE: NCRONTAB schedule of the hunt, 6 fields {second} {minute} {hour} {day} {month} {day-of-week}, in UTC.')
+@minLength(1)
 param huntSchedule string = '0 */5 * * * *'
 
 @description('HUNT_TARGET: where events are read: asim (ASIM _Im_NetworkSession), mde (Defender XDR tables) or sysmon (raw Sysmon events).')
@@ -125,8 +147,16 @@ var names = {
   applicationInsights: 'appi-sigmahunt-${resourceToken}'
   plan: 'plan-sigmahunt-${resourceToken}'
   functionApp: 'func-sigmahunt-${resourceToken}'
+  dataCollectionEndpoint: 'dce-sigmahunt-${resourceToken}'
+  dataCollectionRule: 'dcr-sigmahunt-${resourceToken}'
+  virtualNetwork: 'vnet-sigmahunt-${resourceToken}'
+  workbook: guid(resourceGroup().id, environmentName, 'sigma-hunt workbook')
+  analyticsRule: guid(sentinelWorkspaceResourceId, resourceGroup().id, environmentName, 'sigma-hunt analytics rule')
 }
 var deploymentContainerName = 'app-package'
+
+// Log Analytics Reader, granted on the workspace by app/rbac-workspace.bicep (or by the owner: SENTINEL_WORKSPACE_ROLE_COMMAND).
+var logAnalyticsReaderRoleId = '73c42c96-874c-492b-b04d-ab87d138a893'
 
 // /subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.OperationalInsights/workspaces/{2}
 var sentinelWorkspaceIdSegments = split(sentinelWorkspaceResourceId, '/')
@@ -162,6 +192,17 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     incidentsTableName: huntIncidentsTable
     checkpointsTableName: huntCheckpointsTable
+    privateNetworking: privateNetworking
+  }
+}
+
+module network 'app/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  params: {
+    name: names.virtualNetwork
+    location: location
+    tags: allTags
+    storageAccountName: storage.outputs.name
   }
 }
 
@@ -194,13 +235,71 @@ module rbacMonitoring 'app/rbac-monitoring.bicep' = {
 // Deployed into the workspace's resource group: a role assignment can only be created from a deployment at or
 // above its scope. The deployment name carries the token so that two environments sharing one workspace group
 // do not overwrite each other's deployment record.
-module rbacWorkspace 'app/rbac-workspace.bicep' = {
+module rbacWorkspace 'app/rbac-workspace.bicep' = if (assignWorkspaceRole) {
   name: 'sigmahunt-rbac-workspace-${resourceToken}'
   scope: resourceGroup(sentinelSubscriptionId, sentinelResourceGroupName)
   params: {
     workspaceName: sentinelWorkspaceName
     principalId: identity.outputs.principalId
   }
+}
+
+// Write-back to Sentinel. The tables live in the workspace (its resource group); the DCE and DCR in this group,
+// in the workspace's region (a DCR sends only to a workspace of its region).
+module sentinelTables 'app/sentinel-tables.bicep' = if (sentinelWriteBack) {
+  name: 'sigmahunt-sentinel-tables-${resourceToken}'
+  scope: resourceGroup(sentinelSubscriptionId, sentinelResourceGroupName)
+  params: {
+    workspaceName: sentinelWorkspaceName
+  }
+}
+
+module sentinelIngestion 'app/sentinel-ingestion.bicep' = if (sentinelWriteBack) {
+  name: 'sentinel-ingestion'
+  params: {
+    endpointName: names.dataCollectionEndpoint
+    ruleName: names.dataCollectionRule
+    location: sentinelWorkspace.location
+    tags: allTags
+    workspaceResourceId: sentinelWorkspace.id
+    principalId: identity.outputs.principalId
+  }
+  // The DCR's data flows name the tables: they must exist first.
+  dependsOn: [
+    sentinelTables
+  ]
+}
+
+module sentinelAnalytics 'app/sentinel-analytics.bicep' = if (sentinelWriteBack && sentinelAnalyticsRule) {
+  name: 'sigmahunt-sentinel-analytics-${resourceToken}'
+  scope: resourceGroup(sentinelSubscriptionId, sentinelResourceGroupName)
+  params: {
+    workspaceName: sentinelWorkspaceName
+    ruleName: names.analyticsRule
+  }
+  // The rule's query reads SigmaHuntIncidents_CL, which must exist when the rule is validated.
+  dependsOn: [
+    sentinelTables
+  ]
+}
+
+module sentinelWorkbookModule 'app/sentinel-workbook.bicep' = if (sentinelWriteBack && sentinelWorkbook) {
+  name: 'sentinel-workbook'
+  params: {
+    name: names.workbook
+    location: location
+    tags: allTags
+    workspaceResourceId: sentinelWorkspace.id
+  }
+  dependsOn: [
+    sentinelTables
+  ]
+}
+
+// Read by src/sentinel/config.ts (SENTINEL_SETTINGS); both empty: write-back off.
+var sentinelSettings = {
+  SENTINEL_INGESTION_ENDPOINT: sentinelWriteBack ? sentinelIngestion.outputs.logsIngestionEndpoint : ''
+  SENTINEL_DCR_IMMUTABLE_ID: sentinelWriteBack ? sentinelIngestion.outputs.ruleImmutableId : ''
 }
 
 var huntSettings = {
@@ -241,13 +340,15 @@ module functionApp 'app/function-app.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    huntSettings: huntSettings
+    virtualNetworkSubnetId: privateNetworking ? network.outputs.appSubnetId : ''
+    huntSettings: union(huntSettings, sentinelSettings)
   }
   // The app starts with its access in place instead of failing its first runs while RBAC catches up.
   dependsOn: [
     rbacStorage
     rbacMonitoring
     rbacWorkspace
+    sentinelIngestion
   ]
 }
 
@@ -265,4 +366,10 @@ output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output HUNT_INCIDENTS_TABLE_URL string = storage.outputs.incidentsTableUrl
 output HUNT_CHECKPOINTS_TABLE_URL string = storage.outputs.checkpointsTableUrl
-output SENTINEL_WORKSPACE_ROLE_ASSIGNMENT_ID string = rbacWorkspace.outputs.roleAssignmentId
+// The cross-group role assignment: its id for azure.yaml's predown hook, or, when assignWorkspaceRole is off, the
+// command the workspace owner runs to grant it.
+output SENTINEL_WORKSPACE_ROLE_ASSIGNMENT_ID string = assignWorkspaceRole ? rbacWorkspace.outputs.roleAssignmentId : ''
+output SENTINEL_WORKSPACE_ROLE_COMMAND string = assignWorkspaceRole ? '' : 'az role assignment create --assignee-object-id ${identity.outputs.principalId} --assignee-principal-type ServicePrincipal --role ${logAnalyticsReaderRoleId} --scope ${sentinelWorkspaceResourceId}'
+output SENTINEL_INGESTION_ENDPOINT string = sentinelWriteBack ? sentinelIngestion.outputs.logsIngestionEndpoint : ''
+output SENTINEL_DCR_IMMUTABLE_ID string = sentinelWriteBack ? sentinelIngestion.outputs.ruleImmutableId : ''
+output SENTINEL_ANALYTICS_RULE_ID string = sentinelWriteBack && sentinelAnalyticsRule ? sentinelAnalytics.outputs.ruleResourceId : ''

@@ -31,17 +31,21 @@ param deploymentContainerUrl string
 @description('Name of the Application Insights resource (same resource group).')
 param applicationInsightsName string
 
-@description('Upper bound of instances the plan may scale out to.')
-@minValue(1)
+@description('Upper bound of instances the plan may scale out to (Flex Consumption: 40..1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Memory of each instance in MB.')
+@description('Memory of each instance in MB (Flex Consumption: 512, 2048 or 4096).')
 @allowed([
+  512
   2048
   4096
 ])
 param instanceMemoryMB int = 2048
+
+@description('Subnet of the VNet integration (private-network mode); empty: none.')
+param virtualNetworkSubnetId string = ''
 
 @description('The hunt settings (HUNT_*, LOG_ANALYTICS_WORKSPACE_ID), composed in main.bicep; merged with the platform settings below.')
 param huntSettings object
@@ -78,6 +82,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'

@@ -21,6 +21,9 @@ param incidentsTableName string
 @description('Table of ingestion watermarks (HUNT_CHECKPOINTS_TABLE).')
 param checkpointsTableName string
 
+@description('true: refuse public network access; the app reaches blobs and tables through private endpoints (network.bicep).')
+param privateNetworking bool = false
+
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -38,11 +41,12 @@ resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     dnsEndpointType: 'Standard'
-    // Flex Consumption without a virtual network reaches storage over its public endpoint; access is still
-    // limited to identities holding a data role on this account.
-    publicNetworkAccess: 'Enabled'
+    // Without a virtual network, Flex Consumption reaches storage over its public endpoint; access is still
+    // limited to identities holding a data role on this account. privateNetworking closes the public endpoint:
+    // the app then reaches blobs and tables through private endpoints from its integrated subnet.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }

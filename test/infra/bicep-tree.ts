@@ -44,8 +44,11 @@ export interface ResourceDeclaration {
   type: string;
   apiVersion: string;
   existing: boolean;
-  /** The `{ ... }` body; undefined for a conditional or loop declaration. */
+  /** The `{ ... }` body, also of a conditional (`= if (c) {...}`) or loop (`= [for ...: {...}]`) declaration. */
   body?: SyntaxNode;
+  /** The condition of `= if (condition) {...}`, without its parentheses. */
+  condition?: SyntaxNode;
+  loop: boolean;
   file: BicepFile;
 }
 
@@ -56,7 +59,24 @@ export interface ModuleDeclaration {
   /** Absolute path of the referenced file. */
   resolvedPath: string;
   body?: SyntaxNode;
+  /** The condition of `= if (condition) {...}`, without its parentheses. */
+  condition?: SyntaxNode;
   file: BicepFile;
+}
+
+/** Body, condition and loop flag of a declaration's value: `{...}`, `if (c) {...}` or `[for ...: {...}]`. */
+function declarationValue(last: SyntaxNode): { body?: SyntaxNode; condition?: SyntaxNode; loop: boolean } {
+  if (last.type === 'object') return { body: last, loop: false };
+  if (last.type === 'if_statement') {
+    const condition = last.namedChildren.find((child) => child.type === 'parenthesized_expression')?.namedChildren[0];
+    const body = last.namedChildren.find((child) => child.type === 'object');
+    return { ...(body ? { body } : {}), ...(condition ? { condition } : {}), loop: false };
+  }
+  if (last.type === 'for_statement') {
+    const body = last.namedChildren.find((child) => child.type === 'object');
+    return { ...(body ? { body } : {}), loop: true };
+  }
+  return { loop: false };
 }
 
 export function parseBicepSource(source: string, filePath = '<inline>.bicep'): BicepFile {
@@ -167,7 +187,7 @@ export function resources(file: BicepFile): ResourceDeclaration[] {
       type: type ?? '',
       apiVersion: apiVersion ?? '',
       existing: node.children.some((child) => !child.isNamed && child.type === 'existing'),
-      ...(last.type === 'object' ? { body: last } : {}),
+      ...declarationValue(last),
       file,
     };
   });
@@ -182,7 +202,7 @@ export function modules(file: BicepFile): ModuleDeclaration[] {
       symbol: symbolNode!.text,
       modulePath,
       resolvedPath: path.resolve(path.dirname(file.path), modulePath),
-      ...(last.type === 'object' ? { body: last } : {}),
+      ...(({ loop: _loop, ...value }) => value)(declarationValue(last)),
       file,
     };
   });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { HUNT_SETTINGS, parseHuntConfig } from '../../src/hunt/config.js';
+import { SENTINEL_SETTINGS } from '../../src/sentinel/config.js';
 import { TARGET_NAMES } from '../../src/targets/types.js';
 import { projectRoot } from '../support/paths.js';
 import {
@@ -115,9 +116,14 @@ describe('Bicep syntax (tree-sitter-bicep)', () => {
       'app/function-app.bicep',
       'app/identity.bicep',
       'app/monitoring.bicep',
+      'app/network.bicep',
       'app/rbac-monitoring.bicep',
       'app/rbac-storage.bicep',
       'app/rbac-workspace.bicep',
+      'app/sentinel-analytics.bicep',
+      'app/sentinel-ingestion.bicep',
+      'app/sentinel-tables.bicep',
+      'app/sentinel-workbook.bicep',
       'app/storage.bicep',
       'main.bicep',
     ]);
@@ -159,7 +165,7 @@ describe('app settings against src/hunt/config.ts HUNT_SETTINGS', () => {
   });
 
   it('provides no setting the code does not read (no misspelt HUNT_* name)', () => {
-    const known = new Set(HUNT_SETTINGS.map((setting) => setting.name));
+    const known = new Set([...HUNT_SETTINGS, ...SENTINEL_SETTINGS].map((setting) => setting.name));
     const unknown = [...providedSettings.keys()].filter((name) => !known.has(name) && !PLATFORM_SETTINGS.has(name));
     expect(unknown).toEqual([]);
   });
@@ -249,10 +255,10 @@ describe('app settings against src/hunt/config.ts HUNT_SETTINGS', () => {
 // ---------------------------------------------------------------------------------------------------
 
 const ALLOWED_ROLES = new Map([
-  ['73c42c96-874c-492b-b04d-ab87d138a893', { role: 'Log Analytics Reader', scopeType: 'Microsoft.OperationalInsights/workspaces' }],
-  ['0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', { role: 'Storage Table Data Contributor', scopeType: 'Microsoft.Storage/storageAccounts' }],
-  ['b7e6dc6d-f1e8-4753-8033-0f276bb0955b', { role: 'Storage Blob Data Owner', scopeType: 'Microsoft.Storage/storageAccounts' }],
-  ['3913510d-42f4-4e42-8a64-420c390055eb', { role: 'Monitoring Metrics Publisher', scopeType: 'Microsoft.Insights/components' }],
+  ['73c42c96-874c-492b-b04d-ab87d138a893', { role: 'Log Analytics Reader', scopeTypes: ['Microsoft.OperationalInsights/workspaces'] }],
+  ['0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', { role: 'Storage Table Data Contributor', scopeTypes: ['Microsoft.Storage/storageAccounts'] }],
+  ['b7e6dc6d-f1e8-4753-8033-0f276bb0955b', { role: 'Storage Blob Data Owner', scopeTypes: ['Microsoft.Storage/storageAccounts'] }],
+  ['3913510d-42f4-4e42-8a64-420c390055eb', { role: 'Monitoring Metrics Publisher', scopeTypes: ['Microsoft.Insights/components', 'Microsoft.Insights/dataCollectionRules'] }],
 ]);
 
 interface RoleAssignment {
@@ -281,9 +287,9 @@ function readRoleAssignment(resource: ResourceDeclaration): RoleAssignment {
 const roleAssignmentResources = allResources.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments');
 
 describe('role assignments', () => {
-  it('are exactly four, one per allowed role, none conditional or in a loop', () => {
-    expect(roleAssignmentResources).toHaveLength(4);
-    expect(roleAssignmentResources.every((resource) => resource.body !== undefined)).toBe(true);
+  it('are exactly five, of the allowed roles, none conditional or in a loop inside its module', () => {
+    expect(roleAssignmentResources).toHaveLength(5);
+    expect(roleAssignmentResources.every((resource) => resource.body !== undefined && resource.condition === undefined && !resource.loop)).toBe(true);
     expect(new Set(roleAssignmentResources.map((resource) => readRoleAssignment(resource).roleId))).toEqual(new Set(ALLOWED_ROLES.keys()));
   });
 
@@ -294,7 +300,7 @@ describe('role assignments', () => {
       const allowed = ALLOWED_ROLES.get(assignment.roleId);
       expect(allowed, assignment.roleId).toBeDefined();
       expect(assignment.scopeResource, 'scope is a resource declared in the same file').toBeDefined();
-      expect(assignment.scopeResource!.type).toBe(allowed!.scopeType);
+      expect(allowed!.scopeTypes).toContain(assignment.scopeResource!.type);
     },
   );
 
@@ -323,7 +329,9 @@ describe('role assignments', () => {
   });
 
   it('gives every role assignment to the principal of the one user-assigned identity', () => {
-    for (const declaration of modules(mainFile).filter((candidate) => candidate.modulePath.startsWith('app/rbac-'))) {
+    const granting = modules(mainFile).filter((candidate) => candidate.modulePath.startsWith('app/rbac-') || candidate.modulePath === 'app/sentinel-ingestion.bicep');
+    expect(granting).toHaveLength(4);
+    for (const declaration of granting) {
       expect(property(property(declaration.body, 'params'), 'principalId')?.text, declaration.symbol).toBe('identity.outputs.principalId');
     }
   });
@@ -401,12 +409,25 @@ describe('hardening', () => {
     expect(property(site.body, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId')?.text).toBe('identityResourceId');
   });
 
-  it('caps scale-out with a small, bounded maximum instance count', () => {
+  // Flex Consumption documents a maximum instance count of 40..1000 and instance memory of 512, 2048 or 4096 MB.
+  it.each([mainFile, functionAppFile].map((file) => [relativeName(file), file] as const))('%s allows exactly the documented Flex Consumption instance counts (40..1000) and memory sizes (512, 2048, 4096)', (_name, file) => {
+    const maximum = params(file).get('maximumInstanceCount')!;
+    expect(literal(maximum.decorators.get('minValue')?.[0])).toBe(40);
+    expect(literal(maximum.decorators.get('maxValue')?.[0])).toBe(1000);
+    expect(literal(maximum.defaultValue)).toBe(40);
+    const memory = params(file).get('instanceMemoryMB')!;
+    expect(arrayLiterals(memory.decorators.get('allowed')?.[0])).toEqual([512, 2048, 4096]);
+    expect(literal(memory.defaultValue)).toBe(2048);
+  });
+
+  it('caps scale-out with the maximum instance count and memory the parameters give', () => {
     const site = onlyResource('Microsoft.Web/sites');
     expect(property(site.body, 'properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount')?.text).toBe('maximumInstanceCount');
-    const maximum = params(mainFile).get('maximumInstanceCount')!;
-    expect(literal(maximum.defaultValue)).toBeLessThanOrEqual(40);
-    expect(literal(maximum.decorators.get('maxValue')?.[0])).toBe(1000);
+    expect(property(site.body, 'properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB')?.text).toBe('instanceMemoryMB');
+  });
+
+  it('refuses an empty schedule: the host resolves %HUNT_SCHEDULE% itself and the code default never applies', () => {
+    expect(literal(params(mainFile).get('huntSchedule')!.decorators.get('minLength')?.[0])).toBe(1);
   });
 });
 
