@@ -18,8 +18,12 @@ export async function sigmaHunt(_timer: Timer, context: InvocationContext): Prom
     warn: (message: string, fields?: object) => context.warn(message, ...(fields ? [fields] : [])),
     error: (message: string, fields?: object) => context.error(message, ...(fields ? [fields] : [])),
   };
-  await hunt(log);
-  await writeBack(log);
+  try {
+    await hunt(log);
+  } finally {
+    // Whatever the hunt stored goes to Sentinel, also after a failed run; the write-back never throws.
+    await writeBack(log);
+  }
 }
 
 app.timer('sigmaHunt', { schedule: '%HUNT_SCHEDULE%', runOnStartup: false, handler: sigmaHunt });

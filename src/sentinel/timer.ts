@@ -1,7 +1,8 @@
 /**
- * The write-back step of a timer tick, after the hunt: settings parsed once (SENTINEL_*; both empty: off),
- * clients built once and reused, one JSON line per tick (`event: "sigma-hunt.sentinel"`). A failed upload is
- * logged and retried on the next tick (the ledger only records what arrived); it does not fail the hunt.
+ * The write-back step of a timer tick, after the hunt (also after a failed one: what it stored is sent): settings
+ * parsed once (SENTINEL_*; both empty: off), clients built once and reused, one JSON line per tick
+ * (`event: "sigma-hunt.sentinel"`). It never throws: a failed upload or an unreadable store is logged and retried
+ * on the next tick (the ledger only records what arrived), and never fails the hunt's invocation.
  */
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { parseHuntConfig } from '../hunt/config.js';
@@ -11,7 +12,7 @@ import { createTableClients } from '../store/tables.js';
 import { parseSentinelConfig, SentinelConfigError } from './config.js';
 import { createIngestionSink } from './ingestion.js';
 import { TableSentLedger } from './ledger.js';
-import { writeBackToSentinel, type IncidentSource, type IngestionSink, type SentLedger, type WriteBackReport } from './write-back.js';
+import { reasonOf, writeBackToSentinel, type IncidentSource, type IngestionSink, type SentLedger, type WriteBackReport } from './write-back.js';
 
 export interface WriteBackClients {
   source: IncidentSource;
@@ -51,8 +52,14 @@ export function sentinelWriteBackStep(
       clients = undefined;
       throw error;
     });
-    const report = await writeBackToSentinel(await clients);
-    (report.failed > 0 ? log.warn : log.info)(JSON.stringify(report));
-    return report;
+    try {
+      const report = await writeBackToSentinel(await clients);
+      (report.failed > 0 ? log.warn : log.info)(JSON.stringify(report));
+      return report;
+    } catch (error) {
+      // The incidents or the ledger could not be read: nothing was recorded, the next tick sends it all.
+      log.error(`sentinel write-back: ${reasonOf(error)}`);
+      return undefined;
+    }
   };
 }

@@ -36,6 +36,16 @@ describe('write-back step of the timer', () => {
     expect(JSON.parse(lines[0]![1])).toMatchObject({ event: 'sigma-hunt.sentinel' });
   });
 
+  it('logs an unreadable incident store as one error and does not throw, so it never fails the invocation', async () => {
+    const { lines, log } = recorder();
+    const step = sentinelWriteBackStep(
+      { SENTINEL_INGESTION_ENDPOINT: 'https://dce-x.westeurope-1.ingest.monitor.azure.com', SENTINEL_DCR_IMMUTABLE_ID: DCR },
+      { clients: { source: { listIncidents: async () => Promise.reject(new Error('403 AuthorizationPermissionMismatch')), listHits: async () => [] }, ledger: new MemorySentLedger(), sink: { upload: async () => {} } } },
+    );
+    await expect(step(log)).resolves.toBeUndefined();
+    expect(lines).toEqual([['error', 'sentinel write-back: 403 AuthorizationPermissionMismatch']]);
+  });
+
   it('parses the settings: a DCE URL and a dcr-<32 hex> immutable id', () => {
     expect(parseSentinelConfig({ SENTINEL_INGESTION_ENDPOINT: 'https://dce.example/', SENTINEL_DCR_IMMUTABLE_ID: DCR })).toEqual({ ingestionEndpoint: 'https://dce.example', dcrImmutableId: DCR });
     expect(() => parseSentinelConfig({ SENTINEL_INGESTION_ENDPOINT: 'dce', SENTINEL_DCR_IMMUTABLE_ID: 'x' })).toThrow(/SENTINEL_INGESTION_ENDPOINT: not a URL.*SENTINEL_DCR_IMMUTABLE_ID: expected dcr-/);
