@@ -181,6 +181,15 @@ describe('switches', () => {
     expect(outputs(ingestionFile).get('ruleImmutableId')!.text).toBe('rule.properties.immutableId');
   });
 
+  it('the workbook is a shared Sentinel workbook opened on the workspace, in the app\'s group', () => {
+    const workbookResource = resources(workbookFile).find((resource) => resource.type === 'Microsoft.Insights/workbooks')!;
+    expect(literal(property(workbookResource.body, 'kind'))).toBe('shared');
+    expect(literal(property(workbookResource.body, 'properties.category'))).toBe('sentinel');
+    expect(property(workbookResource.body, 'properties.sourceId')?.text).toBe('workspaceResourceId');
+    expect(property(property(moduleFor(workbookFile).body, 'params'), 'workspaceResourceId')?.text).toBe('sentinelWorkspace.id');
+    expect(property(moduleFor(workbookFile).body, 'scope')).toBeUndefined();
+  });
+
   it('sentinelAnalyticsRule and sentinelWorkbook are off by default and need the write-back', () => {
     expect(literal(params(mainFile).get('sentinelAnalyticsRule')!.defaultValue)).toBe(false);
     expect(literal(params(mainFile).get('sentinelWorkbook')!.defaultValue)).toBe(false);
