@@ -1,0 +1,84 @@
+/**
+ * The review API as the Function App runs it: settings parsed once (the hunt's table settings, plus REVIEW_*),
+ * the table client built once and reused, every problem reported on every request (500, and the log) instead of
+ * a host that fails to start. functions/review-http.ts only registers this.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { DefaultAzureCredential } from '@azure/identity';
+import { ConfigError, parseHuntConfig } from '../hunt/config.js';
+import { createTableClients } from '../store/tables.js';
+import { reviewApi, type ReviewRequest, type ReviewResponse } from './api.js';
+import { authenticator, parseReviewAuth, type ReviewAuthSettings } from './auth.js';
+import { ReviewError } from './errors.js';
+
+export interface ReviewSettings {
+  auth: ReviewAuthSettings;
+  tableEndpoint: string;
+  incidentsTable: string;
+  checkpointsTable: string;
+  managedIdentityClientId?: string;
+  /** What the page needs to sign in (public values only). */
+  pageConfig: Record<string, unknown>;
+}
+
+/** REVIEW_AUTH, REVIEW_TENANT_ID, REVIEW_AUDIENCE, REVIEW_CLIENT_ID (the page's sign-in client), REVIEW_SCOPE,
+ *  REVIEW_WORKSPACE_RESOURCE_ID (for "open in Log Analytics" links); tables as the hunt. */
+export function parseReviewSettings(env: Readonly<Record<string, string | undefined>>): ReviewSettings {
+  const auth = parseReviewAuth(env);
+  let hunt;
+  try {
+    hunt = parseHuntConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ReviewError('config', error.message);
+    throw error;
+  }
+  if (!hunt.tableEndpoint) throw new ReviewError('config', 'HUNT_STORAGE_TABLE_ENDPOINT is required');
+  return {
+    auth,
+    tableEndpoint: hunt.tableEndpoint,
+    incidentsTable: hunt.incidentsTable,
+    checkpointsTable: hunt.checkpointsTable,
+    ...(hunt.managedIdentityClientId ? { managedIdentityClientId: hunt.managedIdentityClientId } : {}),
+    pageConfig: pageConfigOf(auth, env),
+  };
+}
+
+export function pageConfigOf(auth: ReviewAuthSettings, env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const workspace = env.REVIEW_WORKSPACE_RESOURCE_ID?.trim();
+  return {
+    auth: auth.mode,
+    ...(auth.mode === 'entra'
+      ? { tenantId: auth.tenantId, clientId: env.REVIEW_CLIENT_ID?.trim() ?? '', scope: env.REVIEW_SCOPE?.trim() ?? `${auth.audiences[0]}/Incidents.Access` }
+      : {}),
+    ...(workspace ? { workspaceResourceId: workspace } : {}),
+  };
+}
+
+export type ReviewHandler = (request: ReviewRequest) => Promise<ReviewResponse>;
+
+export function reviewHandler(env: Readonly<Record<string, string | undefined>>, options: { credential?: TokenCredential; log?: (message: string, fields?: Record<string, unknown>) => void } = {}): ReviewHandler {
+  let settings: ReviewSettings | ReviewError;
+  try {
+    settings = parseReviewSettings(env);
+  } catch (error) {
+    if (!(error instanceof ReviewError)) throw error;
+    settings = error;
+  }
+  let api: Promise<ReviewHandler> | undefined;
+  return async (request) => {
+    if (settings instanceof ReviewError) {
+      options.log?.(settings.message);
+      return { status: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'config', message: 'the review API is not configured; see the function log' } }) };
+    }
+    const ready = settings;
+    api ??= (async () => {
+      const credential = options.credential ?? new DefaultAzureCredential(ready.managedIdentityClientId ? { managedIdentityClientId: ready.managedIdentityClientId } : {});
+      const tables = await createTableClients({ endpoint: ready.tableEndpoint, credential, incidentsTable: ready.incidentsTable, checkpointsTable: ready.checkpointsTable });
+      return reviewApi({ incidents: tables.incidents, authenticate: authenticator(ready.auth), pageConfig: ready.pageConfig, ...(options.log ? { log: options.log } : {}) });
+    })().catch((error: unknown) => {
+      api = undefined; // a table that could not be reached is tried again on the next request
+      throw error;
+    });
+    return (await api)(request);
+  };
+}
