@@ -17,6 +17,7 @@ import { ExceptionService, parseExceptionRequest } from './exceptions.js';
 import { IncidentQueries, parseListQuery } from './incident-queries.js';
 import { parseTriageChange } from './triage.js';
 import { staticAsset } from './static-assets.js';
+import { isWorkspaceResourceId, logAnalyticsLink } from './log-analytics-link.js';
 import type { TableClient } from '@azure/data-tables';
 
 export interface ReviewRequest {
@@ -94,7 +95,7 @@ export function reviewApi(options: ReviewApiOptions): (request: ReviewRequest) =
         requireRole(principal, ROLE_READ);
         const detail = await queries.detail(id);
         if (!detail) throw new ReviewError('not-found', `no incident ${id}`);
-        return json(200, { ...detail, principal: principalView(principal) }, { etag: detail.triage.version });
+        return json(200, { ...detail, pivotLinks: pivotLinksOf(detail.incident, options.pageConfig), principal: principalView(principal) }, { etag: detail.triage.version });
       }
       if (request.method === 'PATCH') {
         requireRole(principal, ROLE_TRIAGE);
@@ -157,6 +158,16 @@ export function reviewApi(options: ReviewApiOptions): (request: ReviewRequest) =
       return json(500, { error: { code: 'internal', message: 'the request failed; see the function log' } });
     }
   };
+}
+
+/** One portal link per pivot query, when the workspace's resource id is configured. */
+function pivotLinksOf(incident: Record<string, unknown>, pageConfig: Record<string, unknown>): string[] | undefined {
+  const workspace = pageConfig.workspaceResourceId;
+  if (typeof workspace !== 'string' || !isWorkspaceResourceId(workspace)) return undefined;
+  const pivots = (incident.enrichment as { pivots?: unknown } | undefined)?.pivots;
+  if (!Array.isArray(pivots)) return undefined;
+  const tenant = typeof pageConfig.tenantId === 'string' ? pageConfig.tenantId : undefined;
+  return pivots.map((pivot) => logAnalyticsLink(workspace, String((pivot as { query?: unknown }).query ?? ''), tenant));
 }
 
 function principalView(principal: Principal): Record<string, unknown> {
