@@ -113,6 +113,21 @@ param huntLogAnalyticsEndpoint string = 'https://api.loganalytics.azure.com/v1'
 param huntLogAnalyticsScope string = ''
 
 // ---------------------------------------------------------------------------------------------------
+// Review for SOC leads (src/review, infra/app/review-auth.bicep). Every API request needs an Entra access token
+// with the app role Incidents.Read or Incidents.Triage; the code validates it (Flex Consumption has no App
+// Service Authentication).
+// ---------------------------------------------------------------------------------------------------
+
+@description('REVIEW_CLIENT_ID: client id of the review app registration (infra/README.md, "Review: sign-in and app roles"). Empty: the review API refuses every request (not configured) and never serves data.')
+param reviewClientId string = ''
+
+@description('REVIEW_AUDIENCE: accepted token audiences, comma-separated (the registration\'s app ID URI and client id). Empty: the client id.')
+param reviewAudience string = ''
+
+@description('REVIEW_SCOPE: the delegated scope the page asks for. Empty: <first audience>/Incidents.Access.')
+param reviewScope string = ''
+
+// ---------------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------------
 
@@ -226,6 +241,26 @@ var huntSettings = {
   HUNT_LOG_ANALYTICS_SCOPE: huntLogAnalyticsScope
 }
 
+module reviewAuth 'app/review-auth.bicep' = {
+  name: 'review-auth'
+  params: {
+    clientId: reviewClientId
+    audience: reviewAudience
+    scope: reviewScope
+    workspaceResourceId: sentinelWorkspaceResourceId
+  }
+}
+
+// Keys as the code reads them (src/review/setup.ts REVIEW_SETTING_NAMES); values from review-auth.bicep.
+var reviewSettings = {
+  REVIEW_AUTH: reviewAuth.outputs.appSettings.REVIEW_AUTH
+  REVIEW_TENANT_ID: reviewAuth.outputs.appSettings.REVIEW_TENANT_ID
+  REVIEW_CLIENT_ID: reviewAuth.outputs.appSettings.REVIEW_CLIENT_ID
+  REVIEW_AUDIENCE: reviewAuth.outputs.appSettings.REVIEW_AUDIENCE
+  REVIEW_SCOPE: reviewAuth.outputs.appSettings.REVIEW_SCOPE
+  REVIEW_WORKSPACE_RESOURCE_ID: reviewAuth.outputs.appSettings.REVIEW_WORKSPACE_RESOURCE_ID
+}
+
 module functionApp 'app/function-app.bicep' = {
   name: 'function-app'
   params: {
@@ -241,7 +276,7 @@ module functionApp 'app/function-app.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    huntSettings: huntSettings
+    huntSettings: union(huntSettings, reviewSettings)
   }
   // The app starts with its access in place instead of failing its first runs while RBAC catches up.
   dependsOn: [
@@ -265,4 +300,5 @@ output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output HUNT_INCIDENTS_TABLE_URL string = storage.outputs.incidentsTableUrl
 output HUNT_CHECKPOINTS_TABLE_URL string = storage.outputs.checkpointsTableUrl
+output REVIEW_PAGE_URL string = 'https://${functionApp.outputs.defaultHostName}/api/review/'
 output SENTINEL_WORKSPACE_ROLE_ASSIGNMENT_ID string = rbacWorkspace.outputs.roleAssignmentId

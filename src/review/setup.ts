@@ -11,6 +11,9 @@ import { reviewApi, type ReviewRequest, type ReviewResponse } from './api.js';
 import { authenticator, parseReviewAuth, type ReviewAuthSettings } from './auth.js';
 import { ReviewError } from './errors.js';
 
+/** The app settings the review reads (infra/main.bicep sets each one; test/infra checks the names). */
+export const REVIEW_SETTING_NAMES = ['REVIEW_AUTH', 'REVIEW_TENANT_ID', 'REVIEW_CLIENT_ID', 'REVIEW_AUDIENCE', 'REVIEW_SCOPE', 'REVIEW_WORKSPACE_RESOURCE_ID'] as const;
+
 export interface ReviewSettings {
   auth: ReviewAuthSettings;
   tableEndpoint: string;

@@ -152,5 +152,9 @@ describe('list', () => {
     const late = await list('GET', `/api/incidents?from=${new Date(BASE_TIME + 5 * 60_000).toISOString()}`, { token: reader });
     expect(late.json.incidents.map((item: { host: string }) => item.host)).toEqual(['HOST6', 'HOST5']);
     expect((await list('GET', `/api/incidents?severity=high&continuation=${first.json.continuation}`, { token: reader })).status).toBe(400);
+    // Another instance (no snapshot of the first page) continues the same list from the token alone.
+    const other = caller(tables.incidents, issuer.authenticate);
+    const continued = await other('GET', `/api/incidents?pageSize=3&continuation=${first.json.continuation}`, { token: reader });
+    expect(continued.json).toEqual(second.json);
   });
 });
