@@ -6,7 +6,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { DefaultAzureCredential } from '@azure/identity';
 import { ConfigError, parseHuntConfig } from '../hunt/config.js';
-import { createTableClients } from '../store/tables.js';
+import { TableClient } from '@azure/data-tables';
 import { reviewApi, type ReviewRequest, type ReviewResponse } from './api.js';
 import { authenticator, parseReviewAuth, type ReviewAuthSettings } from './auth.js';
 import { ReviewError } from './errors.js';
@@ -67,21 +67,20 @@ export function reviewHandler(env: Readonly<Record<string, string | undefined>>,
     if (!(error instanceof ReviewError)) throw error;
     settings = error;
   }
-  let api: Promise<ReviewHandler> | undefined;
+  let api: ReviewHandler | undefined;
   return async (request) => {
     if (settings instanceof ReviewError) {
       options.log?.(settings.message);
       return { status: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'config', message: 'the review API is not configured; see the function log' } }) };
     }
     const ready = settings;
-    api ??= (async () => {
+    // No request to storage here: the hunt creates the tables, and a caller without a valid token is refused
+    // before the API touches storage at all.
+    api ??= (() => {
       const credential = options.credential ?? new DefaultAzureCredential(ready.managedIdentityClientId ? { managedIdentityClientId: ready.managedIdentityClientId } : {});
-      const tables = await createTableClients({ endpoint: ready.tableEndpoint, credential, incidentsTable: ready.incidentsTable, checkpointsTable: ready.checkpointsTable });
-      return reviewApi({ incidents: tables.incidents, authenticate: authenticator(ready.auth), pageConfig: ready.pageConfig, ...(options.log ? { log: options.log } : {}) });
-    })().catch((error: unknown) => {
-      api = undefined; // a table that could not be reached is tried again on the next request
-      throw error;
-    });
-    return (await api)(request);
+      const incidents = new TableClient(ready.tableEndpoint, ready.incidentsTable, credential);
+      return reviewApi({ incidents, authenticate: authenticator(ready.auth), pageConfig: ready.pageConfig, ...(options.log ? { log: options.log } : {}) });
+    })();
+    return api(request);
   };
 }
