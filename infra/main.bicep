@@ -135,6 +135,21 @@ param huntLogAnalyticsEndpoint string = 'https://api.loganalytics.azure.com/v1'
 param huntLogAnalyticsScope string = ''
 
 // ---------------------------------------------------------------------------------------------------
+// Review for SOC leads (src/review, infra/app/review-auth.bicep). Every API request needs an Entra access token
+// with the app role Incidents.Read or Incidents.Triage; the code validates it (Flex Consumption has no App
+// Service Authentication).
+// ---------------------------------------------------------------------------------------------------
+
+@description('REVIEW_CLIENT_ID: client id of the review app registration (infra/README.md, "Review: sign-in and app roles"). Empty: the review API refuses every request (not configured) and never serves data.')
+param reviewClientId string = ''
+
+@description('REVIEW_AUDIENCE: accepted token audiences, comma-separated (the registration\'s app ID URI and client id). Empty: the client id.')
+param reviewAudience string = ''
+
+@description('REVIEW_SCOPE: the delegated scope the page asks for. Empty: <first audience>/Incidents.Access.')
+param reviewScope string = ''
+
+// ---------------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------------
 
@@ -325,6 +340,26 @@ var huntSettings = {
   HUNT_LOG_ANALYTICS_SCOPE: huntLogAnalyticsScope
 }
 
+module reviewAuth 'app/review-auth.bicep' = {
+  name: 'review-auth'
+  params: {
+    clientId: reviewClientId
+    audience: reviewAudience
+    scope: reviewScope
+    workspaceResourceId: sentinelWorkspaceResourceId
+  }
+}
+
+// Keys as the code reads them (src/review/setup.ts REVIEW_SETTING_NAMES); values from review-auth.bicep.
+var reviewSettings = {
+  REVIEW_AUTH: reviewAuth.outputs.appSettings.REVIEW_AUTH
+  REVIEW_TENANT_ID: reviewAuth.outputs.appSettings.REVIEW_TENANT_ID
+  REVIEW_CLIENT_ID: reviewAuth.outputs.appSettings.REVIEW_CLIENT_ID
+  REVIEW_AUDIENCE: reviewAuth.outputs.appSettings.REVIEW_AUDIENCE
+  REVIEW_SCOPE: reviewAuth.outputs.appSettings.REVIEW_SCOPE
+  REVIEW_WORKSPACE_RESOURCE_ID: reviewAuth.outputs.appSettings.REVIEW_WORKSPACE_RESOURCE_ID
+}
+
 module functionApp 'app/function-app.bicep' = {
   name: 'function-app'
   params: {
@@ -341,7 +376,7 @@ module functionApp 'app/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     virtualNetworkSubnetId: privateNetworking ? network.outputs.appSubnetId : ''
-    huntSettings: union(huntSettings, sentinelSettings)
+    huntSettings: union(huntSettings, sentinelSettings, reviewSettings)
   }
   // The app starts with its access in place instead of failing its first runs while RBAC catches up.
   dependsOn: [
@@ -374,3 +409,4 @@ output SENTINEL_WORKSPACE_ROLE_COMMAND string = assignWorkspaceRole ? '' : 'az r
 output SENTINEL_INGESTION_ENDPOINT string = sentinelWriteBack ? sentinelIngestion.outputs.logsIngestionEndpoint : ''
 output SENTINEL_DCR_IMMUTABLE_ID string = sentinelWriteBack ? sentinelIngestion.outputs.ruleImmutableId : ''
 output SENTINEL_ANALYTICS_RULE_ID string = sentinelWriteBack && sentinelAnalyticsRule ? sentinelAnalytics.outputs.ruleResourceId : ''
+output REVIEW_PAGE_URL string = 'https://${functionApp.outputs.defaultHostName}/api/review/'

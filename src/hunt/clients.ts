@@ -14,6 +14,7 @@ import { compileRule } from '../match/compile.js';
 import { loadPlaceholderValues, loadRules } from '../rule/load.js';
 import { CheckpointStore } from '../store/checkpoint-store.js';
 import { IncidentStore } from '../store/incident-store.js';
+import { activeSuppressor } from '../review/exceptions.js';
 import { createTableClients, type TableClients } from '../store/tables.js';
 import { categoryMapping } from '../targets/index.js';
 import type { TargetName } from '../targets/types.js';
@@ -128,6 +129,8 @@ export async function runConfiguredHunt(config: HuntConfig, clients: HuntClients
     },
     log,
   );
+  // Review exceptions (src/review/exceptions.ts) active at the run's start; none: nothing is suppressed.
+  const suppress = await activeSuppressor(clients.tables.incidents, options.now?.() ?? new Date(), (message) => log.warn(message));
   return runHunt(
     loaded.rules,
     huntSettingsOf(config, options.workspaceId, options.settings),
@@ -139,6 +142,7 @@ export async function runConfiguredHunt(config: HuntConfig, clients: HuntClients
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.queryOptions ? { queryOptions: options.queryOptions } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(suppress ? { suppress } : {}),
     },
     loaded.skipped,
   );

@@ -17,6 +17,7 @@ import type { RuleRunSummary, WindowFailureReason } from './summary.js';
 import { OVER_MATCH_SAMPLE_SIZE, RowVerifier, type OverMatchSample } from './verify.js';
 import { DEFAULT_ROW_LIMIT_MS, SLOW_ROW_SAMPLE_SIZE, SlowRows, VerifyPacer, type SlowRow } from './verify-budget.js';
 import { loggedEvent } from './log-values.js';
+import type { HitSuppressor } from '../review/exceptions.js';
 import { assessIngestionTimes, DEFAULT_MIN_SPLIT_SPAN_MS, DEFAULT_PAGE_ROWS, planFullPage, queryTimespanOf, splitWindow, WindowError, type HuntWindow } from './window.js';
 
 
@@ -47,6 +48,7 @@ export function noteIngestionTimes(
 export function noteVerified(verified: VerifiedWindow, summary: RuleRunSummary, deps: Pick<HuntDependencies, 'log'>, huntRule: Pick<HuntRule, 'ruleId' | 'query'>): void {
   summary.verifiedHits += verified.hits;
   summary.kqlOverMatch += verified.kqlOverMatch;
+  if (verified.suppressed > 0) summary.suppressedHits = (summary.suppressedHits ?? 0) + verified.suppressed;
   if (verified.kqlOverMatch > 0) {
     deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
       querySource: huntRule.query.source,
@@ -190,8 +192,10 @@ export interface VerifiedWindow {
   rows: readonly QueryRow[];
   verifier: RowVerifier;
   groups: WindowGroup[];
-  /** Rows that became hits. */
+  /** Rows that became hits (not counting the suppressed ones). */
   hits: number;
+  /** Verified hits an active exception suppressed. */
+  suppressed: number;
   kqlOverMatch: number;
   overMatchSample: OverMatchSample[];
   rowsWithoutTime: number;
@@ -213,6 +217,8 @@ export interface VerifyWindowOptions extends Pick<HuntSettings, 'groupingWindowM
   rowClock?: () => number;
   /** The adapted event of row `index` when the caller already has it (a batch adapts each row once). */
   eventOf?: (index: number) => SigmaEvent;
+  /** Active exceptions: a verified hit they suppress is counted in `suppressed` and not grouped or stored. */
+  suppress?: HitSuppressor;
 }
 
 export interface WindowGroup {
@@ -244,6 +250,7 @@ export async function verifyWindow(
   const groups = new Map<string, WindowGroup>();
   const overMatchSample: OverMatchSample[] = [];
   let hits = 0;
+  let suppressed = 0;
   let kqlOverMatch = 0;
   let rowsWithoutTime = 0;
   for (let index = 0; index < rows.length; index++) {
@@ -261,6 +268,10 @@ export async function verifyWindow(
       rowsWithoutTime += 1;
       continue;
     }
+    if (options.suppress?.(verifier.ruleId, event) !== undefined) {
+      suppressed += 1;
+      continue;
+    }
     hits += 1;
     const { incidentKey } = preparer.keyOf(hit);
     const group = groups.get(incidentKey);
@@ -273,7 +284,7 @@ export async function verifyWindow(
     if (compareHitOrder(hit, group.earliest) < 0) group.earliest = hit;
   }
   if (pacer && rows.length > 0 && !(await pacer.pace())) return { kind: 'budget', rowsVerified: rows.length, slowRows };
-  return { kind: 'verified', rows, verifier, groups: [...groups.values()], hits, kqlOverMatch, overMatchSample, rowsWithoutTime, slowRows };
+  return { kind: 'verified', rows, verifier, groups: [...groups.values()], hits, suppressed, kqlOverMatch, overMatchSample, rowsWithoutTime, slowRows };
 }
 
 /**

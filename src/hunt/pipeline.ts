@@ -173,6 +173,7 @@ async function huntRuleWindows(
         ...settings,
         pacer: new VerifyPacer({ deadline: budget.queryDeadline, clock: budget.clock }),
         rowClock: deps.rowClock ?? (() => performance.now()),
+        ...(deps.suppress ? { suppress: deps.suppress } : {}),
       });
       noteSlowRows(verified.slowRows, summary, deps, huntRule);
       if (verified.kind === 'budget') {

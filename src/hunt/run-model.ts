@@ -10,6 +10,7 @@ import type { SigmaRule } from '../rule/model.js';
 import type { CheckpointStore } from '../store/checkpoint-store.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import type { CategoryMapping, TargetName } from '../targets/types.js';
+import type { HitSuppressor } from '../review/exceptions.js';
 import type { RuleQuery } from './query-plan.js';
 import type { HuntWindow } from './window.js';
 
@@ -81,6 +82,8 @@ export interface HuntDependencies {
   storeConcurrency?: number;
   /** Batch members whose checkpoints are written in parallel after a page; default 8. */
   checkpointConcurrency?: number;
+  /** The review's active exceptions (src/review/exceptions.ts): a verified hit they suppress is counted, not stored. */
+  suppress?: HitSuppressor;
 }
 
 /** The checkpoint scope of a rule: a watermark per workspace, target and rule, so adding a rule starts it at

@@ -28,6 +28,8 @@ export interface RuleRunSummary {
   pages: number;
   rows: number;
   verifiedHits: number;
+  /** Verified hits that an active review exception suppressed (not stored; absent when none). */
+  suppressedHits?: number;
   kqlOverMatch: number;
   /** Rows whose matcher evaluation took longer than HUNT_ROW_LIMIT_MS (verified all the same). */
   slowRows: number;
@@ -130,6 +132,8 @@ export interface HuntSummary {
   totals: {
     rows: number;
     verifiedHits: number;
+    /** Hits suppressed by review exceptions, over all rules (absent when none). */
+    suppressedHits?: number;
     kqlOverMatch: number;
     slowRows: number;
     incidentsCreated: number;
@@ -171,9 +175,11 @@ export function emptyRuleSummary(ruleId: string, title: string, querySource: 'co
 export function totalsOf(rules: readonly RuleRunSummary[], batches: readonly BatchRunSummary[] = []): HuntSummary['totals'] {
   const sum = (pick: (rule: RuleRunSummary) => number) => rules.reduce((total, rule) => total + pick(rule), 0);
   const sumBatches = (pick: (batch: BatchRunSummary) => number) => batches.reduce((total, batch) => total + pick(batch), 0);
+  const suppressedHits = sum((rule) => rule.suppressedHits ?? 0);
   return {
     rows: sum((rule) => rule.rows),
     verifiedHits: sum((rule) => rule.verifiedHits),
+    ...(suppressedHits > 0 ? { suppressedHits } : {}),
     kqlOverMatch: sum((rule) => rule.kqlOverMatch),
     slowRows: sum((rule) => rule.slowRows),
     incidentsCreated: sum((rule) => rule.incidentsCreated),
@@ -202,7 +208,7 @@ export function formatSummary(summary: HuntSummary): string {
     `hunt ${summary.outcome}: ${summary.target} on ${summary.workspaceId}, ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  window:     ${window}`,
     `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.pages} pages, ${totals.splits} splits; ${summary.batches.length} batch queries for ${summary.batches.reduce((count, batch) => count + batch.rules, 0)} rules)`,
-    `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped`,
+    `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped${totals.suppressedHits ? `, ${totals.suppressedHits} suppressed by exceptions` : ''}`,
     `  incidents:  ${totals.incidentsCreated} created, ${totals.incidentsUpdated} updated`,
   ];
   const clock = summary.serviceClock;

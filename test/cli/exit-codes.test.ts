@@ -43,6 +43,10 @@ const CASES: Record<string, Partial<Record<Fault, { args: string[]; stdin?: stri
     'unknown option': { args: ['list', '--frobnicate'] },
     'missing input': { args: ['list', '--local-dir', MISSING] },
   },
+  review: {
+    'unknown option': { args: ['--frobnicate'] },
+    'missing input': { args: ['--local-dir', MISSING] },
+  },
 };
 
 const EXPECTED: Record<Fault, number> = { ok: EXIT.ok, 'unknown option': EXIT.usage, 'missing input': EXIT.input };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { HUNT_SETTINGS, parseHuntConfig } from '../../src/hunt/config.js';
+import { REVIEW_SETTING_NAMES } from '../../src/review/setup.js';
 import { SENTINEL_SETTINGS } from '../../src/sentinel/config.js';
 import { TARGET_NAMES } from '../../src/targets/types.js';
 import { projectRoot } from '../support/paths.js';
@@ -120,6 +121,7 @@ describe('Bicep syntax (tree-sitter-bicep)', () => {
       'app/rbac-monitoring.bicep',
       'app/rbac-storage.bicep',
       'app/rbac-workspace.bicep',
+      'app/review-auth.bicep',
       'app/sentinel-analytics.bicep',
       'app/sentinel-ingestion.bicep',
       'app/sentinel-tables.bicep',
@@ -165,7 +167,7 @@ describe('app settings against src/hunt/config.ts HUNT_SETTINGS', () => {
   });
 
   it('provides no setting the code does not read (no misspelt HUNT_* name)', () => {
-    const known = new Set([...HUNT_SETTINGS, ...SENTINEL_SETTINGS].map((setting) => setting.name));
+    const known = new Set([...[...HUNT_SETTINGS, ...SENTINEL_SETTINGS].map((setting) => setting.name), ...REVIEW_SETTING_NAMES]);
     const unknown = [...providedSettings.keys()].filter((name) => !known.has(name) && !PLATFORM_SETTINGS.has(name));
     expect(unknown).toEqual([]);
   });

@@ -136,3 +136,22 @@ Options:
   --local-dir <folder>  the local store's folder (default: <checkout>/.local)
 
 Settings read: HUNT_INCIDENTS_TABLE, HUNT_CHECKPOINTS_TABLE, HUNT_STORAGE_TABLE_ENDPOINT, AZURE_CLIENT_ID.`;
+
+export const REVIEW_SUMMARY = 'Serve the review page and API for SOC leads on this machine (over the local store)';
+
+export const REVIEW_USAGE = `Usage: sigma-hunt review [--port N] [--local-dir <folder>]
+
+Serves the review page (list, detail, triage, exceptions) and its API (/api/incidents, /api/exceptions) over the
+local store that \`npm start\` fills (Azurite data in .local/ of the checkout), or Azure Table Storage when
+HUNT_STORAGE_TABLE_ENDPOINT is set, and prints the page's URL. Runs until interrupted (Ctrl-C).
+
+Locally every request runs as a DEVELOPMENT PRINCIPAL with both app roles (Incidents.Read, Incidents.Triage),
+so the server listens on 127.0.0.1 only. REVIEW_AUTH=entra (with REVIEW_TENANT_ID, REVIEW_AUDIENCE) validates
+Entra access tokens instead, as the Function App does.
+
+Options:
+  --port N              the port (default 7072; 0 picks a free one)
+  --local-dir <folder>  the local store's folder (default: <checkout>/.local)
+
+Settings read: HUNT_INCIDENTS_TABLE, HUNT_CHECKPOINTS_TABLE, HUNT_STORAGE_TABLE_ENDPOINT, REVIEW_AUTH,
+REVIEW_TENANT_ID, REVIEW_AUDIENCE, REVIEW_WORKSPACE_RESOURCE_ID.`;

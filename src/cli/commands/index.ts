@@ -12,6 +12,8 @@ import {
   HUNT_USAGE,
   INCIDENTS_SUMMARY,
   INCIDENTS_USAGE,
+  REVIEW_SUMMARY,
+  REVIEW_USAGE,
 } from './help.js';
 
 /** Every CLI command, in the order `--help` lists them. A command's module (and the engine behind it) is imported
@@ -23,4 +25,5 @@ export const commands: CliCommandEntry[] = [
   { name: 'lint-kql', summary: LINT_KQL_SUMMARY, usage: LINT_KQL_USAGE, load: async () => (await import('./lint-kql.js')).lintKqlCommand },
   { name: 'hunt', summary: HUNT_SUMMARY, usage: HUNT_USAGE, load: async () => (await import('./hunt.js')).huntCommand },
   { name: 'incidents', summary: INCIDENTS_SUMMARY, usage: INCIDENTS_USAGE, load: async () => (await import('./incidents.js')).incidentsCommand },
+  { name: 'review', summary: REVIEW_SUMMARY, usage: REVIEW_USAGE, load: async () => (await import('./review.js')).reviewCommand },
 ];

@@ -106,6 +106,7 @@ export async function huntBatch(
           pacer,
           rowClock: deps.rowClock ?? (() => performance.now()),
           eventOf: (index) => view.events[index]!,
+          ...(deps.suppress ? { suppress: deps.suppress } : {}),
         });
         noteSlowRows(result.slowRows, state.summary, deps, state.member.rule);
         if (result.kind === 'budget') {
