@@ -223,6 +223,13 @@ describe('date-time range checks', () => {
     expect(parseDateTime('2024-01-10t10:00:00z')).toBe(utc(2024, 0, 10, 10));
     expect(parseDateTime('2024-01-10T10:00')).toBe(utc(2024, 0, 10, 10));
   });
+  it('knows 29 February of the years 0 and 4 but not of 1900 or 2100', () => {
+    expect(parseDateTime('0000-02-29')).toBe(new Date(0).setUTCFullYear(0, 1, 29));
+    expect(parseDateTime('0004-02-29')).toBe(new Date(0).setUTCFullYear(4, 1, 29));
+    expect(parseDateTime('1900-02-29')).toBeNull();
+    expect(parseDateTime('2100-02-29')).toBeNull();
+    expect(parseDateTime('0001-02-29')).toBeNull();
+  });
   it('keeps years below 100 as written', () => {
     expect(new Date(parseDateTime('0050-03-01T00:00:00Z')!).getUTCFullYear()).toBe(50);
     expect(new Date(parseDateTime('0100-03-01T00:00:00Z')!).getUTCFullYear()).toBe(100);
