@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 const projectRoot = path.dirname(fileURLToPath(import.meta.url));
 // The sandbox lives under .stryker-tmp/, so the tests' ../shared would miss; the runners inherit this.
 process.env.SIGMA_HUNT_SHARED ??= path.resolve(projectRoot, '../shared');
+// Property tests try a tenth of their cases per mutant (test/support/runs.ts).
+process.env.SIGMA_HUNT_MUTATION = '1';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -26,7 +28,8 @@ export default {
   coverageAnalysis: 'perTest',
   // The machine is shared: at most two test runners at once.
   concurrency: 2,
-  timeoutMS: 20_000,
+  // Added to 1.5 x a mutant's covering tests' time: an infinite loop costs this much, a slow machine needs slack.
+  timeoutMS: 5_000,
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },

@@ -11,6 +11,7 @@ import type { ValuePattern } from '../../src/rule/model.js';
 import { makeRule, search } from './build.js';
 import { referenceMatches } from './reference.js';
 import { referenceDateTime, referenceInNetwork, referenceNumber, referenceTimePart } from './reference-values.js';
+import { propertyRuns } from '../support/runs.js';
 
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 
@@ -97,7 +98,7 @@ describe('the matcher’s readings of values against the reference’s own', () 
         expect(mine, text).toBe(referenceDateTime(text));
         if (mine !== null) for (const part of PARTS) expect(timePartOf(mine, part), `${part} of ${text}`).toBe(referenceTimePart(mine, part));
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 
@@ -106,7 +107,7 @@ describe('the matcher’s readings of values against the reference’s own', () 
       fc.property(numberValueArb, (value) => {
         expect(numericValue(value), String(value)).toBe(referenceNumber(value));
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 
@@ -118,7 +119,7 @@ describe('the matcher’s readings of values against the reference’s own', () 
         expect(inNetwork === null, label).toBe(referenceInNetwork(family, network, prefix, '') === null);
         if (inNetwork !== null) for (const address of addresses) expect(inNetwork(address), `${address} in ${label}`).toBe(referenceInNetwork(family, network, prefix, address));
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
   it('puts addresses made from a network inside it, and its neighbours outside', () => {
@@ -170,7 +171,7 @@ describe('compileRule against the reference evaluator on numbers, time parts and
           expect(compiled.matches(event), JSON.stringify(event)).toBe(referenceMatches(rule, event));
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 });
