@@ -1,4 +1,5 @@
-// npm run mutation [-- --mutate GLOB[,GLOB...]] [--concurrency N]: Stryker with stryker.config.mjs.
+// npm run mutation [-- --mutate GLOB[,GLOB...]] [--concurrency N] [--static]: Stryker with stryker.config.mjs
+// (--static also runs the static mutants, which the config leaves out).
 // Stryker 10's command line refuses Node < 22 at import, while this project runs on Node 20 (package.json
 // engines); its API class runs the same mutation test and works on Node 20, so this starts that instead.
 import path from 'node:path';
@@ -12,8 +13,9 @@ for (let i = 0; i < args.length; i++) {
   if (flag === '--mutate') options.mutate = value.split(',');
   else if (flag === '--concurrency') options.concurrency = Number(value);
   else if (flag === '--incremental') (options.incremental = true), inline === undefined && i--;
+  else if (flag === '--static') (options.ignoreStatic = false), inline === undefined && i--;
   else {
-    console.error(`unknown option '${args[i]}' (known: --mutate GLOB[,GLOB...], --concurrency N, --incremental)`);
+    console.error(`unknown option '${args[i]}' (known: --mutate GLOB[,GLOB...], --concurrency N, --incremental, --static)`);
     process.exit(2);
   }
 }
