@@ -112,8 +112,10 @@ describe('explanation content', () => {
       { identifier: 'selection', field: 'C', modifiers: [], ruleValue: '3', eventValue: '3' },
     ]);
   });
-  it('explains every item of a conjunction of three, in the order of the rule', () => {
-    expect(one({ A: '1', 'B|contains': '2', 'C|re': '3' }).explain({ A: '1', B: 'x2', C: '33' })?.reasons.map((r) => r.field)).toEqual(['A', 'B', 'C']);
+  it('explains every item of a conjunction of three, cheapest test first', () => {
+    // Costs (compile.ts patternCost): exists 0, exact 1, startswith 2, contains 3, re 10.
+    expect(one({ 'C|re': '3', 'B|contains': '2', A: '1' }).explain({ A: '1', B: 'x2', C: '33' })?.reasons.map((r) => r.field)).toEqual(['A', 'B', 'C']);
+    expect(one({ 'C|re': '3', 'D|exists': true, 'B|startswith': '2' }).explain({ B: '2x', C: '33', D: 0 })?.reasons.map((r) => r.field)).toEqual(['D', 'B', 'C']);
   });
 });
 
