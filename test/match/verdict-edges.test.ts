@@ -107,6 +107,12 @@ describe('explanation content', () => {
   it('gives one reason per value with all on a field, in the rule order', () => {
     expect(one({ 'Cmd|contains|all': ['b', 'a', 'c'] }).explain({ Cmd: 'abc' })?.reasons.map((r) => r.ruleValue)).toEqual(['b', 'a', 'c']);
   });
+  it('orders a conjunction of every kind of test by cost, and equal costs as the rule writes them', () => {
+    const body = { 'R|re': 'x', G: 'a*b', 'T|hour': 10, 'N|cidr': '10.0.0.0/8', 'F|fieldref': 'G', 'C|gt': 5, 'S|startswith': 's', E: 'e', 'X|exists': true, Z: null };
+    const event = { R: 'x', G: 'ab', T: '2024-01-01T10:00:00Z', N: '10.1.1.1', F: 'ab', C: 6, S: 'sx', E: 'e', X: 1 };
+    expect(one(body).explain(event)?.reasons.map((r) => r.field)).toEqual(['X', 'Z', 'E', 'C', 'S', 'F', 'T', 'N', 'G', 'R']);
+    expect(one({ B: '2', A: '1' }).explain({ A: '1', B: '2' })?.reasons.map((r) => r.field)).toEqual(['B', 'A']);
+  });
   it('explains the alternative that held in a list of maps, not an earlier one that did not', () => {
     expect(one([{ A: '1', B: '2' }, { C: '3' }]).explain({ A: '1', C: '3' })?.reasons).toEqual([
       { identifier: 'selection', field: 'C', modifiers: [], ruleValue: '3', eventValue: '3' },
