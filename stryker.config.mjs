@@ -24,7 +24,7 @@ export default {
   ],
   // No tsconfig.json in the sandbox: Stryker's step that rewrites it needs the typescript package's JS API, which
   // TypeScript 7 does not have (vitest's esbuild transform needs no tsconfig for these sources).
-  ignorePatterns: ['dist', 'bench-data', 'package', '.local', 'reports', '/tsconfig.json'],
+  ignorePatterns: ['dist', 'bench-data', 'package', '.local', 'reports', '/.stryker-tmp*', '/tsconfig.json'],
   coverageAnalysis: 'perTest',
   // A static mutant (module-level code: a regex constant, a lookup table) is covered by every test, so each one
   // reruns the whole set (~30 s here): a third of the mutants would take two thirds of the time. They are left

@@ -1,5 +1,5 @@
 // npm run mutation [-- --mutate GLOB[,GLOB...]] [--concurrency N] [--static]: Stryker with stryker.config.mjs
-// (--static also runs the static mutants, which the config leaves out).
+// [--report FILE] [--temp-dir DIR] (--static also runs the static mutants, which the config leaves out).
 // Stryker 10's command line refuses Node < 22 at import, while this project runs on Node 20 (package.json
 // engines); its API class runs the same mutation test and works on Node 20, so this starts that instead.
 import path from 'node:path';
@@ -14,8 +14,11 @@ for (let i = 0; i < args.length; i++) {
   else if (flag === '--concurrency') options.concurrency = Number(value);
   else if (flag === '--incremental') (options.incremental = true), inline === undefined && i--;
   else if (flag === '--static') (options.ignoreStatic = false), inline === undefined && i--;
+  // Two runs at once (each --concurrency 1) need their own report and sandbox folder.
+  else if (flag === '--report') options.jsonReporter = { fileName: value };
+  else if (flag === '--temp-dir') options.tempDirName = value;
   else {
-    console.error(`unknown option '${args[i]}' (known: --mutate GLOB[,GLOB...], --concurrency N, --incremental, --static)`);
+    console.error(`unknown option '${args[i]}' (known: --mutate GLOB[,GLOB...], --concurrency N, --incremental, --static, --report FILE, --temp-dir DIR)`);
     process.exit(2);
   }
 }
