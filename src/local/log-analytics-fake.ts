@@ -91,6 +91,9 @@ export interface LogAnalyticsFakeOptions {
   /** The service's own clock (default: the host's). It stamps every reply's `Date` header and `receivedAt` (the
    *  instant the oracle evaluates `now()` at), so a test can run the service's clock apart from the hunt's. */
   clock?: () => Date;
+  /** How a delayed or stalled reply waits `ms` (default: a real timer); a reply whose client hangs up stops
+   *  waiting either way. Tests pass one that records the waits instead of taking them. */
+  wait?: (ms: number) => Promise<void>;
 }
 
 export interface LogAnalyticsFake {
@@ -207,12 +210,15 @@ export async function startLogAnalyticsFake(options: LogAnalyticsFakeOptions = {
 
   function pause(ms: number, res: http.ServerResponse): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timers.add(timer);
+      let timer: NodeJS.Timeout | undefined;
+      if (options.wait) void options.wait(ms).then(done);
+      else timers.add((timer = setTimeout(done, ms)));
       res.once('close', done);
       function done(): void {
-        clearTimeout(timer);
-        timers.delete(timer);
+        if (timer !== undefined) {
+          clearTimeout(timer);
+          timers.delete(timer);
+        }
         res.off('close', done);
         resolve();
       }

@@ -23,11 +23,12 @@ export function parseDateTime(text: string): number | null {
   const minute = mi === undefined ? 0 : Number(mi);
   const second = s === undefined ? 0 : Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day > daysInMonth) return null;
-  let millis = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Date.UTC maps years 0-99 to 1900-1999.
-  if (year < 100) millis = new Date(millis).setUTCFullYear(year);
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999 (and 1900 has no 29 February where the
+  // year 0 has one). A day past the month's end rolls over into the next month.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCDate() !== day) return null;
+  let millis = date.setUTCHours(hour, minute, second, 0);
   if (fraction !== undefined) millis += Math.floor(Number(`0.${fraction}`) * 1000);
   if (offset !== undefined && offset !== 'Z' && offset !== 'z') {
     const sign = offset[0] === '-' ? -1 : 1;

@@ -21,7 +21,7 @@ interface Run {
   lines: Array<Record<string, unknown>>;
 }
 
-const capture = (options: { stdin?: Readable; stdout?: Writable; tty?: boolean; cwd?: string } = {}) => captureCli({ ...options, cwd: options.cwd ?? root });
+const capture = (options: { stdin?: Readable; stdout?: Writable; tty?: boolean; cwd?: string; clock?: () => number } = {}) => captureCli({ ...options, cwd: options.cwd ?? root });
 
 async function scan(args: string[], options: Parameters<typeof capture>[0] = {}): Promise<Run> {
   const c = capture(options);
@@ -245,17 +245,20 @@ describe('sigma-hunt scan', () => {
     expect(run.err).toContain(message);
   });
 
-  it('shows throttled progress on a terminal and clears it before the summary', async () => {
-    const stdin = new PassThrough();
-    const running = scan(['--rule', SEED_RULE, '--events', '-'], { stdin, tty: true });
-    for (let k = 0; k < 4; k++) {
-      stdin.write('{"Image":"C:\\\\Windows\\\\x.exe"}\n');
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-    stdin.end();
-    const run = await running;
-    expect(run.err).toMatch(/\r\x1b\[K\d+ events, 0 matches, \d+ events\/s/);
+  it('shows progress on a terminal once the redraw interval has passed, and clears it before the summary', async () => {
+    const events = '{"Image":"C:\\\\Windows\\\\x.exe"}\n'.repeat(4);
+    // Each clock reading 1 s after the previous: past the redraw interval at every batch.
+    let now = 0;
+    const run = await scan(['--rule', SEED_RULE, '--events', '-'], { stdin: Readable.from([events]), tty: true, clock: () => (now += 1000) });
+    expect(run.err).toMatch(/\r\x1b\[K4 events, 0 matches, \d+ events\/s/);
     expect(run.err).toMatch(/\r\x1b\[Ksigma-hunt scan: 4 events read/);
+  });
+
+  it('draws no progress while the redraw interval has not passed', async () => {
+    const events = '{"Image":"C:\\\\Windows\\\\x.exe"}\n'.repeat(4);
+    const run = await scan(['--rule', SEED_RULE, '--events', '-'], { stdin: Readable.from([events]), tty: true, clock: () => 0 });
+    expect(run.err).not.toMatch(/\r\x1b\[K\d+ events, /);
+    expect(run.err).toMatch(/sigma-hunt scan: 4 events read/);
   });
 
   it('shows no progress when stderr is not a terminal', async () => {

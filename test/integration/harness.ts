@@ -105,6 +105,8 @@ export interface HuntRunOptions {
   rowClock?: () => number;
   /** Batch members checkpointed at once (default: the pipeline's). */
   checkpointConcurrency?: number;
+  /** How the queries wait between attempts (default: a real timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface HuntRunner {
@@ -130,7 +132,7 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
         ...(options.budgetClock ? { budgetClock: options.budgetClock } : {}),
         ...(options.rowClock ? { rowClock: options.rowClock } : {}),
         ...(options.checkpointConcurrency !== undefined ? { checkpointConcurrency: options.checkpointConcurrency } : {}),
-        queryOptions: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, serverTimeoutSeconds: 30 },
+        queryOptions: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, serverTimeoutSeconds: 30, ...(options.sleep ? { sleep: options.sleep } : {}) },
       });
     },
   };

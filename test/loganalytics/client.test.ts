@@ -63,17 +63,18 @@ describe('createLogsQueryClient', () => {
   it('makes a 429 with an empty body a RestError with its status, not a TypeError', async () => {
     fake.setRespond(() => ({ kind: 'error', status: 429, headers: { 'retry-after': '1' } }));
     await expect(bareSdkClient().queryWorkspace('w', 'T', WINDOW)).rejects.toThrow(TypeError);
-    const error = await createLogsQueryClient({ endpoint: fake.url, insecureLocal: true })
-      .queryWorkspace('w', 'T', WINDOW)
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'RestError', statusCode: 429, code: 'TooManyRequests' });
+    await expect(createLogsQueryClient({ endpoint: fake.url, insecureLocal: true }).queryWorkspace('w', 'T', WINDOW)).rejects.toMatchObject({
+      name: 'RestError',
+      statusCode: 429,
+      code: 'TooManyRequests',
+    });
   });
 
   it('leaves retries to runQuery: the SDK pipeline sends once unless maxRetries is set', async () => {
     fake.setRespond(() => fakeReply.serverError(503, undefined, { 'retry-after': '0' }));
-    await createLogsQueryClient({ endpoint: fake.url, insecureLocal: true }).queryWorkspace('w', 'T', WINDOW).catch(() => undefined);
+    await expect(createLogsQueryClient({ endpoint: fake.url, insecureLocal: true }).queryWorkspace('w', 'T', WINDOW)).rejects.toMatchObject({ name: 'RestError', statusCode: 503 });
     expect(fake.requests).toHaveLength(1);
-    await createLogsQueryClient({ endpoint: fake.url, insecureLocal: true, maxRetries: 2 }).queryWorkspace('w', 'T', WINDOW).catch(() => undefined);
+    await expect(createLogsQueryClient({ endpoint: fake.url, insecureLocal: true, maxRetries: 2 }).queryWorkspace('w', 'T', WINDOW)).rejects.toMatchObject({ name: 'RestError', statusCode: 503 });
     expect(fake.requests).toHaveLength(4);
   });
 

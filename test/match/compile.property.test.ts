@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compileRule } from '../../src/match/compile.js';
 import { and, makeRule, not, or, s, search, SEED_DOMAINS, SEED_IMAGE_FRAGMENTS, seedRule, type Written } from './build.js';
 import { referenceMatches } from './reference.js';
+import { propertyRuns } from '../support/runs.js';
 
 const TRICKY = ['İ', 'ı', '\u212a', 'ſ', 'Σ', 'é', 'É', 'ß', '\u{10400}', '\ud800'];
 const char = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('a', 'B', 'k', 'I', 's', '\\', ':', '.', '*', '?', '1', ' ') }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY) });
@@ -46,7 +47,7 @@ describe('compileRule against the reference evaluator', () => {
         const e = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
         expect(compiled.matches(e)).toBe(referenceMatches(rule, e));
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 
@@ -62,7 +63,7 @@ describe('compileRule against the reference evaluator', () => {
           expect(compiled.explain(e) !== null).toBe(compiled.matches(e));
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -73,7 +74,7 @@ describe('compileRule against the reference evaluator', () => {
         const rule = makeRule([search('keywords', keywords, all && keywords.length > 1 ? ['all'] : [])]);
         expect(compileRule(rule).matches(e)).toBe(referenceMatches(rule, e));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 });

@@ -1,10 +1,8 @@
 // A deliberately straightforward evaluator of the matcher's defined semantics, for property tests: every
 // case-insensitive comparison goes through toLowerCase() and wildcards through a code-point DP, with no fast
-// paths. Presence/number/CIDR/time helpers are shared with the product (they have no fast paths to check).
+// paths. Numbers, date-times and networks are read by its own code (reference-values.ts), not the product's.
 import type { ConditionNode, DetectionItem, SigmaRule, StringPart, ValuePattern } from '../../src/rule/model.js';
-import { compileCidr } from '../../src/match/cidr.js';
-import { parseDateTime, timePartOf } from '../../src/match/timepart.js';
-import { numericValue } from '../../src/match/values.js';
+import { referenceDateTime, referenceInNetwork, referenceNumber, referenceTimePart } from './reference-values.js';
 import { RE2JS } from 're2js';
 
 type Event = Record<string, unknown>;
@@ -69,15 +67,15 @@ function scalarMatches(pattern: ValuePattern, value: string | number | boolean, 
     case 're':
       return RE2JS.compile(pattern.source, (pattern.flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (pattern.flags.multiline ? RE2JS.MULTILINE : 0) | (pattern.flags.dotAll ? RE2JS.DOTALL : 0)).test(text);
     case 'compare': {
-      const n = numericValue(value);
+      const n = referenceNumber(value);
       if (Number.isNaN(n)) return false;
       return pattern.op === 'gt' ? n > pattern.value : pattern.op === 'gte' ? n >= pattern.value : pattern.op === 'lt' ? n < pattern.value : n <= pattern.value;
     }
     case 'cidr':
-      return compileCidr(pattern.family, pattern.network, pattern.prefixLength)!(text);
+      return referenceInNetwork(pattern.family, pattern.network, pattern.prefixLength, text) === true;
     case 'timepart': {
-      const millis = parseDateTime(text);
-      return millis !== null && timePartOf(millis, pattern.part) === pattern.value;
+      const millis = referenceDateTime(text);
+      return millis !== null && referenceTimePart(millis, pattern.part) === pattern.value;
     }
     case 'fieldref': {
       const other = lookup(event, pattern.field);

@@ -4,6 +4,7 @@ import type { StringPart } from '../../src/rule/model.js';
 import { StringSetMatcher } from '../../src/match/text.js';
 import { SEED_IMAGE_FRAGMENTS, sigmaString } from './build.js';
 import { stringPatternMatches } from './reference.js';
+import { propertyRuns } from '../support/runs.js';
 
 const TRICKY = ['İ', '\u212a', 'Σ', 'é', 'ß', '\ud800'];
 const char = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('a', 'B', 'k', 'K', 'i', 'I', '\\', ':', '.', 't', 'r', 'u', 'e') }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY) });
@@ -26,7 +27,7 @@ describe('StringSetMatcher.tester (exact fast path) against the toLowerCase refe
         const tester = new StringSetMatcher(patterns).tester();
         for (const haystack of haystacks) expect(tester(haystack)).toBe(patterns.some((p) => stringPatternMatches(p.parts, p.cased, haystack)));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 

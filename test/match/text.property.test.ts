@@ -4,6 +4,7 @@ import type { StringPart } from '../../src/rule/model.js';
 import { StringSetMatcher } from '../../src/match/text.js';
 import { SEED_DOMAINS, SEED_IMAGE_FRAGMENTS, sigmaString } from './build.js';
 import { stringPatternMatches } from './reference.js';
+import { propertyRuns } from '../support/runs.js';
 
 // Characters whose toLowerCase() is not an ASCII fold: longer (U+0130), ASCII from non-ASCII (KELVIN, ANGSTROM
 // → å), context-dependent (Σ), supplementary (Deseret), lone surrogates; plus the characters of the seed.
@@ -63,7 +64,7 @@ describe('StringSetMatcher against the toLowerCase reference', () => {
           }
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 
@@ -77,7 +78,7 @@ describe('StringSetMatcher against the toLowerCase reference', () => {
           for (const haystack of haystacks) expect(matcher.test(haystack)).toBe(patterns.some((p) => stringPatternMatches(p.parts, false, haystack)));
         },
       ),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -111,7 +112,7 @@ describe('StringSetMatcher against the toLowerCase reference', () => {
           }
         },
       ),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     );
   });
 
@@ -124,7 +125,7 @@ describe('StringSetMatcher against the toLowerCase reference', () => {
         expect(contains.test(haystack)).toBe(SEED_IMAGE_FRAGMENTS.some((f) => lowered.includes(f.toLowerCase())));
         expect(endswith.test(haystack)).toBe(SEED_DOMAINS.some((d) => lowered.endsWith(d.toLowerCase())));
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 });

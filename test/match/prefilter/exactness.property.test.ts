@@ -12,6 +12,7 @@ import type { CompiledRule } from '../../../src/match/types.js';
 import { loadRules } from '../../../src/rule/load.js';
 import type { DetectionItem, SigmaRule, StringPart } from '../../../src/rule/model.js';
 import { eventArb, fragmentArb, here, literalsOf, ruleArb, spellingArb, write, type Json } from '../random-sigma.js';
+import { propertyRuns } from '../../support/runs.js';
 
 // A fixed seed: the properties are proofs over the same generated cases on every run, and the coverage
 // assertions below (rejections and matches both happen) cannot flake.
@@ -56,7 +57,7 @@ describe('pre-filter exactness', () => {
           for (const [node, spelling] of events) check(compiled, write(node, spelling), tally);
         },
       ),
-      { numRuns: 600 },
+      { numRuns: propertyRuns(600) },
     );
     expect(tally.rejected).toBeGreaterThan(tally.texts / 50);
     expect(tally.matched).toBeGreaterThan(tally.texts / 10);
@@ -72,7 +73,7 @@ describe('pre-filter exactness', () => {
           for (const [node, spelling] of events) check(compiled, write(node, spelling), tally);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
     expect(tally.rejected).toBeGreaterThan(0);
     expect(tally.matched).toBeGreaterThan(tally.texts / 10);
@@ -119,7 +120,7 @@ describe('pre-filter exactness', () => {
         const event: Json = { t: 'obj', entries: [['EventID', { t: 'num', token: '3' }], ['F', value], ['G', { t: 'str', v: 'noise' }]] };
         check([compileRule(rule)], write(event, spelling), tally);
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
     expect(tally.rejected).toBeGreaterThan(tally.texts / 50);
     expect(tally.matched).toBeGreaterThan(tally.texts / 6);
@@ -153,7 +154,7 @@ describe('pre-filter exactness', () => {
     const tally = newTally();
     fc.assert(
       fc.property(sysmonArb, spellingArb, (node, spelling) => check(compiled, write(node, spelling), tally)),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     );
     expect(tally.rejected).toBeGreaterThan(tally.texts / 25);
     expect(tally.matched).toBeGreaterThan(tally.texts / 10);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { createRawTextPrefilter, MAX_REGEX_NEEDLES, patternNeedle, ruleNeedles } from '../../../src/match/prefilter.js';
 import { loadRules, parseRuleText } from '../../../src/rule/load.js';
 import type { SigmaRule } from '../../../src/rule/model.js';
+import { propertyRuns } from '../../support/runs.js';
 
 // A fixed seed: the properties are proofs over the same generated cases on every run, and the coverage
 // assertions below (rejections and matches both happen) cannot flake.
@@ -182,7 +183,7 @@ describe('raw-text rejection', () => {
         outcomes[expected ? 'rejected' : 'kept']++;
         expect(prefilter.rejects(text)).toBe(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
     expect(Math.min(outcomes.rejected, outcomes.kept)).toBeGreaterThan(30);
   });
