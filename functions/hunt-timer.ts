@@ -3,13 +3,19 @@
 // src/hunt/config.ts: every 5 minutes); never runOnStartup in production (a cold start or scale-out would
 // start a hunt outside the schedule).
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { fanoutConfigured } from '../src/fanout/config.js';
 import { huntTimerHandler, setUpHuntTimer } from '../src/hunt/timer.js';
+// The fan-out's planner and hunter (HUNT_WORKSPACES): imported here so the one-bundle package carries them.
+import './fanout-planner.js';
+import './fanout-hunter.js';
 
 const setup = setUpHuntTimer(process.env);
 if (!setup.ok) console.error(setup.error.message);
 const hunt = huntTimerHandler(setup);
 
 export async function sigmaHunt(_timer: Timer, context: InvocationContext): Promise<void> {
+  // With HUNT_WORKSPACES the planner hunts every workspace, this one included: two hunts would key its incidents twice.
+  if (fanoutConfigured(process.env)) return;
   await hunt({
     info: (message, fields) => context.log(message, ...(fields ? [fields] : [])),
     warn: (message, fields) => context.warn(message, ...(fields ? [fields] : [])),
