@@ -33,15 +33,27 @@ export async function deliverOne(options: QueueHostOptions): Promise<DeliveryOut
     if (dead()) return 'died';
     if (item.dequeueCount >= options.maxDequeueCount) {
       await options.queues.poison.sendMessage(item.messageText);
-      await options.queues.work.deleteMessage(item.messageId, item.popReceipt);
+      await lostLease(options.queues.work.deleteMessage(item.messageId, item.popReceipt));
       return 'poisoned-by-host';
     }
-    await options.queues.work.updateMessage(item.messageId, item.popReceipt, undefined, 0);
+    await lostLease(options.queues.work.updateMessage(item.messageId, item.popReceipt, undefined, 0));
     return 'retried';
   }
   if (dead()) return 'died';
-  await options.queues.work.deleteMessage(item.messageId, item.popReceipt);
+  await lostLease(options.queues.work.deleteMessage(item.messageId, item.popReceipt));
   return 'completed';
+}
+
+/** A run that outlasted its visibility timeout lost the message to another delivery (400 PopReceiptMismatch:
+ *  it was received again since; 404: the other delivery already deleted it): harmless, that delivery hunts it. */
+async function lostLease(operation: Promise<unknown>): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    const { statusCode, code } = error as { statusCode?: number; code?: string };
+    const lost = statusCode === 404 || (statusCode === 400 && (code === undefined || /PopReceipt/i.test(code)));
+    if (!lost) throw error;
+  }
 }
 
 /** Delivers until the queue answers empty `emptyPolls` times in a row (messages released by a dead delivery
