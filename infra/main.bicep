@@ -1,6 +1,6 @@
 // sigma-hunt: a timer-triggered function app that hunts in a Microsoft Sentinel workspace and writes incidents to
-// Table Storage. Deployed into one resource group; the only thing it touches outside that group is one role
-// assignment (Log Analytics Reader) on the Sentinel workspace.
+// Table Storage. Deployed into one resource group; the only things it touches outside that group are role
+// assignments (Log Analytics Reader) on the Sentinel workspace and on each fan-out workspace (huntWorkspaces).
 //
 //   az deployment group create -g <rg> -f infra/main.bicep -p sentinelWorkspaceResourceId=<id>
 //   azd up
@@ -113,6 +113,30 @@ param huntLogAnalyticsEndpoint string = 'https://api.loganalytics.azure.com/v1'
 param huntLogAnalyticsScope string = ''
 
 // ---------------------------------------------------------------------------------------------------
+// Fan-out (src/fanout/config.ts FANOUT_SETTINGS): many workspaces through a Storage Queue
+// ---------------------------------------------------------------------------------------------------
+
+@description('HUNT_WORKSPACES: workspaces hunted through the queue, each {name, resourceId, workspaceId, target, rulesPath}. A resource id may be in another resource group or subscription (Azure Lighthouse delegations included); each workspace gets Log Analytics Reader. Empty: the single-workspace hunt of sentinelWorkspaceResourceId.')
+param huntWorkspaces array = []
+
+@description('HUNT_WORKSPACES_PATH: a JSON file in the app holding the workspaces instead (relative to the app root). Empty: none.')
+param huntWorkspacesPath string = ''
+
+@description('HUNT_QUEUE_NAME: the queue of hunt batches (the poison queue is <name>-poison). Created by this template.')
+@minLength(3)
+@maxLength(57)
+param huntQueueName string = 'sigma-hunt-batches'
+
+@description('HUNT_BATCH_RULES: rules of one source per queue message (1..500).')
+param huntBatchRules string = '200'
+
+@description('HUNT_QUERY_SLOTS: Log Analytics queries in flight at once across all instances (1..5; the service allows 5 per identity).')
+param huntQuerySlots string = '5'
+
+@description('HUNT_SLOTS_TABLE: table of the query-slot leases and the shared 429 pause (created by the app).')
+param huntSlotsTable string = 'SigmaHuntQuerySlots'
+
+// ---------------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------------
 
@@ -203,6 +227,35 @@ module rbacWorkspace 'app/rbac-workspace.bicep' = {
   }
 }
 
+module queues 'app/queues.bicep' = {
+  name: 'queues'
+  params: {
+    storageAccountName: storage.outputs.name
+    queueName: huntQueueName
+  }
+}
+
+module rbacQueue 'app/rbac-queue.bicep' = {
+  name: 'rbac-queue'
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: identity.outputs.principalId
+  }
+}
+
+// Log Analytics Reader on every fan-out workspace, each from a deployment into its own resource group (which may
+// be in another subscription), as for the Sentinel workspace above.
+module rbacHuntWorkspaces 'app/rbac-workspace.bicep' = [
+  for workspace in huntWorkspaces: {
+    name: 'sigmahunt-rbac-${resourceToken}-${uniqueString(workspace.resourceId)}'
+    scope: resourceGroup(split(workspace.resourceId, '/')[2], split(workspace.resourceId, '/')[4])
+    params: {
+      workspaceName: last(split(workspace.resourceId, '/'))
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
 var huntSettings = {
   LOG_ANALYTICS_WORKSPACE_ID: sentinelWorkspace.properties.customerId
   HUNT_STORAGE_TABLE_ENDPOINT: storage.outputs.tableServiceUri
@@ -224,6 +277,12 @@ var huntSettings = {
   HUNT_KQL_OVERRIDES_PATH: huntKqlOverridesPath
   HUNT_LOG_ANALYTICS_ENDPOINT: huntLogAnalyticsEndpoint
   HUNT_LOG_ANALYTICS_SCOPE: huntLogAnalyticsScope
+  HUNT_WORKSPACES: empty(huntWorkspaces) ? '' : string(huntWorkspaces)
+  HUNT_WORKSPACES_PATH: huntWorkspacesPath
+  HUNT_QUEUE_NAME: queues.outputs.queueName
+  HUNT_BATCH_RULES: huntBatchRules
+  HUNT_QUERY_SLOTS: huntQuerySlots
+  HUNT_SLOTS_TABLE: huntSlotsTable
 }
 
 module functionApp 'app/function-app.bicep' = {
@@ -237,6 +296,7 @@ module functionApp 'app/function-app.bicep' = {
     identityClientId: identity.outputs.clientId
     blobServiceUri: storage.outputs.blobServiceUri
     tableServiceUri: storage.outputs.tableServiceUri
+    queueServiceUri: queues.outputs.queueServiceUri
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: maximumInstanceCount
@@ -248,6 +308,8 @@ module functionApp 'app/function-app.bicep' = {
     rbacStorage
     rbacMonitoring
     rbacWorkspace
+    rbacQueue
+    rbacHuntWorkspaces
   ]
 }
 

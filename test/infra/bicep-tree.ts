@@ -56,6 +56,8 @@ export interface ModuleDeclaration {
   /** Absolute path of the referenced file. */
   resolvedPath: string;
   body?: SyntaxNode;
+  /** A module loop: the item's name and the array it runs over, as written. */
+  loop?: { item: string; over: string };
   file: BicepFile;
 }
 
@@ -178,11 +180,15 @@ export function modules(file: BicepFile): ModuleDeclaration[] {
     const [symbolNode, pathNode] = node.namedChildren;
     const modulePath = stringLiteral(pathNode!) ?? '';
     const last = node.namedChildren[node.namedChildren.length - 1]!;
+    // `module m 'x.bicep' = [for item in items: {...}]`: the body is the loop's object, once per item.
+    const loopBody = last.type === 'for_statement' ? last.namedChildren[last.namedChildren.length - 1] : undefined;
+    const body = last.type === 'object' ? last : loopBody?.type === 'object' ? loopBody : undefined;
     return {
       symbol: symbolNode!.text,
       modulePath,
       resolvedPath: path.resolve(path.dirname(file.path), modulePath),
-      ...(last.type === 'object' ? { body: last } : {}),
+      ...(body ? { body } : {}),
+      ...(last.type === 'for_statement' ? { loop: { item: last.namedChildren[0]!.text, over: last.namedChildren[1]!.text } } : {}),
       file,
     };
   });
