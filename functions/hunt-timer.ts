@@ -5,9 +5,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { fanoutConfigured } from '../src/fanout/config.js';
 import { huntTimerHandler, setUpHuntTimer } from '../src/hunt/timer.js';
-// The fan-out's planner and hunter (HUNT_WORKSPACES): imported here so the one-bundle package carries them.
-import './fanout-planner.js';
-import './fanout-hunter.js';
 
 const setup = setUpHuntTimer(process.env);
 if (!setup.ok) console.error(setup.error.message);
@@ -24,3 +21,8 @@ export async function sigmaHunt(_timer: Timer, context: InvocationContext): Prom
 }
 
 app.timer('sigmaHunt', { schedule: '%HUNT_SCHEDULE%', runOnStartup: false, handler: sigmaHunt });
+
+// The fan-out's planner and hunter (HUNT_WORKSPACES), registered after this timer: imported from here so the
+// one-bundle package (scripts/package.ts bundles this entry point) carries them.
+await import('./fanout-planner.js');
+await import('./fanout-hunter.js');
