@@ -41,6 +41,7 @@ import { RulePacks } from '../packs.js';
 import { runPlanner } from '../planner.js';
 import { CLOCK_SKEW_TOLERANCE_MS } from '../query-slots.js';
 import { deliverOne } from '../queue-host.js';
+import { createRng } from './rng.js';
 
 const MINUTE = 60_000;
 /** The final instant of every schedule and of the clean run: the ground truth is placed before it. */
@@ -54,17 +55,6 @@ const WORKSPACES = [
   { name: 'contoso', workspaceId: '00000000-0000-4000-8000-0000000c0750', subscription: '00000000-0000-4000-8000-00000000c0de' },
   { name: 'fabrikam', workspaceId: '00000000-0000-4000-8000-0000000fab01', subscription: '00000000-0000-4000-8000-0000000fab00' },
 ];
-
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Fault =
   | { kind: 'none' }
