@@ -3,6 +3,7 @@
 // src/hunt/config.ts: every 5 minutes); never runOnStartup in production (a cold start or scale-out would
 // start a hunt outside the schedule).
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { fanoutConfigured } from '../src/fanout/config.js';
 import { huntTimerHandler, setUpHuntTimer } from '../src/hunt/timer.js';
 import { sentinelWriteBackStep } from '../src/sentinel/timer.js';
 
@@ -19,7 +20,8 @@ export async function sigmaHunt(_timer: Timer, context: InvocationContext): Prom
     error: (message: string, fields?: object) => context.error(message, ...(fields ? [fields] : [])),
   };
   try {
-    await hunt(log);
+    // With HUNT_WORKSPACES the planner hunts every workspace, this one included: two hunts would key its incidents twice.
+    if (!fanoutConfigured(process.env)) await hunt(log);
   } finally {
     // Whatever the hunt stored goes to Sentinel, also after a failed run; the write-back never throws.
     await writeBack(log);
@@ -27,3 +29,8 @@ export async function sigmaHunt(_timer: Timer, context: InvocationContext): Prom
 }
 
 app.timer('sigmaHunt', { schedule: '%HUNT_SCHEDULE%', runOnStartup: false, handler: sigmaHunt });
+
+// The fan-out's planner and hunter (HUNT_WORKSPACES), registered after this timer: imported from here so the
+// one-bundle package (scripts/package.ts bundles this entry point) carries them.
+await import('./fanout-planner.js');
+await import('./fanout-hunter.js');

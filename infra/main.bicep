@@ -1,8 +1,9 @@
-// sigma-hunt: a timer-triggered function app that hunts in a Microsoft Sentinel workspace, writes incidents to
+// sigma-hunt: a timer-triggered function app that hunts in Microsoft Sentinel workspaces, writes incidents to
 // Table Storage and (sentinelWriteBack) back into the workspace through the Logs Ingestion API. Deployed into one
 // resource group; what it touches in the workspace's resource group, each behind a switch: the Log Analytics
 // Reader role assignment (assignWorkspaceRole), the two custom tables (sentinelWriteBack) and the analytics rule
-// (sentinelAnalyticsRule). azure.yaml's predown hook removes the role assignment and the rule.
+// (sentinelAnalyticsRule). azure.yaml's predown hook removes the role assignment and the rule. Each fan-out
+// workspace (huntWorkspaces) gets a Log Analytics Reader role assignment in its own resource group.
 //
 //   az deployment group create -g <rg> -f infra/main.bicep -p sentinelWorkspaceResourceId=<id>
 //   azd up
@@ -148,6 +149,30 @@ param reviewAudience string = ''
 
 @description('REVIEW_SCOPE: the delegated scope the page asks for. Empty: <first audience>/Incidents.Access.')
 param reviewScope string = ''
+
+// ---------------------------------------------------------------------------------------------------
+// Fan-out (src/fanout/config.ts FANOUT_SETTINGS): many workspaces through a Storage Queue
+// ---------------------------------------------------------------------------------------------------
+
+@description('HUNT_WORKSPACES: workspaces hunted through the queue, each {name, resourceId, workspaceId, target, rulesPath}. A resource id may be in another resource group or subscription (Azure Lighthouse delegations included); each workspace gets Log Analytics Reader. Empty: the single-workspace hunt of sentinelWorkspaceResourceId.')
+param huntWorkspaces array = []
+
+@description('HUNT_WORKSPACES_PATH: a JSON file in the app holding the workspaces instead (relative to the app root). Empty: none.')
+param huntWorkspacesPath string = ''
+
+@description('HUNT_QUEUE_NAME: the queue of hunt batches (the poison queue is <name>-poison). Created by this template.')
+@minLength(3)
+@maxLength(57)
+param huntQueueName string = 'sigma-hunt-batches'
+
+@description('HUNT_BATCH_RULES: rules of one source per queue message (1..500).')
+param huntBatchRules string = '200'
+
+@description('HUNT_QUERY_SLOTS: Log Analytics queries in flight at once across all instances (1..5; the service allows 5 per identity).')
+param huntQuerySlots string = '5'
+
+@description('HUNT_SLOTS_TABLE: table of the query-slot leases and the shared 429 pause (created by the app).')
+param huntSlotsTable string = 'SigmaHuntQuerySlots'
 
 // ---------------------------------------------------------------------------------------------------
 // Names
@@ -317,6 +342,35 @@ var sentinelSettings = {
   SENTINEL_DCR_IMMUTABLE_ID: sentinelWriteBack ? sentinelIngestion.outputs.ruleImmutableId : ''
 }
 
+module queues 'app/queues.bicep' = {
+  name: 'queues'
+  params: {
+    storageAccountName: storage.outputs.name
+    queueName: huntQueueName
+  }
+}
+
+module rbacQueue 'app/rbac-queue.bicep' = {
+  name: 'rbac-queue'
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: identity.outputs.principalId
+  }
+}
+
+// Log Analytics Reader on every fan-out workspace, each from a deployment into its own resource group (which may
+// be in another subscription), as for the Sentinel workspace above.
+module rbacHuntWorkspaces 'app/rbac-workspace.bicep' = [
+  for workspace in huntWorkspaces: {
+    name: 'sigmahunt-rbac-${resourceToken}-${uniqueString(workspace.resourceId)}'
+    scope: resourceGroup(split(workspace.resourceId, '/')[2], split(workspace.resourceId, '/')[4])
+    params: {
+      workspaceName: last(split(workspace.resourceId, '/'))
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
 var huntSettings = {
   LOG_ANALYTICS_WORKSPACE_ID: sentinelWorkspace.properties.customerId
   HUNT_STORAGE_TABLE_ENDPOINT: storage.outputs.tableServiceUri
@@ -338,6 +392,12 @@ var huntSettings = {
   HUNT_KQL_OVERRIDES_PATH: huntKqlOverridesPath
   HUNT_LOG_ANALYTICS_ENDPOINT: huntLogAnalyticsEndpoint
   HUNT_LOG_ANALYTICS_SCOPE: huntLogAnalyticsScope
+  HUNT_WORKSPACES: empty(huntWorkspaces) ? '' : string(huntWorkspaces)
+  HUNT_WORKSPACES_PATH: huntWorkspacesPath
+  HUNT_QUEUE_NAME: queues.outputs.queueName
+  HUNT_BATCH_RULES: huntBatchRules
+  HUNT_QUERY_SLOTS: huntQuerySlots
+  HUNT_SLOTS_TABLE: huntSlotsTable
 }
 
 module reviewAuth 'app/review-auth.bicep' = {
@@ -371,6 +431,7 @@ module functionApp 'app/function-app.bicep' = {
     identityClientId: identity.outputs.clientId
     blobServiceUri: storage.outputs.blobServiceUri
     tableServiceUri: storage.outputs.tableServiceUri
+    queueServiceUri: queues.outputs.queueServiceUri
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: maximumInstanceCount
@@ -384,6 +445,8 @@ module functionApp 'app/function-app.bicep' = {
     rbacMonitoring
     rbacWorkspace
     sentinelIngestion
+    rbacQueue
+    rbacHuntWorkspaces
   ]
 }
 

@@ -25,6 +25,9 @@ param blobServiceUri string
 @description('https URL of the table service of the app storage account, no trailing slash.')
 param tableServiceUri string
 
+@description('https URL of the queue service of the app storage account, no trailing slash (the fan-out\'s queue trigger).')
+param queueServiceUri string
+
 @description('https URL of the blob container holding the deployment package.')
 param deploymentContainerUrl string
 
@@ -130,7 +133,8 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 }
 
 // The platform settings. Host storage (AzureWebJobsStorage) uses the identity: the timer's singleton lease lives
-// in blobs, host diagnostics in tables. No queue URI is given: no queue role is granted and a timer needs none.
+// in blobs, host diagnostics in tables, and the fan-out's queue trigger reads its queue through the same
+// identity-based connection (queueServiceUri; Storage Queue Data Contributor in rbac-queue.bicep).
 //
 // APPLICATIONINSIGHTS_CONNECTION_STRING is not a secret: it names the ingestion endpoint and the instrumentation
 // key *identifier* of the resource. With local auth disabled on App Insights, that identifier alone cannot send
@@ -140,6 +144,7 @@ var platformSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: blobServiceUri
   AzureWebJobsStorage__tableServiceUri: tableServiceUri
+  AzureWebJobsStorage__queueServiceUri: queueServiceUri
   AZURE_CLIENT_ID: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'

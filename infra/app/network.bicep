@@ -27,10 +27,12 @@ param privateEndpointSubnetPrefix string = '10.0.2.0/24'
 
 var appSubnetName = 'app'
 var privateEndpointSubnetName = 'private-endpoints'
-// The storage services the app uses: blobs (package, timer lease) and tables (incidents, checkpoints, host).
+// The storage services the app uses: blobs (package, timer lease), tables (incidents, checkpoints, host, query
+// slots) and queues (the fan-out's work and poison queues).
 var storageServices = [
   'blob'
   'table'
+  'queue'
 ]
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {

@@ -77,6 +77,9 @@ export interface IncidentIdentity {
   destination: { kind: 'fqdn' | 'ip' | 'none'; value: string | null; port: number | null };
   bucketStart: Date;
   windowMs: number;
+  /** The workspace the hit was read from, when a deployment hunts many (src/fanout/): two workspaces, possibly two
+   *  tenants, never share an incident. Absent for the single-workspace hunt, whose keys stay as they were. */
+  scope?: string;
 }
 
 export function normalizeName(text: string): string {
@@ -98,7 +101,7 @@ function normalizeIp(ip: string): string {
   }
 }
 
-export function identityOf(hit: VerifiedHit, windowMs: number): IncidentIdentity {
+export function identityOf(hit: VerifiedHit, windowMs: number, scope?: string): IncidentIdentity {
   assertHit(hit);
   const fqdn = hit.destination.fqdn === undefined ? '' : normalizeFqdn(hit.destination.fqdn);
   const ip = hit.destination.ip === undefined ? '' : normalizeIp(hit.destination.ip);
@@ -113,6 +116,7 @@ export function identityOf(hit: VerifiedHit, windowMs: number): IncidentIdentity
     },
     bucketStart: bucketStartOf(hit.eventTime, windowMs),
     windowMs,
+    ...(scope !== undefined ? { scope } : {}),
   };
 }
 
@@ -127,6 +131,7 @@ export function incidentKeyOfIdentity(identity: IncidentIdentity): string {
     identity.destination.port,
     identity.bucketStart.getTime(),
     identity.windowMs,
+    ...(identity.scope !== undefined ? [`scope:${identity.scope}`] : []),
   ]);
 }
 
@@ -189,7 +194,10 @@ export class HitPreparer {
     | { ruleId: string; host: string; processImage: string; fqdn?: string; ip?: string; port?: number; bucket: number; keyed: { identity: IncidentIdentity; incidentKey: string } }
     | undefined;
 
-  constructor(readonly windowMs: number) {
+  constructor(
+    readonly windowMs: number,
+    readonly scope?: string,
+  ) {
     assertGroupingWindow(windowMs);
   }
 
@@ -214,7 +222,7 @@ export class HitPreparer {
       return last.keyed;
     }
     const keyed = this.identities.get([hit.ruleId, hit.host, hit.processImage, fqdn, ip, port, bucket], () => {
-      const identity = identityOf(hit, this.windowMs);
+      const identity = identityOf(hit, this.windowMs, this.scope);
       return { identity, incidentKey: incidentKeyOfIdentity(identity) };
     });
     this.lastKey = { ruleId: hit.ruleId, host: hit.host, processImage: hit.processImage, fqdn, ip, port, bucket, keyed };
@@ -439,8 +447,8 @@ export interface HitGroup {
  * the two copies differ (a caller bug: the id should identify the row), the copy whose stored form sorts first
  * wins, so the choice does not depend on input order.
  */
-export function groupHits(hits: readonly VerifiedHit[], windowMs: number): HitGroup[] {
-  const preparer = new HitPreparer(windowMs);
+export function groupHits(hits: readonly VerifiedHit[], windowMs: number, scope?: string): HitGroup[] {
+  const preparer = new HitPreparer(windowMs, scope);
   const groups = new Map<string, { identity: IncidentIdentity; hits: Map<string, PreparedHit> }>();
   for (const raw of hits) {
     const hit = preparer.prepare(raw);

@@ -163,6 +163,7 @@ export function mergeIncident(
     destination: display.destination,
     bucketStart: new Date(identity.bucketStart.getTime()),
     groupingWindowMs: identity.windowMs,
+    ...(identity.scope !== undefined ? { workspaceId: identity.scope } : {}),
     firstSeen: new Date(firstSeen),
     lastSeen: new Date(lastSeen),
     hitCount: (existing?.hitCount ?? 0) + sortedFresh.length,

@@ -91,6 +91,8 @@ export interface Incident {
   /** Start of the fixed grouping bucket (UTC epoch-aligned), and the bucket width. */
   bucketStart: Date;
   groupingWindowMs: number;
+  /** The workspace the hits were read from, when the deployment hunts many (src/fanout/); part of the key. */
+  workspaceId?: string;
   firstSeen: Date;
   lastSeen: Date;
   /** Exact number of distinct hits. */

@@ -21,12 +21,17 @@ export interface AzuriteOptions {
   silent?: boolean;
   /** How long to wait for the port to answer; default 30 s. */
   startTimeoutMs?: number;
+  /** Which Azurite service to run; default `table`. `queue` serves the fan-out's Storage Queues (src/fanout/). */
+  service?: AzuriteService;
 }
 
+export type AzuriteService = 'table' | 'queue';
+
 export interface RunningAzurite {
-  /** `http://127.0.0.1:<port>/devstoreaccount1` */
+  /** `http://127.0.0.1:<port>/devstoreaccount1` (for the queue service: its queue endpoint). */
   tableEndpoint: string;
-  /** Development-account connection string for `createTableClients({ connectionString })`. */
+  /** Development-account connection string for `createTableClients({ connectionString })`, or with a
+   *  QueueEndpoint for the queue service. */
   connectionString: string;
   port: number;
   stop(): Promise<void>;
@@ -73,9 +78,9 @@ function installExitHook(): void {
   });
 }
 
-function azuriteTableMain(): string {
+function azuriteMain(service: AzuriteService): string {
   const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'table', 'main.js');
+  return path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', service, 'main.js');
 }
 
 async function freePort(): Promise<number> {
@@ -118,13 +123,14 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
 }
 
 async function startOnce(options: AzuriteOptions, port: number): Promise<RunningAzurite> {
+  const service = options.service ?? 'table';
   const args = [
     '--import',
     `data:text/javascript,${encodeURIComponent(WATCHDOG)}`,
-    azuriteTableMain(),
-    '--tableHost',
+    azuriteMain(service),
+    `--${service}Host`,
     '127.0.0.1',
-    '--tablePort',
+    `--${service}Port`,
     String(port),
     '--disableTelemetry',
     '--skipApiVersionCheck',
@@ -176,7 +182,7 @@ async function startOnce(options: AzuriteOptions, port: number): Promise<Running
   let stopping: Promise<void> | undefined;
   return {
     tableEndpoint,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_ACCOUNT_KEY};TableEndpoint=${tableEndpoint};`,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_ACCOUNT_KEY};${service === 'queue' ? 'QueueEndpoint' : 'TableEndpoint'}=${tableEndpoint};`,
     port,
     stop: () => {
       stopping ??= (async () => {

@@ -41,6 +41,7 @@ export function encodeIncident(record: IncidentRecord): StoredEntity {
   }
   properties.bucketStart = record.bucketStart;
   properties.groupingWindowMs = int32(record.groupingWindowMs);
+  if (record.workspaceId !== undefined) properties.workspaceId = record.workspaceId;
   properties.firstSeen = record.firstSeen;
   properties.firstHitId = record.firstHitId;
   properties.lastSeen = record.lastSeen;
@@ -89,6 +90,8 @@ export function decodeIncident(entity: Record<string, unknown>): IncidentRecord 
     truncated: truncated as TruncatedPart[],
     firstHitId: reader.string('firstHitId'),
   };
+  const workspaceId = reader.optionalString('workspaceId');
+  if (workspaceId !== undefined) record.workspaceId = workspaceId;
   const account = reader.optionalString('account');
   if (account !== undefined) {
     record.account = account;

@@ -42,6 +42,9 @@ export interface IncidentStoreOptions {
   concurrency?: number;
   /** Attempts per partition when other writers keep winning the ETag race; default 10. */
   maxAttempts?: number;
+  /** The workspace whose hits this store writes, when a deployment hunts many (src/fanout/): part of every
+   *  incident key, so two workspaces never share an incident. Absent: the single-workspace keys. */
+  scope?: string;
 }
 
 export function emptyUpsertReport(): UpsertReport {
@@ -96,6 +99,7 @@ export class IncidentStore {
   private readonly submit: TransactionSubmitter;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
+  private readonly scope: string | undefined;
 
   constructor(
     private readonly client: TableClient,
@@ -106,10 +110,11 @@ export class IncidentStore {
     this.submit = options.submitTransaction ?? submitTransaction;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 10);
+    this.scope = options.scope;
   }
 
   async upsertHits(hits: readonly VerifiedHit[], enrichmentFor: EnrichmentLookup): Promise<UpsertReport> {
-    const groups = groupHits(hits, this.windowMs);
+    const groups = groupHits(hits, this.windowMs, this.scope);
     const report = emptyUpsertReport();
     report.hitsReceived = hits.length;
     report.hitsDistinct = groups.reduce((sum, group) => sum + group.hits.length, 0);

@@ -61,6 +61,8 @@ export interface ModuleDeclaration {
   body?: SyntaxNode;
   /** The condition of `= if (condition) {...}`, without its parentheses. */
   condition?: SyntaxNode;
+  /** A module loop: the item's name and the array it runs over, as written. */
+  loop?: { item: string; over: string };
   file: BicepFile;
 }
 
@@ -198,11 +200,15 @@ export function modules(file: BicepFile): ModuleDeclaration[] {
     const [symbolNode, pathNode] = node.namedChildren;
     const modulePath = stringLiteral(pathNode!) ?? '';
     const last = node.namedChildren[node.namedChildren.length - 1]!;
+    // `module m 'x.bicep' = [for item in items: {...}]`: the body is the loop's object, once per item.
+    const loopBody = last.type === 'for_statement' ? last.namedChildren[last.namedChildren.length - 1] : undefined;
+    const body = last.type === 'object' ? last : loopBody?.type === 'object' ? loopBody : undefined;
     return {
       symbol: symbolNode!.text,
       modulePath,
       resolvedPath: path.resolve(path.dirname(file.path), modulePath),
       ...(({ loop: _loop, ...value }) => value)(declarationValue(last)),
+      ...(last.type === 'for_statement' ? { loop: { item: last.namedChildren[0]!.text, over: last.namedChildren[1]!.text } } : {}),
       file,
     };
   });

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { HUNT_SETTINGS, parseHuntConfig } from '../../src/hunt/config.js';
+import { FANOUT_SETTINGS, parseFanoutConfig } from '../../src/fanout/config.js';
+import { HUNT_SETTINGS as SINGLE_HUNT_SETTINGS, parseHuntConfig } from '../../src/hunt/config.js';
 import { REVIEW_SETTING_NAMES } from '../../src/review/setup.js';
 import { SENTINEL_SETTINGS } from '../../src/sentinel/config.js';
 import { TARGET_NAMES } from '../../src/targets/types.js';
@@ -34,6 +35,9 @@ import {
 } from './bicep-tree.js';
 
 const infraRoot = path.join(projectRoot, 'infra');
+/** Every setting the code reads: the hunt's and the fan-out's (AzureWebJobsStorage__queueServiceUri is both
+ *  the queue trigger's and the planner's). */
+const HUNT_SETTINGS = [...SINGLE_HUNT_SETTINGS, ...FANOUT_SETTINGS.filter((setting) => !SINGLE_HUNT_SETTINGS.some((single) => single.name === setting.name))];
 const bicepPaths = listBicepFiles(infraRoot);
 const files = new Map<string, BicepFile>(bicepPaths.map((filePath) => [filePath, parseBicepFile(filePath)]));
 const fileAt = (relative: string): BicepFile => {
@@ -118,7 +122,9 @@ describe('Bicep syntax (tree-sitter-bicep)', () => {
       'app/identity.bicep',
       'app/monitoring.bicep',
       'app/network.bicep',
+      'app/queues.bicep',
       'app/rbac-monitoring.bicep',
+      'app/rbac-queue.bicep',
       'app/rbac-storage.bicep',
       'app/rbac-workspace.bicep',
       'app/review-auth.bicep',
@@ -212,6 +218,10 @@ describe('app settings against src/hunt/config.ts HUNT_SETTINGS', () => {
     const config = parseHuntConfig(env, { environment: 'azure', appRoot: '/home/site/wwwroot' });
     expect(config.schedule).toBe('0 */5 * * * *');
     expect(config.rulesPath).toBe(path.join('/home/site/wwwroot', 'rules'));
+    // With a workspace list (what string(huntWorkspaces) gives), the fan-out's settings are accepted too.
+    const workspaces = [{ name: 'customer-a', resourceId: '/subscriptions/99999999-2222-3333-4444-555555555555/resourceGroups/rg-a/providers/Microsoft.OperationalInsights/workspaces/law-a', workspaceId: '1f8fad5b-d9cb-469f-a165-70867728950e', target: 'asim', rulesPath: 'rules' }];
+    const fanout = parseFanoutConfig({ ...env, HUNT_QUEUE_NAME: String(literal(params(mainFile).get('huntQueueName')!.defaultValue)), HUNT_WORKSPACES: JSON.stringify(workspaces), AzureWebJobsStorage__queueServiceUri: 'https://sthunt.queue.core.windows.net' }, { environment: 'azure', appRoot: '/home/site/wwwroot' });
+    expect(fanout?.workspaces.map((workspace) => workspace.name)).toEqual(['customer-a']);
   });
 
   it('sets LOG_ANALYTICS_WORKSPACE_ID to the customerId of the existing Sentinel workspace, not its name or resource id', () => {
@@ -261,6 +271,7 @@ const ALLOWED_ROLES = new Map([
   ['0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', { role: 'Storage Table Data Contributor', scopeTypes: ['Microsoft.Storage/storageAccounts'] }],
   ['b7e6dc6d-f1e8-4753-8033-0f276bb0955b', { role: 'Storage Blob Data Owner', scopeTypes: ['Microsoft.Storage/storageAccounts'] }],
   ['3913510d-42f4-4e42-8a64-420c390055eb', { role: 'Monitoring Metrics Publisher', scopeTypes: ['Microsoft.Insights/components', 'Microsoft.Insights/dataCollectionRules'] }],
+  ['974c5e8b-45b9-4653-ba55-5f855dd0fb88', { role: 'Storage Queue Data Contributor', scopeTypes: ['Microsoft.Storage/storageAccounts'] }],
 ]);
 
 interface RoleAssignment {
@@ -289,8 +300,8 @@ function readRoleAssignment(resource: ResourceDeclaration): RoleAssignment {
 const roleAssignmentResources = allResources.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments');
 
 describe('role assignments', () => {
-  it('are exactly five, of the allowed roles, none conditional or in a loop inside its module', () => {
-    expect(roleAssignmentResources).toHaveLength(5);
+  it('are exactly six, of the allowed roles, none conditional or in a loop inside its module', () => {
+    expect(roleAssignmentResources).toHaveLength(6);
     expect(roleAssignmentResources.every((resource) => resource.body !== undefined && resource.condition === undefined && !resource.loop)).toBe(true);
     expect(new Set(roleAssignmentResources.map((resource) => readRoleAssignment(resource).roleId))).toEqual(new Set(ALLOWED_ROLES.keys()));
   });
@@ -328,6 +339,36 @@ describe('role assignments', () => {
     const sentinel = resources(mainFile).find((resource) => resource.type === 'Microsoft.OperationalInsights/workspaces')!;
     expect(property(declaration.body, 'scope')!.text).toBe(property(sentinel.body, 'scope')!.text);
     expect(property(property(declaration.body, 'params'), 'workspaceName')!.text).toBe(property(sentinel.body, 'name')!.text);
+  });
+
+  it('grants Log Analytics Reader on every fan-out workspace with the same module, once per listed workspace, in its own subscription and group', () => {
+    const workspaceFile = fileAt('app/rbac-workspace.bicep');
+    const loops = modules(mainFile).filter((candidate) => candidate.resolvedPath === workspaceFile.path && candidate.loop);
+    expect(loops).toHaveLength(1);
+    const loop = loops[0]!;
+    expect(loop.loop!.over).toBe('huntWorkspaces');
+    const item = loop.loop!.item;
+    const resourceId = '/subscriptions/99999999-2222-3333-4444-555555555555/resourceGroups/rg-customer/providers/Microsoft.OperationalInsights/workspaces/law-customer';
+    const text = (node: SyntaxNode) => node.text.replaceAll(`${item}.resourceId`, `'${resourceId}'`);
+    const scope = call(property(loop.body, 'scope'));
+    expect(scope?.callee).toBe('resourceGroup');
+    // split(resourceId, '/')[2] and [4]: the subscription and the resource group of each workspace.
+    expect(scope!.args.map(text)).toEqual([`split('${resourceId}', '/')[2]`, `split('${resourceId}', '/')[4]`]);
+    expect(resourceId.split('/')[2]).toBe('99999999-2222-3333-4444-555555555555');
+    expect(resourceId.split('/')[4]).toBe('rg-customer');
+    expect(text(property(property(loop.body, 'params'), 'workspaceName')!)).toBe(`last(split('${resourceId}', '/'))`);
+    expect(property(loop.body, 'name')!.text).toContain(`uniqueString(${item}.resourceId)`);
+  });
+
+  it('grants the queue role on the app storage account, and the queue trigger connects with the identity', () => {
+    const declaration = modules(mainFile).find((candidate) => candidate.modulePath === 'app/rbac-queue.bicep')!;
+    expect(property(property(declaration.body, 'params'), 'storageAccountName')?.text).toBe('storage.outputs.name');
+    expect(providedSettings.get('AzureWebJobsStorage__queueServiceUri')?.node.text).toBe('queueServiceUri');
+    expect(property(property(modules(mainFile).find((candidate) => candidate.modulePath === 'app/function-app.bicep')!.body, 'params'), 'queueServiceUri')?.text).toBe('queues.outputs.queueServiceUri');
+    const queueFile = fileAt('app/queues.bicep');
+    const queues = resources(queueFile).filter((resource) => resource.type === 'Microsoft.Storage/storageAccounts/queueServices/queues');
+    expect(queues.map((resource) => property(resource.body, 'name')!.text)).toEqual(['queueName', "'${queueName}-poison'"]);
+    expect(outputs(queueFile).get('queueServiceUri')?.text).toBe("'https://${storageAccount.name}.queue.${environment().suffixes.storage}'");
   });
 
   it('gives every role assignment to the principal of the one user-assigned identity', () => {

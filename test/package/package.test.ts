@@ -237,7 +237,9 @@ describe('npm run package', () => {
     expect(child.status, child.stderr).toBe(0);
     const output = JSON.parse(child.stdout) as { programmingModels: string[]; registered: { name: string; bindings: Record<string, { type: string; schedule: string; runOnStartup: boolean; direction: string }> }[] };
     expect(output.programmingModels).toEqual(['@azure/functions']);
-    expect(output.registered.map((metadata) => metadata.name)).toEqual(['sigmaHunt']);
+    // The fan-out's planner and queue-triggered hunter come with it (functions/hunt-timer.ts imports them).
+    expect(output.registered.map((metadata) => metadata.name)).toEqual(['sigmaHunt', 'sigmaHuntPlanner', 'sigmaHuntHunter']);
+    expect(Object.values(output.registered[2]!.bindings)).toEqual([expect.objectContaining({ type: 'queueTrigger', direction: 'in', queueName: '%HUNT_QUEUE_NAME%', connection: 'AzureWebJobsStorage' })]);
     expect(Object.values(output.registered[0]!.bindings)).toEqual([
       expect.objectContaining({ type: 'timerTrigger', direction: 'in', schedule: '%HUNT_SCHEDULE%', runOnStartup: false }),
     ]);

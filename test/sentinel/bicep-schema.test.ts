@@ -219,7 +219,7 @@ describe('switches', () => {
     const subnets = elements(property(vnet.body, 'properties.subnets'));
     const delegated = subnets.map((subnet) => elements(property(subnet, 'properties.delegations')).map((delegation) => literal(property(delegation, 'properties.serviceName')))).flat();
     expect(delegated).toEqual(['Microsoft.App/environments']);
-    expect(arrayLiterals(variables(networkFile).get('storageServices'))).toEqual(['blob', 'table']);
+    expect(arrayLiterals(variables(networkFile).get('storageServices'))).toEqual(['blob', 'table', 'queue']);
     const endpoints = resources(networkFile).find((resource) => resource.type === 'Microsoft.Network/privateEndpoints')!;
     expect(endpoints.loop).toBe(true);
     expect(property(elements(property(endpoints.body, 'properties.privateLinkServiceConnections'))[0], 'properties.privateLinkServiceId')?.text).toBe('storageAccount.id');

@@ -1,11 +1,2 @@
-/** mulberry32: small, fast and good enough for synthetic data; the same seed gives the same sequence. */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator of the chaos run, shared by the tests' synthetic data.
+export { createRng } from '../../src/fanout/chaos/rng.js';
