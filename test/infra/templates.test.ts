@@ -373,7 +373,7 @@ describe('role assignments', () => {
 
   it('gives every role assignment to the principal of the one user-assigned identity', () => {
     const granting = modules(mainFile).filter((candidate) => candidate.modulePath.startsWith('app/rbac-') || candidate.modulePath === 'app/sentinel-ingestion.bicep');
-    expect(granting).toHaveLength(4);
+    expect(granting).toHaveLength(6);
     for (const declaration of granting) {
       expect(property(property(declaration.body, 'params'), 'principalId')?.text, declaration.symbol).toBe('identity.outputs.principalId');
     }
