@@ -7,7 +7,7 @@
 // and several return no rows at all on some sources (research E.1, E.2), so the full predicate is applied to the
 // parser output instead.
 import type { KqlParameterSchema } from '../kql/schema.js';
-import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type ValueExpr, type TargetSchema } from './types.js';
+import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type Condition, type ProductScope, type SigmaProduct, type ValueExpr, type TargetSchema } from './types.js';
 
 const first = (...names: string[]): ValueExpr => ({ kind: 'first', of: names.map(column) });
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
@@ -19,7 +19,7 @@ const COMMON_COLUMNS: ColumnDeclaration[] = [
   { name: 'EventEndTime', type: 'datetime' },
   { name: 'EventCount', type: 'int' },
   ...strings('EventType', 'EventResult', 'EventProduct', 'EventVendor', 'EventSchema', 'EventSchemaVersion'),
-  ...strings('EventOriginalUid', 'Dvc', 'DvcHostname', 'DvcDomain', 'DvcFQDN', 'DvcIpAddr', 'DvcId', 'DvcAction', 'Type'),
+  ...strings('EventOriginalUid', 'Dvc', 'DvcHostname', 'DvcDomain', 'DvcFQDN', 'DvcIpAddr', 'DvcId', 'DvcAction', 'DvcOs', 'Type'),
   // Not part of every leg's output: read through column_ifexists.
   ...optional('_ItemId'),
 ];
@@ -135,6 +135,24 @@ const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
   { column: 'DvcHostname', domain: { kind: 'host-label' }, fix: HOSTNAME_FIX('DvcHostname', 'DvcFQDN', 'DvcDomain'), citation: 'target-schemas B.2 (Host)' },
 ];
 
+/**
+ * The device's operating system is ASIM's DvcOs. The Defender parsers set it for every row (`Linux` when
+ * AdditionalFields holds Posix process data, else `Windows`), the Windows event parsers set `Windows`. Sources
+ * whose parser leaves DvcOs empty are known by their EventProduct where the product runs on one OS only (the
+ * Windows Sysmon parsers: `Sysmon`; Sysmon for Linux: `Sysmon for Linux`). Any other row is of unknown OS and
+ * meets no product's rules (src/targets/README.md).
+ */
+function osScope(os: string, products: readonly string[]): ProductScope {
+  const known: Condition = { kind: 'in', column: 'DvcOs', values: [os] };
+  const byProduct: Condition = { kind: 'all', of: [{ kind: 'empty', column: 'DvcOs' }, { kind: 'in', column: 'EventProduct', values: products }] };
+  return { when: { kind: 'any', of: [known, byProduct] }, basis: `asim: DvcOs == "${os}", or an empty DvcOs on rows of ${products.join(', ')}` };
+}
+
+const OS_SCOPES: Partial<Record<SigmaProduct, ProductScope>> = {
+  windows: osScope('Windows', ['Sysmon', 'Security Events']),
+  linux: osScope('Linux', ['Sysmon for Linux']),
+};
+
 const COMPUTER = {
   kind: 'value',
   value: column('Dvc'),
@@ -164,6 +182,7 @@ const networkSession: CategoryMapping = {
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc'],
   entityFields: ['Image', 'User', 'ProcessId', 'Initiated', 'DestinationHostname', 'DestinationIp', 'DestinationPort'],
+  products: OS_SCOPES,
   fields: {
     Computer: COMPUTER,
     Image: {
@@ -248,6 +267,7 @@ const processCreate: CategoryMapping = {
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc', 'DvcHostname'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
+  products: OS_SCOPES,
   fields: {
     Computer: COMPUTER,
     Image: fromColumn('TargetProcessName'),

@@ -57,8 +57,9 @@ export function valueColumns(expr: ValueExpr, into: Set<string> = new Set()): Se
   return into;
 }
 
-function conditionColumns(condition: Condition, into: Set<string>): void {
-  if (condition.kind === 'all') for (const part of condition.of) conditionColumns(part, into);
+export function conditionColumns(condition: Condition, into: Set<string>): void {
+  if (condition.kind === 'all' || condition.kind === 'any') for (const part of condition.of) conditionColumns(part, into);
+  else if (condition.kind === 'not') conditionColumns(condition.of, into);
   else into.add(condition.column);
 }
 
@@ -111,6 +112,11 @@ export function renderCondition(condition: Condition): string {
       return `isempty(${kqlColumn(condition.column)})`;
     case 'all':
       return `(${condition.of.map(renderCondition).join(' and ')})`;
+    case 'any':
+      return `(${condition.of.map(renderCondition).join(' or ')})`;
+    case 'not':
+      // The tests above are two-valued on every row (a string is never null in Kusto), so `not` is too.
+      return `not(${renderCondition(condition.of)})`;
   }
 }
 
@@ -182,6 +188,10 @@ export function evaluateCondition(condition: Condition, row: ResultRow): boolean
       return cellText(row[condition.column]) === '';
     case 'all':
       return condition.of.every((part) => evaluateCondition(part, row));
+    case 'any':
+      return condition.of.some((part) => evaluateCondition(part, row));
+    case 'not':
+      return !evaluateCondition(condition.of, row);
   }
 }
 
@@ -323,6 +333,14 @@ function compileCondition(condition: Condition, slotOf: (column: string) => numb
     case 'all': {
       const parts = condition.of.map((part) => compileCondition(part, slotOf));
       return (cells) => parts.every((part) => part(cells));
+    }
+    case 'any': {
+      const parts = condition.of.map((part) => compileCondition(part, slotOf));
+      return (cells) => parts.some((part) => part(cells));
+    }
+    case 'not': {
+      const inner = compileCondition(condition.of, slotOf);
+      return (cells) => !inner(cells);
     }
   }
 }
