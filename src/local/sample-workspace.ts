@@ -251,10 +251,23 @@ export function oracleResponder(workspace: { mapping: CategoryMapping; rows: () 
           return at instanceof Date && at >= window.start && at <= window.end;
         })
       : workspace.rows();
-    const output = program.runAll(inputs);
+    let output: Record<string, unknown>[];
+    try {
+      output = program.runAll(inputs);
+    } catch (error) {
+      // The oracle finds an unknown column only when a row reaches it; the service rejects such a query up front
+      // with 400 (a semantic error), which a client does not retry. Other refusals stay the fake's own failure.
+      if (error instanceof KqlOracleError && error.code === 'column') return fakeReply.unknownName(unknownNameOf(error.reason));
+      throw error;
+    }
     const names = output.length > 0 ? Object.keys(output[0]!) : [];
     const fakeColumns: FakeColumn[] = names.map((name) => ({ name, type: types.get(name) ?? 'string' }));
     if (output.length > rowLimit) return fakeReply.resultTooLarge(fakeReply.tableFromObjects(fakeColumns, output.slice(0, rowLimit)));
     return fakeReply.success(fakeReply.tableFromObjects(fakeColumns, output));
   };
+}
+
+/** The name in the oracle's "unknown column or name X". */
+function unknownNameOf(reason: string): string {
+  return /unknown column or name (\S+)/.exec(reason)?.[1] ?? reason;
 }

@@ -116,9 +116,11 @@ const NETWORK_COLUMN_DOMAINS: ColumnDomain[] = [
 const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
   {
     column: 'EventType',
-    domain: { kind: 'enum', values: ['ProcessCreated', 'ProcessTerminated'] },
-    fix: 'EventType holds ProcessCreated or ProcessTerminated.',
-    citation: 'target-schemas E.2 (eventtype)',
+    // The Defender parser sets EventType = ActionType: most of its rows are aggregated reports (Defender's
+    // sample export: 41 of 46 rows), each standing for several process creations.
+    domain: { kind: 'enum', values: ['ProcessCreated', 'ProcessTerminated', 'ProcessCreatedAggregatedReport'] },
+    fix: 'EventType holds ProcessCreated or ProcessTerminated (Defender rows: also ProcessCreatedAggregatedReport).',
+    citation: 'target-schemas E.2 (eventtype); ASIM Defender process parser (EventType = ActionType)',
   },
   {
     column: 'EventResult',
@@ -175,6 +177,7 @@ const networkSession: CategoryMapping = {
     { name: 'DstPortNumber', type: 'int' },
     ...strings('SrcProcessName', 'SrcProcessId', 'DstProcessName', 'DstProcessId', 'SrcUsername', 'DstUsername'),
     ...strings('SrcAppName', 'DstAppName', 'NetworkProtocol', 'NetworkProtocolVersion', 'NetworkDirection'),
+    ...strings('NetworkRuleName', 'SrcProcessGuid', 'DstProcessGuid', 'Hostname'),
     // Passed through from DeviceNetworkEvents by the Defender leg only (research A.6).
     ...optional('InitiatingProcessFolderPath', 'SrcProcessCommandLine', 'DstProcessCommandLine'),
   ],
@@ -260,8 +263,10 @@ const processCreate: CategoryMapping = {
     ...strings('TargetProcessFileCompany', 'TargetProcessFileDescription', 'TargetProcessFileVersion'),
     ...strings('TargetUsername', 'TargetUserSessionId', 'ActingProcessName', 'ActingProcessCommandLine'),
     ...strings('ActingProcessId', 'ActorUsername', 'ParentProcessName'),
-    // Passed through from DeviceProcessEvents by the Defender leg only (research B.2).
-    ...optional('ProcessVersionInfoOriginalFileName'),
+    // Passed through from DeviceProcessEvents by the Defender leg only, unrenamed (research B.2; the Defender
+    // parser renames FolderPath, FileName, hashes, but not the PE version fields).
+    ...optional('ProcessVersionInfoOriginalFileName', 'ProcessVersionInfoCompanyName', 'ProcessVersionInfoProductName'),
+    ...optional('ProcessVersionInfoFileDescription', 'ProcessVersionInfoProductVersion'),
   ],
   timeColumn: 'TimeGenerated',
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
@@ -299,10 +304,16 @@ const processCreate: CategoryMapping = {
     },
     IntegrityLevel: fromColumn('TargetProcessIntegrityLevel'),
     CurrentDirectory: fromColumn('TargetProcessCurrentDirectory'),
-    Product: fromColumn('TargetProcessFileProduct'),
-    Company: fromColumn('TargetProcessFileCompany'),
-    Description: fromColumn('TargetProcessFileDescription'),
-    FileVersion: fromColumn('TargetProcessFileVersion'),
+    // Sysmon's parser fills TargetProcessFile*; the Defender parser never sets them and passes Defender's
+    // ProcessVersionInfo* through instead: the first non-empty of the two is the field on every source.
+    Product: { kind: 'value', value: first('TargetProcessFileProduct', 'ProcessVersionInfoProductName') },
+    Company: { kind: 'value', value: first('TargetProcessFileCompany', 'ProcessVersionInfoCompanyName') },
+    Description: { kind: 'value', value: first('TargetProcessFileDescription', 'ProcessVersionInfoFileDescription') },
+    FileVersion: {
+      kind: 'value',
+      value: first('TargetProcessFileVersion', 'ProcessVersionInfoProductVersion'),
+      caveat: 'asim: FileVersion on Defender rows is ProcessVersionInfoProductVersion (Defender has no file version column)',
+    },
     ProcessId: fromColumn('TargetProcessId'),
     ParentProcessId: fromColumn('ActingProcessId'),
     LogonId: {
@@ -310,6 +321,9 @@ const processCreate: CategoryMapping = {
       value: column('TargetUserSessionId'),
       caveat: 'asim: LogonId (TargetUserSessionId) is hex text on Sysmon rows and a decimal number on Defender rows',
     },
+    // No ASIM process field holds it: Sysmon's parser drops TerminalSessionId, the Defender parser passes
+    // CreatedProcessSessionId through unrenamed (a number, and a column other legs lack). No SigmaHQ
+    // process_creation rule tests TerminalSessionId, so it stays missing rather than Defender-only.
     TerminalSessionId: { kind: 'missing', reason: 'ASIM process events carry no terminal session id' },
     LogonGuid: { kind: 'missing', reason: 'ASIM process events carry no logon GUID' },
   },

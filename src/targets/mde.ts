@@ -18,6 +18,15 @@ const COMMON_COLUMNS: ColumnDeclaration[] = [
   ...strings('InitiatingProcessVersionInfoProductVersion', 'InitiatingProcessVersionInfoOriginalFileName'),
   ...strings('InitiatingProcessVersionInfoFileDescription'),
   { name: 'InitiatingProcessParentId', type: 'long' },
+  // Columns of the real exports (Azure-Sentinel Sample Data/ASIM, DeviceProcessEvents from Windows and Linux).
+  { name: 'InitiatingProcessLogonId', type: 'long' },
+  { name: 'InitiatingProcessFileSize', type: 'long' },
+  { name: 'InitiatingProcessUniqueId', type: 'long' },
+  { name: 'InitiatingProcessCreationTime', type: 'datetime' },
+  { name: 'InitiatingProcessParentCreationTime', type: 'datetime' },
+  { name: 'IsInitiatingProcessRemoteSession', type: 'bool' },
+  ...strings('InitiatingProcessTokenElevation', 'InitiatingProcessVersionInfoInternalFileName', 'InitiatingProcessSignerType'),
+  ...strings('InitiatingProcessSignatureStatus', 'InitiatingProcessAccountObjectId', 'InitiatingProcessAccountUpn', 'MachineGroup'),
   { name: 'AdditionalFields', type: 'dynamic' },
   ...strings('TenantId', 'SourceSystem', 'Type'),
 ];
@@ -152,6 +161,10 @@ const processCreation: CategoryMapping = {
     ...strings('SHA1', 'SHA256', 'MD5', 'AccountDomain', 'AccountName', 'AccountSid', 'AccountUpn'),
     { name: 'LogonId', type: 'long' },
     { name: 'FileSize', type: 'long' },
+    { name: 'CreatedProcessSessionId', type: 'long' },
+    { name: 'ProcessUniqueId', type: 'long' },
+    { name: 'IsProcessRemoteSession', type: 'bool' },
+    ...strings('AccountObjectId', 'AppGuardContainerId'),
   ],
   timeColumn: 'TimeGenerated',
   identityColumns: ['DeviceId', 'ReportId'],
@@ -185,10 +198,13 @@ const processCreation: CategoryMapping = {
     },
     CurrentDirectory: { kind: 'missing', reason: 'DeviceProcessEvents has no current directory' },
     LogonId: { kind: 'missing', reason: 'DeviceProcessEvents.LogonId is a decimal number, Sysmon LogonId is hex text' },
-    TerminalSessionId: { kind: 'missing', reason: 'DeviceProcessEvents has no terminal session id' },
+    // The created process's session (Sysmon's TerminalSessionId is the same Windows session number, as text).
+    TerminalSessionId: fromColumn('CreatedProcessSessionId'),
     LogonGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no logon GUID' },
-    ProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
-    ParentProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
+    // ProcessUniqueId / InitiatingProcessUniqueId are Defender's own process numbers (e.g. 530931), not Sysmon's
+    // {GUID}: a rule value written for one never equals the other, so mapping them would only mislead.
+    ProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID (ProcessUniqueId is a Defender number, not a Sysmon GUID)' },
+    ParentProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID (InitiatingProcessUniqueId is a Defender number, not a Sysmon GUID)' },
   },
   columnDomains: PROCESS_COLUMN_DOMAINS,
 };

@@ -17,6 +17,11 @@ const EVENT_COLUMNS: ColumnDeclaration[] = [
   { name: 'ParameterXml', type: 'string' },
   { name: 'Message', type: 'string' },
   { name: 'ManagementGroupName', type: 'string' },
+  // Columns of the real export (Azure-Sentinel Sample Data/ASIM, Sysmon Event rows).
+  { name: 'EventCategory', type: 'int' },
+  { name: 'MG', type: 'string' },
+  { name: 'AzureDeploymentID', type: 'string' },
+  { name: 'Role', type: 'string' },
   { name: 'SourceSystem', type: 'string' },
   { name: 'TenantId', type: 'string' },
   { name: 'Type', type: 'string' },
