@@ -34,6 +34,7 @@ export function valueType(expr: ValueExpr, columns: ReadonlyMap<string, ColumnDe
 export function valueColumns(expr: ValueExpr, into: Set<string> = new Set()): Set<string> {
   switch (expr.kind) {
     case 'column':
+    case 'member':
       into.add(expr.column);
       break;
     case 'first':
@@ -70,6 +71,8 @@ export function renderValue(expr: ValueExpr, columns: ReadonlyMap<string, Column
   switch (expr.kind) {
     case 'column':
       return kqlColumn(expr.column);
+    case 'member':
+      return `tostring(${kqlColumn(expr.column)}.${expr.member})`;
     case 'first':
       // coalesce() skips empty strings, not only nulls (Kusto docs, coalesce): the adapter's "first non-empty".
       return expr.of.length === 1 ? renderValue(expr.of[0]!, columns) : `coalesce(${expr.of.map((part) => renderValue(part, columns)).join(', ')})`;
@@ -141,10 +144,29 @@ function cellText(cell: unknown): string {
   return value === undefined ? '' : String(value);
 }
 
+/** `tostring(bag.member)` on a cell: a dynamic bag as the client parses it, or its JSON text (a CSV export). */
+function memberText(cell: unknown, member: string): AdaptedValue {
+  let bag = cell;
+  if (typeof bag === 'string' && bag.startsWith('{')) {
+    try {
+      bag = JSON.parse(bag) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof bag !== 'object' || bag === null || Array.isArray(bag) || !Object.hasOwn(bag, member)) return undefined;
+  const value = (bag as Record<string, unknown>)[member];
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === null || value === undefined ? undefined : JSON.stringify(value);
+}
+
 export function evaluateValue(expr: ValueExpr, row: ResultRow): AdaptedValue {
   switch (expr.kind) {
     case 'column':
       return cellValue(row[expr.column]);
+    case 'member':
+      return memberText(row[expr.column], expr.member);
     case 'first':
       for (const part of expr.of) {
         const value = evaluateValue(part, row);
@@ -240,6 +262,11 @@ export function compileCellValue(expr: ValueExpr, slotOf: CellSlots): CompiledCe
     case 'column': {
       const slot = slotOf(expr.column);
       return (cells) => cellValue(cells[slot]);
+    }
+    case 'member': {
+      const slot = slotOf(expr.column);
+      const member = expr.member;
+      return (cells) => memberText(cells[slot], member);
     }
     case 'first': {
       const parts = expr.of.map(compile);

@@ -196,7 +196,11 @@ const processCreation: CategoryMapping = {
       value: { kind: 'concat', of: ['SHA1=', column('SHA1'), ',MD5=', column('MD5'), ',SHA256=', column('SHA256')] },
       caveat: 'mde: Hashes is rebuilt as SHA1=..,MD5=..,SHA256=..; Defender has no IMPHASH',
     },
-    CurrentDirectory: { kind: 'missing', reason: 'DeviceProcessEvents has no current directory' },
+    CurrentDirectory: {
+      kind: 'value',
+      value: { kind: 'member', column: 'AdditionalFields', member: 'ProcessCurrentWorkingDirectory' },
+      caveat: 'mde: CurrentDirectory is AdditionalFields.ProcessCurrentWorkingDirectory, which Defender writes on Linux and macOS rows only',
+    },
     LogonId: { kind: 'missing', reason: 'DeviceProcessEvents.LogonId is a decimal number, Sysmon LogonId is hex text' },
     // The created process's session (Sysmon's TerminalSessionId is the same Windows session number, as text).
     TerminalSessionId: fromColumn('CreatedProcessSessionId'),

@@ -41,6 +41,9 @@ export type Condition =
 export type ValueExpr =
   /** A column as is (string, int or long). */
   | { readonly kind: 'column'; readonly column: string }
+  /** A property of a dynamic column's bag, as text (KQL `tostring(Column.member)`): absent when the bag lacks
+   *  it. `member` is a plain identifier. */
+  | { readonly kind: 'member'; readonly column: string; readonly member: string }
   /** The first non-empty string among the alternatives: KQL `coalesce` (which skips empty strings). */
   | { readonly kind: 'first'; readonly of: readonly ValueExpr[] }
   /** Lower-cased (KQL `tolower`). Only used for ASCII vocabularies (protocol names). */

@@ -1,7 +1,9 @@
 // Defender's process rows, in the shapes of the real exports (Azure-Sentinel Sample Data/ASIM), read through the
 // mde target and through the ASIM Defender parser's output: the same rule gives the same verdict both ways.
 import { describe, expect, it } from 'vitest';
+import { compileToKql } from '../../src/kql/compile.js';
 import { lintKql } from '../../src/kql/lint.js';
+import { compileKqlQuery } from '../../src/kql/oracle.js';
 import { compileRule } from '../../src/match/compile.js';
 import { parseRuleText } from '../../src/rule/load.js';
 import { adaptRow, categoryMapping } from '../../src/targets/index.js';
@@ -82,6 +84,21 @@ describe('Defender process rows', () => {
       for (const field of ['Image', 'CommandLine', 'ParentImage', 'ParentCommandLine', 'Product', 'Company', 'Description', 'OriginalFileName', 'User']) {
         expect(asim[field], field).toEqual(mde[field]);
       }
+    }
+  });
+
+  it('mde: CurrentDirectory is AdditionalFields.ProcessCurrentWorkingDirectory, read alike by the query and the adapter', () => {
+    const mapping = categoryMapping('mde', 'process_creation')!;
+    const linuxRow = defenderProcessRows().find((row) => String(row.ProcessCommandLine).startsWith('base64'))!;
+    expect(adaptRow(mapping, linuxRow).CurrentDirectory).toBe('/tmp/.x');
+    const text = `title: t\nlogsource:\n    category: process_creation\n    product: linux\ndetection:\n    selection:\n        CurrentDirectory|startswith: '/tmp/'\n    condition: selection\n`;
+    const conversion = compileToKql(parseRuleText(text, 'cwd.yml').rules[0]!, 'mde');
+    if (!conversion.ok) throw new Error(conversion.reason);
+    expect(conversion.kql).toContain('tostring(AdditionalFields.ProcessCurrentWorkingDirectory)');
+    const query = compileKqlQuery(conversion.kql, { columns: mapping.columns, now: new Date(linuxRow.TimeGenerated as Date) });
+    expect(query.matches(linuxRow)).toBe(true);
+    for (const row of defenderProcessRows()) {
+      expect(query.matches(row)).toBe(compileRule(parseRuleText(text, 'cwd.yml').rules[0]!).matches(adaptRow(mapping, row)));
     }
   });
 

@@ -40,6 +40,8 @@ export interface AgreementReport {
   readonly refusedByCompiler: Record<string, number>;
   readonly matcherRefused: number;
   readonly runs: number;
+  /** Rules compiled per logsource product (windows, linux). */
+  readonly compiledByProduct: Record<string, number>;
   readonly matcherTrue: number;
   readonly oracleTrue: number;
   readonly disagreements: Disagreement[];
@@ -165,12 +167,19 @@ function conditionPools(condition: Condition, pools: Map<string, string[]>): voi
   }
 }
 
+/** The pool of a dynamic column's member: `Column.member` (rows get a bag holding the member's text). */
+function memberPool(expr: { column: string; member: string }): string {
+  return `${expr.column}.${expr.member}`;
+}
+
 /** Puts a field's sample values into the columns its expression reads. */
 function valueColumnsOf(expr: ValueExpr | string): string[] {
   if (typeof expr === 'string') return [];
   switch (expr.kind) {
     case 'column':
       return [expr.column];
+    case 'member':
+      return [memberPool(expr)];
     case 'lower':
       return valueColumnsOf(expr.of);
     case 'first':
@@ -186,6 +195,9 @@ function placeSamples(expr: ValueExpr, samples: readonly string[], pools: Map<st
   switch (expr.kind) {
     case 'column':
       addPool(pools, expr.column, samples);
+      break;
+    case 'member':
+      addPool(pools, memberPool(expr), samples);
       break;
     case 'first':
     case 'lower':
@@ -343,6 +355,18 @@ export function rowArbitrary(rule: SigmaRule, mapping: CategoryMapping, others: 
   }
   const columns: Record<string, fc.Arbitrary<unknown>> = {};
   const osColumns = productOnlyColumns(mapping);
+  // Members of a dynamic bag (Defender's AdditionalFields): one bag per column, each member a string or left out.
+  const bags = new Map<string, Record<string, fc.Arbitrary<string | undefined>>>();
+  for (const [pool, samples] of values) {
+    const dot = pool.indexOf('.');
+    if (dot < 0 || types.get(pool.slice(0, dot)) !== 'dynamic') continue;
+    const members = bags.get(pool.slice(0, dot)) ?? {};
+    members[pool.slice(dot + 1)] = stringArbitrary(samples, others);
+    bags.set(pool.slice(0, dot), members);
+  }
+  for (const [column, members] of bags) {
+    columns[column] = fc.record(members, { requiredKeys: [] }).map((bag) => Object.fromEntries(Object.entries(bag).filter(([, value]) => value !== undefined)));
+  }
   for (const [column, pool] of values) {
     const type = types.get(column);
     if (type === undefined) continue;
@@ -390,6 +414,7 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
     refusedByCompiler: {} as Record<string, number>,
     matcherRefused: 0,
     runs: 0,
+    compiledByProduct: {} as Record<string, number>,
     matcherTrue: 0,
     oracleTrue: 0,
     disagreements: [] as Disagreement[],
@@ -411,6 +436,8 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
       continue;
     }
     report.compiled++;
+    const product = rule.logsource.product ?? '(none)';
+    report.compiledByProduct[product] = (report.compiledByProduct[product] ?? 0) + 1;
     if (conversion.exact) report.exact++;
     const name = `${rule.id ?? rule.title} (${path.basename(rule.source.file)})`;
     const record = (kind: Disagreement['kind'], detail: string, row: unknown) =>
