@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { categoryMapping } from '../../src/targets/index.js';
 
-export const DEFENDER_PROCESS_FIXTURE = path.join(import.meta.dirname, 'fixtures', 'DeviceProcessEvents.jsonl');
+/** The rows `npm start` also serves (samples/defender/README.md says where their shapes come from). */
+export const DEFENDER_PROCESS_FIXTURE = path.join(import.meta.dirname, '..', '..', 'samples', 'defender', 'DeviceProcessEvents.jsonl');
 
 type Row = Record<string, unknown>;
 
