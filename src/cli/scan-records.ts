@@ -66,6 +66,9 @@ export class RecordScanner {
     private readonly prefilter: RawTextPrefilter | null,
     /** The file named in each match line (several inputs), or undefined. */
     file: string | undefined,
+    /** `scan --target`: each record is a row of the target's tables, read into the Sigma event the hunt would
+     *  verify (src/targets/row-events.ts); the match line then shows that event. */
+    private readonly rowEvent?: (row: SigmaEvent) => SigmaEvent,
   ) {
     this.counts = emptyCounts(rules.length);
     this.lines = new MatchLines(rules, file);
@@ -100,7 +103,9 @@ export class RecordScanner {
     this.counts.refused++;
   }
 
-  private matchLines(index: number, event: SigmaEvent, text: string | undefined): string {
+  private matchLines(index: number, record: SigmaEvent, recordText: string | undefined): string {
+    const event = this.rowEvent ? this.rowEvent(record) : record;
+    const text = this.rowEvent ? undefined : recordText;
     // Only the rules the pack finds matching, in the order of `rules`: the output order of a match.
     const matched = this.scanPack.pack.matching(event);
     if (this.scanPack.lastUnknown()) this.counts.unknownSource++;

@@ -12,7 +12,8 @@ import { isIP } from 'node:net';
 import type { CompiledRule, MatchExplanation, SigmaEvent } from '../match/types.js';
 import type { HitDestination, VerifiedHit } from '../incidents/model.js';
 import { adaptRow } from '../targets/adapter.js';
-import type { CategoryMapping, ResultRow } from '../targets/types.js';
+import { productScopeOf, rowInProduct } from '../targets/product.js';
+import type { CategoryMapping, ProductScope, ResultRow } from '../targets/types.js';
 import { hitIdOf } from './hit-identity.js';
 import { loggedEvent, type LoggedEvent } from './log-values.js';
 
@@ -84,6 +85,8 @@ export class RowVerifier {
   private readonly ipKinds = new Map<string, number>();
   private explained = 0;
   private misses = 0;
+  /** The rule's product as a row test (undefined: every row is in scope). */
+  private readonly product: ProductScope | undefined;
 
   /**
    * `rowClock` (ms, e.g. performance.now) times each evaluation of the matcher: two readings per evaluated row,
@@ -103,6 +106,9 @@ export class RowVerifier {
       !tested.some((field) => field in Object.prototype) &&
       !Object.keys(mapping.fields).some((field) => field.includes(' '));
     this.tested = cacheable ? tested : undefined;
+    const scope = productScopeOf(mapping, rule.logsource.product);
+    // A product the category has no rows of: no row is in scope (the compiler refuses such a rule anyway).
+    this.product = scope.kind === 'scoped' ? scope.scope : scope.kind === 'none' ? { when: { kind: 'in', column: '', values: [] }, basis: 'none' } : undefined;
   }
 
   /** The Sigma event of a row (what the matcher sees). */
@@ -112,6 +118,11 @@ export class RowVerifier {
 
   /** The hit a row makes, or why it makes none; `event` is the row's adapted event when the caller has it. */
   verify(row: ResultRow, event: SigmaEvent = adaptRow(this.mapping, row)): VerifiedHit | RowRejection {
+    // The rule's product is part of its meaning: a row of another OS's device is not a hit, whatever it holds.
+    if (this.product !== undefined && !rowInProduct(this.product, row)) {
+      this.lastEvaluationMs = 0;
+      return 'over-match';
+    }
     const explanation = this.explain(event);
     if (!explanation) return 'over-match';
     return this.hitOf(row, explanation, event);
@@ -130,7 +141,8 @@ export class RowVerifier {
     const processImage = text(event.Image) ?? '';
     const destination = destinationOf(event, this.ipKinds);
     const account = text(event.User);
-    const processId = text(event.ProcessId);
+    // Defender's aggregated reports (ProcessCreatedAggregatedReport) carry ProcessId 0: no process of its own.
+    const processId = processIdOf(event.ProcessId);
     // adaptRow returns a fresh object per row: no copy needed.
     const hitEvent = event as Record<string, unknown>;
     // The common hit (a level, an account and a process id) as one literal: its members live in the object itself
@@ -271,6 +283,13 @@ function destinationOf(event: SigmaEvent, ipKinds: Map<string, number>): HitDest
   const port = typeof event.DestinationPort === 'number' ? event.DestinationPort : Number(text(event.DestinationPort));
   if (Number.isInteger(port) && port >= 0 && port <= 65535) destination.port = port;
   return destination;
+}
+
+/** A process id an incident can name: 0 is the placeholder of aggregated rows (and the idle process), not a
+ *  process the hit came from. */
+function processIdOf(value: unknown): string | undefined {
+  const id = text(value);
+  return id === undefined || id === '0' ? undefined : id;
 }
 
 function timeOf(value: unknown): Date | undefined {

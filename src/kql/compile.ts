@@ -16,7 +16,8 @@ import { isScalarPattern, ScalarMatcher } from '../match/scalar.js';
 import { literalShape, normalizeParts } from '../match/text.js';
 import { categoryMapping, isTargetName } from '../targets/index.js';
 import { finiteDomain, kqlColumn, renderCondition, renderValue, valueColumns, valueType } from '../targets/expr.js';
-import type { CategoryMapping, ColumnDeclaration, Condition, FieldMapping, TargetName } from '../targets/types.js';
+import { productColumns, productScopeOf, renderProductTest } from '../targets/product.js';
+import type { CategoryMapping, ColumnDeclaration, Condition, FieldMapping, ProductScope, TargetName } from '../targets/types.js';
 import { kqlString } from './string-literal.js';
 import { and, atom, FALSE, not, or, renderPredicate, TRUE, type Predicate } from './compile/predicate.js';
 import { globToRe2, translateRegex } from './compile/regex.js';
@@ -83,6 +84,8 @@ interface Context {
   readonly target: TargetName;
   readonly category: string;
   readonly mapping: CategoryMapping;
+  /** The rule's product as a row test (absent: the rule names no product, every row is in scope). */
+  readonly product?: ProductScope;
   readonly columnTypes: ReadonlyMap<string, ColumnDeclaration>;
   readonly warnings: Set<string>;
   /** Sigma fields the predicate tests. */
@@ -140,7 +143,8 @@ export function compileQueryParts(rule: SigmaRule, target: TargetName | string, 
   const category = rule.logsource.category ?? '';
   const product = rule.logsource.product;
   const mapping = categoryMapping(target, category);
-  if (!mapping || (product !== undefined && product !== 'windows')) {
+  const scope = mapping ? productScopeOf(mapping, product) : undefined;
+  if (!mapping || !scope || scope.kind === 'none') {
     const logsource = [product && `product ${product}`, category ? `category ${category}` : 'no category', rule.logsource.service && `service ${rule.logsource.service}`]
       .filter(Boolean)
       .join(', ');
@@ -150,6 +154,7 @@ export function compileQueryParts(rule: SigmaRule, target: TargetName | string, 
     target,
     category,
     mapping,
+    ...(scope.kind === 'scoped' ? { product: scope.scope } : {}),
     columnTypes: new Map(mapping.columns.map((column) => [column.name, column])),
     warnings: new Set(),
     testedFields: new Set(),
@@ -227,6 +232,7 @@ function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlQ
   addColumn(mapping.timeColumn);
   for (const name of mapping.hostColumns) addColumn(name);
   for (const name of mapping.identityColumns) addColumn(name);
+  if (context.product) for (const name of productColumns(context.product)) addColumn(name);
   for (const field of projectedFields) {
     const fieldMapping = mapping.fields[field];
     if (fieldMapping?.kind === 'value') for (const name of valueColumns(fieldMapping.value)) addColumn(name);
@@ -253,6 +259,10 @@ function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlQ
       sourceLines.push(`| where ${tests.join(' and ')}`);
     }
   }
+  // The rule's product: only rows of devices with that OS (the verification applies the same test, product.ts).
+  // A source line, so rules of one product share a batch query (src/hunt/pack/) and rules of two do not.
+  const productTest = context.product ? renderProductTest(context.product) : undefined;
+  if (productTest !== undefined) sourceLines.push(`| where ${productTest}`);
   if (options.useWorkspaceParser && source.kind !== 'function') {
     context.warnings.add(`--workspace-parser has no effect on target ${target} (it reads a table)`);
   }

@@ -9,7 +9,7 @@
  * `matches regex` (RE2 → JS, oracle/re2.ts), between / !between, < <= > >=, + - on numbers and datetimes,
  * isempty/isnotempty/isnull/isnotnull, tostring/tolower/toupper, coalesce, iff/iif, case, strcat,
  * column_ifexists, replace_string, ipv4_is_in_range/ipv6_is_in_range, todouble/toreal/toint/tolong, ago/now,
- * ingestion_time(). Anything else throws KqlOracleError: the oracle never guesses.
+ * ingestion_time(), `Column.member` on a dynamic bag (with tostring of a dynamic scalar). Anything else throws KqlOracleError: the oracle never guesses.
  *
  * Kusto semantics mirrored (docs: "Null values", "Logical operators", "String operators"):
  * - strings are never null: a missing string cell is ""; isnull("") is false, isempty("") is true.
@@ -238,7 +238,9 @@ type Expr =
   | { readonly kind: 'unary'; readonly operator: '-' | '+'; readonly operand: Expr; readonly span: KqlSpan }
   | { readonly kind: 'call'; readonly name: string; readonly arguments: readonly Expr[]; readonly span: KqlSpan }
   | { readonly kind: 'named'; readonly name: string; readonly value: Expr; readonly span: KqlSpan }
-  | { readonly kind: 'between'; readonly negated: boolean; readonly left: Expr; readonly low: Expr; readonly high: Expr; readonly span: KqlSpan };
+  | { readonly kind: 'between'; readonly negated: boolean; readonly left: Expr; readonly low: Expr; readonly high: Expr; readonly span: KqlSpan }
+  /** `Column.Member` on a dynamic column (a property bag such as Defender's AdditionalFields). */
+  | { readonly kind: 'member'; readonly column: string; readonly member: string; readonly span: KqlSpan };
 
 /** The plain expression with `between` (left unsupported by the plain tree) read from Kusto.Language's tree. */
 function resolve(expression: KqlExpression): Expr {
@@ -271,6 +273,10 @@ function resolve(expression: KqlExpression): Expr {
           high: reread(high),
           span: expression.span,
         };
+      }
+      if (expression.syntaxKind === 'PathExpression') {
+        const path = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expression.text);
+        if (path) return { kind: 'member', column: path[1]!, member: path[2]!, span: expression.span };
       }
       return expression;
     default:
@@ -611,6 +617,14 @@ class Program implements KqlOracleQuery {
         return this.between(expression, context);
       case 'call':
         return this.call(expression, context);
+      case 'member': {
+        // A property of a dynamic bag; a missing property, or a bag that is null or not an object, is null.
+        const bag = this.lookup(expression.column, expression.span, context);
+        if (bag.type !== 'dynamic') throw new KqlOracleError('type', `member access on ${bag.type} ${expression.column}`, expression.span);
+        const holder = bag.value;
+        const value = typeof holder === 'object' && holder !== null && !Array.isArray(holder) && Object.hasOwn(holder, expression.member) ? (holder as Record<string, unknown>)[expression.member] : null;
+        return { type: 'dynamic', value: value ?? null };
+      }
       case 'unsupported':
         throw new KqlOracleError('unsupported', `${expression.syntaxKind} (${expression.text}): ${expression.reason}`, expression.span);
       default:
@@ -1033,6 +1047,15 @@ function toText(value: Value, span: KqlSpan): string {
       const seconds = ticks / 10_000_000n - (ticks % 10_000_000n < 0n ? 1n : 0n);
       const fraction = ticks - seconds * 10_000_000n;
       return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction.toString().padStart(7, '0')}Z`;
+    }
+    case 'dynamic': {
+      // tostring of a dynamic scalar is its text (a string without quotes); null is "". Bags and arrays print
+      // as JSON, whose spacing and key order the oracle does not claim to know.
+      const inner = value.value;
+      if (inner === null || inner === undefined) return '';
+      if (typeof inner === 'string') return inner;
+      if (typeof inner === 'boolean' || (typeof inner === 'number' && Number.isSafeInteger(inner))) return String(inner);
+      throw new KqlOracleError('undecidable', 'tostring of a dynamic bag, array or real', span);
     }
     default:
       throw new KqlOracleError('unsupported', `tostring of ${value.type}`, span);

@@ -351,6 +351,12 @@ export const fakeReply = {
     return { kind: 'error', status: 400, error: syntaxError(detail) };
   },
 
+  /** 400 for a query that names a column or function the workspace does not have: the service's semantic error
+   *  (SEM0100), found before any row is read; a client must not retry it. */
+  unknownName(name: string): FakeReply {
+    return { kind: 'error', status: 400, error: semanticError(`'${name}' could not be resolved: Failed to resolve scalar expression named '${name}'`) };
+  },
+
   /** 403 as recorded in the same TROUBLESHOOTING.md. */
   forbidden(): FakeReply {
     return {
@@ -538,6 +544,19 @@ function syntaxError(detail: string): FakeServiceError {
       code: 'SyntaxError',
       message: 'A recognition error occurred in the query.',
       innererror: { code: 'SYN0002', message: detail },
+    },
+  };
+}
+
+function semanticError(detail: string): FakeServiceError {
+  return {
+    message: 'The request had some invalid properties',
+    code: 'BadArgumentError',
+    correlationId: fakeCorrelationId(),
+    innererror: {
+      code: 'SemanticError',
+      message: 'A semantic error occurred.',
+      innererror: { code: 'SEM0100', message: detail },
     },
   };
 }

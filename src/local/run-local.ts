@@ -26,11 +26,14 @@ import { createTableClients } from '../store/tables.js';
 import { startAzurite } from './azurite.js';
 import { localWriteBack, type LocalWriteBackResult } from './ingestion-fake.js';
 import { startLogAnalyticsFake } from './log-analytics-fake.js';
-import { defaultSampleTiming, oracleResponder, readSampleEvents, sampleWorkspace } from './sample-workspace.js';
+import { defaultSampleTiming, defenderWorkspace, oracleResponder, readDefenderRows, readSampleEvents, sampleWorkspace } from './sample-workspace.js';
 
 /** The workspace id the local run uses when LOG_ANALYTICS_WORKSPACE_ID is unset (checkpoints are keyed by it). */
 export const LOCAL_WORKSPACE_ID = '00000000-0000-4000-8000-00000000510c';
 export const SAMPLE_EVENTS_FILE = path.join('samples', 'sysmon-network-connection.jsonl');
+/** Defender for Endpoint process rows from a Windows and a Linux device, hunted on target mde with their rules. */
+export const DEFENDER_SAMPLE_FILE = path.join('samples', 'defender', 'DeviceProcessEvents.jsonl');
+export const DEFENDER_SAMPLE_RULES = path.join('samples', 'defender', 'rules');
 
 /** The checkout: the folder above this module that holds package.json. */
 export function projectRootOf(moduleUrl: string = import.meta.url): string {
@@ -53,6 +56,8 @@ export interface RunLocalOptions {
 
 export interface LocalRunResult {
   summary: HuntSummary;
+  /** The second hunt: the Defender sample rows (Windows and Linux devices) on target mde. */
+  defenderSummary: HuntSummary;
   incidents: Incident[];
   sentinel: LocalWriteBackResult;
 }
@@ -85,13 +90,22 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<LocalRunR
     const logsClient = createLogsQueryClient({ endpoint: fake.url, insecureLocal: true });
     const log = consoleLog(out);
     const summary = await runConfiguredHunt(config, { logsClient, tables }, log, { workspaceId, now });
+
+    // A second hunt shows the Defender case: process rows of a Windows and a Linux device on target mde, where
+    // each rule meets only its product's devices (src/targets/README.md, Products).
+    const defender = defenderWorkspace(await readDefenderRows(path.join(root, DEFENDER_SAMPLE_FILE)), anchor);
+    fake.setRespond(oracleResponder({ mapping: defender.mapping, rows: () => defender.rows }));
+    out.write('\nDefender for Endpoint sample (DeviceProcessEvents from a Windows and a Linux device, target mde):\n');
+    const defenderConfig = { ...config, target: 'mde' as const, rulesPath: path.join(root, DEFENDER_SAMPLE_RULES) };
+    const defenderSummary = await runConfiguredHunt(defenderConfig, { logsClient, tables }, log, { workspaceId, now });
+
     const incidents = await store.listIncidents();
-    out.write(`\n${formatIncidentTable(incidents)}\n\n${formatSummary(summary)}\n`);
+    out.write(`\n${formatIncidentTable(incidents)}\n\n${formatSummary(summary)}\n\n${formatSummary(defenderSummary)}\n`);
     // Write-back to Sentinel: the real LogsIngestionClient to a local ingestion endpoint, read back by query.
     const sentinel = await localWriteBack({ logAnalytics: fake, respond, logsClient, workspaceId, source: store, ledgerTable: tables.checkpoints, storeFile: path.join(localDir, 'sentinel-workspace.jsonl'), now });
     out.write(`\n${sentinel.line}\n`);
     out.write(`\nlocal data: ${path.relative(process.cwd(), localDir) || '.'} (delete it to start over)\n`);
-    return { summary, incidents, sentinel };
+    return { summary, defenderSummary, incidents, sentinel };
   } finally {
     await fake.close();
     await azurite.stop();

@@ -38,6 +38,11 @@ export class SampleWorkspaceError extends Error {
 }
 
 export async function readSampleEvents(file: string): Promise<SampleEvent[]> {
+  return (await readJsonObjectLines(file)) as SampleEvent[];
+}
+
+/** A JSON-lines file of objects (blank lines skipped). */
+async function readJsonObjectLines(file: string): Promise<Record<string, unknown>[]> {
   const text = await readFile(file, 'utf8');
   return text
     .split(/\r?\n/)
@@ -45,7 +50,7 @@ export async function readSampleEvents(file: string): Promise<SampleEvent[]> {
     .map((line, index) => {
       const parsed: unknown = JSON.parse(line);
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SampleWorkspaceError('sample', `${file}:${index + 1}: not a JSON object`);
-      return parsed as SampleEvent;
+      return parsed as Record<string, unknown>;
     });
 }
 
@@ -251,10 +256,43 @@ export function oracleResponder(workspace: { mapping: CategoryMapping; rows: () 
           return at instanceof Date && at >= window.start && at <= window.end;
         })
       : workspace.rows();
-    const output = program.runAll(inputs);
+    let output: Record<string, unknown>[];
+    try {
+      output = program.runAll(inputs);
+    } catch (error) {
+      // The oracle finds an unknown column only when a row reaches it; the service rejects such a query up front
+      // with 400 (a semantic error), which a client does not retry. Other refusals stay the fake's own failure.
+      if (error instanceof KqlOracleError && error.code === 'column') return fakeReply.unknownName(unknownNameOf(error.reason));
+      throw error;
+    }
     const names = output.length > 0 ? Object.keys(output[0]!) : [];
     const fakeColumns: FakeColumn[] = names.map((name) => ({ name, type: types.get(name) ?? 'string' }));
     if (output.length > rowLimit) return fakeReply.resultTooLarge(fakeReply.tableFromObjects(fakeColumns, output.slice(0, rowLimit)));
     return fakeReply.success(fakeReply.tableFromObjects(fakeColumns, output));
   };
+}
+
+/** The name in the oracle's "unknown column or name X". */
+function unknownNameOf(reason: string): string {
+  return /unknown column or name (\S+)/.exec(reason)?.[1] ?? reason;
+}
+
+/** Defender rows as a Log Analytics JSON export writes them (one object a line, datetimes as ISO text). */
+export async function readDefenderRows(file: string): Promise<Record<string, unknown>[]> {
+  const datetimes = new Set((categoryMapping('mde', 'process_creation')?.columns ?? []).filter((column) => column.type === 'datetime').map((column) => column.name));
+  return (await readJsonObjectLines(file)).map((row) => {
+    for (const name of datetimes) if (typeof row[name] === 'string') row[name] = new Date(row[name]);
+    return row;
+  });
+}
+
+/** The Defender rows as DeviceProcessEvents, timed like the Sysmon samples (defaultSampleTiming). */
+export function defenderWorkspace(rows: readonly Record<string, unknown>[], anchor: Date): SampleWorkspace {
+  const mapping = categoryMapping('mde', 'process_creation');
+  if (!mapping) throw new SampleWorkspaceError('target', 'target mde has no process_creation mapping');
+  const placed = rows.map((row, index) => {
+    const { timeGenerated, ingestedAt } = defaultSampleTiming(anchor, index, rows.length);
+    return { ...row, TimeGenerated: timeGenerated, Timestamp: timeGenerated, ...(ingestedAt ? { [DEFAULT_INGESTION_TIME_COLUMN]: ingestedAt } : {}) };
+  });
+  return { target: 'mde', mapping, rows: placed };
 }

@@ -7,7 +7,7 @@
 // and several return no rows at all on some sources (research E.1, E.2), so the full predicate is applied to the
 // parser output instead.
 import type { KqlParameterSchema } from '../kql/schema.js';
-import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type ValueExpr, type TargetSchema } from './types.js';
+import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type Condition, type ProductScope, type SigmaProduct, type ValueExpr, type TargetSchema } from './types.js';
 
 const first = (...names: string[]): ValueExpr => ({ kind: 'first', of: names.map(column) });
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
@@ -19,7 +19,7 @@ const COMMON_COLUMNS: ColumnDeclaration[] = [
   { name: 'EventEndTime', type: 'datetime' },
   { name: 'EventCount', type: 'int' },
   ...strings('EventType', 'EventResult', 'EventProduct', 'EventVendor', 'EventSchema', 'EventSchemaVersion'),
-  ...strings('EventOriginalUid', 'Dvc', 'DvcHostname', 'DvcDomain', 'DvcFQDN', 'DvcIpAddr', 'DvcId', 'DvcAction', 'Type'),
+  ...strings('EventOriginalUid', 'Dvc', 'DvcHostname', 'DvcDomain', 'DvcFQDN', 'DvcIpAddr', 'DvcId', 'DvcAction', 'DvcOs', 'Type'),
   // Not part of every leg's output: read through column_ifexists.
   ...optional('_ItemId'),
 ];
@@ -116,9 +116,11 @@ const NETWORK_COLUMN_DOMAINS: ColumnDomain[] = [
 const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
   {
     column: 'EventType',
-    domain: { kind: 'enum', values: ['ProcessCreated', 'ProcessTerminated'] },
-    fix: 'EventType holds ProcessCreated or ProcessTerminated.',
-    citation: 'target-schemas E.2 (eventtype)',
+    // The Defender parser sets EventType = ActionType: most of its rows are aggregated reports (Defender's
+    // sample export: 41 of 46 rows), each standing for several process creations.
+    domain: { kind: 'enum', values: ['ProcessCreated', 'ProcessTerminated', 'ProcessCreatedAggregatedReport'] },
+    fix: 'EventType holds ProcessCreated or ProcessTerminated (Defender rows: also ProcessCreatedAggregatedReport).',
+    citation: 'target-schemas E.2 (eventtype); ASIM Defender process parser (EventType = ActionType)',
   },
   {
     column: 'EventResult',
@@ -134,6 +136,24 @@ const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
   },
   { column: 'DvcHostname', domain: { kind: 'host-label' }, fix: HOSTNAME_FIX('DvcHostname', 'DvcFQDN', 'DvcDomain'), citation: 'target-schemas B.2 (Host)' },
 ];
+
+/**
+ * The device's operating system is ASIM's DvcOs. The Defender parsers set it for every row (`Linux` when
+ * AdditionalFields holds Posix process data, else `Windows`), the Windows event parsers set `Windows`. Sources
+ * whose parser leaves DvcOs empty are known by their EventProduct where the product runs on one OS only (the
+ * Windows Sysmon parsers: `Sysmon`; Sysmon for Linux: `Sysmon for Linux`). Any other row is of unknown OS and
+ * meets no product's rules (src/targets/README.md).
+ */
+function osScope(os: string, products: readonly string[]): ProductScope {
+  const known: Condition = { kind: 'in', column: 'DvcOs', values: [os] };
+  const byProduct: Condition = { kind: 'all', of: [{ kind: 'empty', column: 'DvcOs' }, { kind: 'in', column: 'EventProduct', values: products }] };
+  return { when: { kind: 'any', of: [known, byProduct] }, basis: `asim: DvcOs == "${os}", or an empty DvcOs on rows of ${products.join(', ')}` };
+}
+
+const OS_SCOPES: Partial<Record<SigmaProduct, ProductScope>> = {
+  windows: osScope('Windows', ['Sysmon', 'Security Events']),
+  linux: osScope('Linux', ['Sysmon for Linux']),
+};
 
 const COMPUTER = {
   kind: 'value',
@@ -157,6 +177,7 @@ const networkSession: CategoryMapping = {
     { name: 'DstPortNumber', type: 'int' },
     ...strings('SrcProcessName', 'SrcProcessId', 'DstProcessName', 'DstProcessId', 'SrcUsername', 'DstUsername'),
     ...strings('SrcAppName', 'DstAppName', 'NetworkProtocol', 'NetworkProtocolVersion', 'NetworkDirection'),
+    ...strings('NetworkRuleName', 'SrcProcessGuid', 'DstProcessGuid', 'Hostname'),
     // Passed through from DeviceNetworkEvents by the Defender leg only (research A.6).
     ...optional('InitiatingProcessFolderPath', 'SrcProcessCommandLine', 'DstProcessCommandLine'),
   ],
@@ -164,6 +185,7 @@ const networkSession: CategoryMapping = {
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc'],
   entityFields: ['Image', 'User', 'ProcessId', 'Initiated', 'DestinationHostname', 'DestinationIp', 'DestinationPort'],
+  products: OS_SCOPES,
   fields: {
     Computer: COMPUTER,
     Image: {
@@ -241,13 +263,16 @@ const processCreate: CategoryMapping = {
     ...strings('TargetProcessFileCompany', 'TargetProcessFileDescription', 'TargetProcessFileVersion'),
     ...strings('TargetUsername', 'TargetUserSessionId', 'ActingProcessName', 'ActingProcessCommandLine'),
     ...strings('ActingProcessId', 'ActorUsername', 'ParentProcessName'),
-    // Passed through from DeviceProcessEvents by the Defender leg only (research B.2).
-    ...optional('ProcessVersionInfoOriginalFileName'),
+    // Passed through from DeviceProcessEvents by the Defender leg only, unrenamed (research B.2; the Defender
+    // parser renames FolderPath, FileName, hashes, but not the PE version fields).
+    ...optional('ProcessVersionInfoOriginalFileName', 'ProcessVersionInfoCompanyName', 'ProcessVersionInfoProductName'),
+    ...optional('ProcessVersionInfoFileDescription', 'ProcessVersionInfoProductVersion'),
   ],
   timeColumn: 'TimeGenerated',
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc', 'DvcHostname'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
+  products: OS_SCOPES,
   fields: {
     Computer: COMPUTER,
     Image: fromColumn('TargetProcessName'),
@@ -279,10 +304,16 @@ const processCreate: CategoryMapping = {
     },
     IntegrityLevel: fromColumn('TargetProcessIntegrityLevel'),
     CurrentDirectory: fromColumn('TargetProcessCurrentDirectory'),
-    Product: fromColumn('TargetProcessFileProduct'),
-    Company: fromColumn('TargetProcessFileCompany'),
-    Description: fromColumn('TargetProcessFileDescription'),
-    FileVersion: fromColumn('TargetProcessFileVersion'),
+    // Sysmon's parser fills TargetProcessFile*; the Defender parser never sets them and passes Defender's
+    // ProcessVersionInfo* through instead: the first non-empty of the two is the field on every source.
+    Product: { kind: 'value', value: first('TargetProcessFileProduct', 'ProcessVersionInfoProductName') },
+    Company: { kind: 'value', value: first('TargetProcessFileCompany', 'ProcessVersionInfoCompanyName') },
+    Description: { kind: 'value', value: first('TargetProcessFileDescription', 'ProcessVersionInfoFileDescription') },
+    FileVersion: {
+      kind: 'value',
+      value: first('TargetProcessFileVersion', 'ProcessVersionInfoProductVersion'),
+      caveat: 'asim: FileVersion on Defender rows is ProcessVersionInfoProductVersion (Defender has no file version column)',
+    },
     ProcessId: fromColumn('TargetProcessId'),
     ParentProcessId: fromColumn('ActingProcessId'),
     LogonId: {
@@ -290,6 +321,9 @@ const processCreate: CategoryMapping = {
       value: column('TargetUserSessionId'),
       caveat: 'asim: LogonId (TargetUserSessionId) is hex text on Sysmon rows and a decimal number on Defender rows',
     },
+    // No ASIM process field holds it: Sysmon's parser drops TerminalSessionId, the Defender parser passes
+    // CreatedProcessSessionId through unrenamed (a number, and a column other legs lack). No SigmaHQ
+    // process_creation rule tests TerminalSessionId, so it stays missing rather than Defender-only.
     TerminalSessionId: { kind: 'missing', reason: 'ASIM process events carry no terminal session id' },
     LogonGuid: { kind: 'missing', reason: 'ASIM process events carry no logon GUID' },
   },

@@ -34,6 +34,7 @@ export function valueType(expr: ValueExpr, columns: ReadonlyMap<string, ColumnDe
 export function valueColumns(expr: ValueExpr, into: Set<string> = new Set()): Set<string> {
   switch (expr.kind) {
     case 'column':
+    case 'member':
       into.add(expr.column);
       break;
     case 'first':
@@ -57,8 +58,9 @@ export function valueColumns(expr: ValueExpr, into: Set<string> = new Set()): Se
   return into;
 }
 
-function conditionColumns(condition: Condition, into: Set<string>): void {
-  if (condition.kind === 'all') for (const part of condition.of) conditionColumns(part, into);
+export function conditionColumns(condition: Condition, into: Set<string>): void {
+  if (condition.kind === 'all' || condition.kind === 'any') for (const part of condition.of) conditionColumns(part, into);
+  else if (condition.kind === 'not') conditionColumns(condition.of, into);
   else into.add(condition.column);
 }
 
@@ -69,6 +71,8 @@ export function renderValue(expr: ValueExpr, columns: ReadonlyMap<string, Column
   switch (expr.kind) {
     case 'column':
       return kqlColumn(expr.column);
+    case 'member':
+      return `tostring(${kqlColumn(expr.column)}.${expr.member})`;
     case 'first':
       // coalesce() skips empty strings, not only nulls (Kusto docs, coalesce): the adapter's "first non-empty".
       return expr.of.length === 1 ? renderValue(expr.of[0]!, columns) : `coalesce(${expr.of.map((part) => renderValue(part, columns)).join(', ')})`;
@@ -111,6 +115,11 @@ export function renderCondition(condition: Condition): string {
       return `isempty(${kqlColumn(condition.column)})`;
     case 'all':
       return `(${condition.of.map(renderCondition).join(' and ')})`;
+    case 'any':
+      return `(${condition.of.map(renderCondition).join(' or ')})`;
+    case 'not':
+      // The tests above are two-valued on every row (a string is never null in Kusto), so `not` is too.
+      return `not(${renderCondition(condition.of)})`;
   }
 }
 
@@ -135,10 +144,29 @@ function cellText(cell: unknown): string {
   return value === undefined ? '' : String(value);
 }
 
+/** `tostring(bag.member)` on a cell: a dynamic bag as the client parses it, or its JSON text (a CSV export). */
+function memberText(cell: unknown, member: string): AdaptedValue {
+  let bag = cell;
+  if (typeof bag === 'string' && bag.startsWith('{')) {
+    try {
+      bag = JSON.parse(bag) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof bag !== 'object' || bag === null || Array.isArray(bag) || !Object.hasOwn(bag, member)) return undefined;
+  const value = (bag as Record<string, unknown>)[member];
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === null || value === undefined ? undefined : JSON.stringify(value);
+}
+
 export function evaluateValue(expr: ValueExpr, row: ResultRow): AdaptedValue {
   switch (expr.kind) {
     case 'column':
       return cellValue(row[expr.column]);
+    case 'member':
+      return memberText(row[expr.column], expr.member);
     case 'first':
       for (const part of expr.of) {
         const value = evaluateValue(part, row);
@@ -182,6 +210,10 @@ export function evaluateCondition(condition: Condition, row: ResultRow): boolean
       return cellText(row[condition.column]) === '';
     case 'all':
       return condition.of.every((part) => evaluateCondition(part, row));
+    case 'any':
+      return condition.of.some((part) => evaluateCondition(part, row));
+    case 'not':
+      return !evaluateCondition(condition.of, row);
   }
 }
 
@@ -230,6 +262,11 @@ export function compileCellValue(expr: ValueExpr, slotOf: CellSlots): CompiledCe
     case 'column': {
       const slot = slotOf(expr.column);
       return (cells) => cellValue(cells[slot]);
+    }
+    case 'member': {
+      const slot = slotOf(expr.column);
+      const member = expr.member;
+      return (cells) => memberText(cells[slot], member);
     }
     case 'first': {
       const parts = expr.of.map(compile);
@@ -323,6 +360,14 @@ function compileCondition(condition: Condition, slotOf: (column: string) => numb
     case 'all': {
       const parts = condition.of.map((part) => compileCondition(part, slotOf));
       return (cells) => parts.every((part) => part(cells));
+    }
+    case 'any': {
+      const parts = condition.of.map((part) => compileCondition(part, slotOf));
+      return (cells) => parts.some((part) => part(cells));
+    }
+    case 'not': {
+      const inner = compileCondition(condition.of, slotOf);
+      return (cells) => !inner(cells);
     }
   }
 }

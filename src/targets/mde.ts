@@ -1,6 +1,6 @@
 // Microsoft Defender for Endpoint tables as Sentinel holds them (DeviceNetworkEvents, DeviceProcessEvents).
 // Sources: docs/research/target-schemas.md C.1-C.4 (column docs, ASIM Defender parser, pySigma microsoft_xdr).
-import { column, fromColumn, type CategoryMapping, type Condition, type ValueExpr, type ColumnDeclaration, type ColumnDomain, type TargetSchema } from './types.js';
+import { column, fromColumn, type CategoryMapping, type Condition, type ValueExpr, type ColumnDeclaration, type ColumnDomain, type ProductScope, type SigmaProduct, type TargetSchema } from './types.js';
 
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
 
@@ -18,6 +18,15 @@ const COMMON_COLUMNS: ColumnDeclaration[] = [
   ...strings('InitiatingProcessVersionInfoProductVersion', 'InitiatingProcessVersionInfoOriginalFileName'),
   ...strings('InitiatingProcessVersionInfoFileDescription'),
   { name: 'InitiatingProcessParentId', type: 'long' },
+  // Columns of the real exports (Azure-Sentinel Sample Data/ASIM, DeviceProcessEvents from Windows and Linux).
+  { name: 'InitiatingProcessLogonId', type: 'long' },
+  { name: 'InitiatingProcessFileSize', type: 'long' },
+  { name: 'InitiatingProcessUniqueId', type: 'long' },
+  { name: 'InitiatingProcessCreationTime', type: 'datetime' },
+  { name: 'InitiatingProcessParentCreationTime', type: 'datetime' },
+  { name: 'IsInitiatingProcessRemoteSession', type: 'bool' },
+  ...strings('InitiatingProcessTokenElevation', 'InitiatingProcessVersionInfoInternalFileName', 'InitiatingProcessSignerType'),
+  ...strings('InitiatingProcessSignatureStatus', 'InitiatingProcessAccountObjectId', 'InitiatingProcessAccountUpn', 'MachineGroup'),
   { name: 'AdditionalFields', type: 'dynamic' },
   ...strings('TenantId', 'SourceSystem', 'Type'),
 ];
@@ -32,6 +41,24 @@ const byDirection = (outbound: string, inbound: string): ValueExpr => ({
   otherwise: column(inbound),
 });
 const account = (domain: string, name: string): ValueExpr => ({ kind: 'joinNonEmpty', separator: '\\', of: [column(domain), column(name)] });
+
+/**
+ * The device's operating system, read from the shape of the process's own path. Defender for Endpoint writes a
+ * Windows image path with a drive letter or a UNC/device prefix (`C:\\Windows\\...`, `\\Device\\...`) and
+ * a Linux (or macOS) image path as an absolute POSIX path (`/usr/sbin/runc`): a path that starts with `/` is
+ * never a Windows image path. DeviceInfo.OSPlatform would say the same per device, at the price of a join on
+ * every query; the path is on the row itself, so the query and the verification read the same cell. Limits
+ * (src/targets/README.md): Linux and macOS devices look alike (no `macos` product is served), and a row without
+ * the path (unknown OS) meets no product's rules.
+ */
+function osScopes(pathColumn: string): Partial<Record<SigmaProduct, ProductScope>> {
+  const posix: Condition = { kind: 'startswith', column: pathColumn, prefix: '/' };
+  const basis = `mde: the device's OS is read from ${pathColumn}: a POSIX path (/...) on Linux devices, a Windows path otherwise; rows without it are of unknown OS`;
+  return {
+    windows: { when: { kind: 'all', of: [{ kind: 'nonEmpty', column: pathColumn }, { kind: 'not', of: posix }] }, basis },
+    linux: { when: posix, basis },
+  };
+}
 
 const FOLDER_FIX = (column: string, folder: string) => `${column} holds only the file name: test ${folder} for folders and full paths.`;
 
@@ -68,6 +95,7 @@ const networkConnection: CategoryMapping = {
   identityColumns: ['DeviceId', 'ReportId'],
   hostColumns: ['DeviceName'],
   entityFields: ['Image', 'User', 'CommandLine', 'ProcessId', 'DestinationHostname', 'DestinationIp', 'DestinationPort', 'Initiated'],
+  products: osScopes('InitiatingProcessFolderPath'),
   fields: {
     Image: fromColumn('InitiatingProcessFolderPath'),
     Computer: fromColumn('DeviceName'),
@@ -133,11 +161,16 @@ const processCreation: CategoryMapping = {
     ...strings('SHA1', 'SHA256', 'MD5', 'AccountDomain', 'AccountName', 'AccountSid', 'AccountUpn'),
     { name: 'LogonId', type: 'long' },
     { name: 'FileSize', type: 'long' },
+    { name: 'CreatedProcessSessionId', type: 'long' },
+    { name: 'ProcessUniqueId', type: 'long' },
+    { name: 'IsProcessRemoteSession', type: 'bool' },
+    ...strings('AccountObjectId', 'AppGuardContainerId'),
   ],
   timeColumn: 'TimeGenerated',
   identityColumns: ['DeviceId', 'ReportId'],
   hostColumns: ['DeviceName'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
+  products: osScopes('FolderPath'),
   fields: {
     Image: fromColumn('FolderPath'),
     Computer: fromColumn('DeviceName'),
@@ -163,12 +196,19 @@ const processCreation: CategoryMapping = {
       value: { kind: 'concat', of: ['SHA1=', column('SHA1'), ',MD5=', column('MD5'), ',SHA256=', column('SHA256')] },
       caveat: 'mde: Hashes is rebuilt as SHA1=..,MD5=..,SHA256=..; Defender has no IMPHASH',
     },
-    CurrentDirectory: { kind: 'missing', reason: 'DeviceProcessEvents has no current directory' },
+    CurrentDirectory: {
+      kind: 'value',
+      value: { kind: 'member', column: 'AdditionalFields', member: 'ProcessCurrentWorkingDirectory' },
+      caveat: 'mde: CurrentDirectory is AdditionalFields.ProcessCurrentWorkingDirectory, which Defender writes on Linux and macOS rows only',
+    },
     LogonId: { kind: 'missing', reason: 'DeviceProcessEvents.LogonId is a decimal number, Sysmon LogonId is hex text' },
-    TerminalSessionId: { kind: 'missing', reason: 'DeviceProcessEvents has no terminal session id' },
+    // The created process's session (Sysmon's TerminalSessionId is the same Windows session number, as text).
+    TerminalSessionId: fromColumn('CreatedProcessSessionId'),
     LogonGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no logon GUID' },
-    ProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
-    ParentProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID' },
+    // ProcessUniqueId / InitiatingProcessUniqueId are Defender's own process numbers (e.g. 530931), not Sysmon's
+    // {GUID}: a rule value written for one never equals the other, so mapping them would only mislead.
+    ProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID (ProcessUniqueId is a Defender number, not a Sysmon GUID)' },
+    ParentProcessGuid: { kind: 'missing', reason: 'DeviceProcessEvents has no process GUID (InitiatingProcessUniqueId is a Defender number, not a Sysmon GUID)' },
   },
   columnDomains: PROCESS_COLUMN_DOMAINS,
 };

@@ -1,7 +1,7 @@
 // Raw Sysmon events in the legacy `Event` table (research D): the one source where every Sigma field of these
 // categories exists under its own name. Each needed `<Data Name="X">v</Data>` of EventData becomes a string
 // column X (compiler: parse-kv + XML entity decoding), so a field maps to the column of the same name.
-import { fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type FieldMapping, type TargetSchema } from './types.js';
+import { fromColumn, type ProductScope, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type FieldMapping, type TargetSchema } from './types.js';
 
 const EVENT_COLUMNS: ColumnDeclaration[] = [
   { name: 'TimeGenerated', type: 'datetime' },
@@ -17,6 +17,11 @@ const EVENT_COLUMNS: ColumnDeclaration[] = [
   { name: 'ParameterXml', type: 'string' },
   { name: 'Message', type: 'string' },
   { name: 'ManagementGroupName', type: 'string' },
+  // Columns of the real export (Azure-Sentinel Sample Data/ASIM, Sysmon Event rows).
+  { name: 'EventCategory', type: 'int' },
+  { name: 'MG', type: 'string' },
+  { name: 'AzureDeploymentID', type: 'string' },
+  { name: 'Role', type: 'string' },
   { name: 'SourceSystem', type: 'string' },
   { name: 'TenantId', type: 'string' },
   { name: 'Type', type: 'string' },
@@ -53,6 +58,11 @@ function sameNameFields(names: readonly string[]): Record<string, FieldMapping> 
 /** The event's system field `Computer` (not in EventData). */
 const COMPUTER: FieldMapping = { kind: 'value', value: { kind: 'column', column: 'Computer' } };
 
+/** The legacy agent's Event table holds Windows event logs only: Sysmon for Linux writes to Syslog, not here. */
+const WINDOWS_ONLY: { windows: ProductScope } = {
+  windows: { basis: 'sysmon: the Event table holds Windows event logs only (Sysmon for Linux writes to Syslog)' },
+};
+
 const BOOL_FIX = (column: string) => `Sysmon writes ${column} as lower-case "true"/"false": compare with =~.`;
 
 /** Event 3's flags; both categories read the Event table, so these domains apply to every query on it. */
@@ -70,6 +80,7 @@ const networkConnection: CategoryMapping = {
   hostColumns: ['Computer'],
   entityFields: ['Image', 'User', 'ProcessId', 'ProcessGuid', 'Initiated', 'DestinationHostname', 'DestinationIp', 'DestinationPort', 'SourceIp'],
   extraction: { column: 'EventData', names: NETWORK_NAMES },
+  products: WINDOWS_ONLY,
   fields: {
     ...sameNameFields(NETWORK_NAMES),
     Computer: COMPUTER,
@@ -89,6 +100,7 @@ const processCreation: CategoryMapping = {
   hostColumns: ['Computer'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ProcessGuid', 'ParentImage', 'ParentCommandLine', 'ParentProcessId', 'Hashes'],
   extraction: { column: 'EventData', names: PROCESS_NAMES },
+  products: WINDOWS_ONLY,
   fields: { ...sameNameFields(PROCESS_NAMES), Computer: COMPUTER },
 };
 

@@ -10,8 +10,11 @@ import type { KqlParameterSchema, KqlType } from '../kql/schema.js';
 export type TargetName = 'asim' | 'mde' | 'sysmon';
 export const TARGET_NAMES: readonly TargetName[] = ['asim', 'mde', 'sysmon'];
 
-/** Sigma logsource categories a target can serve (windows product). */
+/** Sigma logsource categories a target can serve. */
 export type SigmaCategory = 'network_connection' | 'process_creation';
+
+/** Sigma logsource products a category can be scoped to (the device's operating system). */
+export type SigmaProduct = 'windows' | 'linux';
 
 export interface ColumnDeclaration {
   readonly name: string;
@@ -27,7 +30,9 @@ export type Condition =
   | { readonly kind: 'startswith'; readonly column: string; readonly prefix: string }
   | { readonly kind: 'nonEmpty'; readonly column: string }
   | { readonly kind: 'empty'; readonly column: string }
-  | { readonly kind: 'all'; readonly of: readonly Condition[] };
+  | { readonly kind: 'all'; readonly of: readonly Condition[] }
+  | { readonly kind: 'any'; readonly of: readonly Condition[] }
+  | { readonly kind: 'not'; readonly of: Condition };
 
 /**
  * How a Sigma field's value is computed from a row. Every string result of `''` means "absent" (Kusto strings
@@ -36,6 +41,9 @@ export type Condition =
 export type ValueExpr =
   /** A column as is (string, int or long). */
   | { readonly kind: 'column'; readonly column: string }
+  /** A property of a dynamic column's bag, as text (KQL `tostring(Column.member)`): absent when the bag lacks
+   *  it. `member` is a plain identifier. */
+  | { readonly kind: 'member'; readonly column: string; readonly member: string }
   /** The first non-empty string among the alternatives: KQL `coalesce` (which skips empty strings). */
   | { readonly kind: 'first'; readonly of: readonly ValueExpr[] }
   /** Lower-cased (KQL `tolower`). Only used for ASCII vocabularies (protocol names). */
@@ -112,6 +120,14 @@ export interface ColumnDomain {
   readonly citation: string;
 }
 
+/** How a category tells a product's rows: a test on the row, and where the fact comes from. */
+export interface ProductScope {
+  /** True on the rows of a device with this operating system. `undefined`: every row of the source is. */
+  readonly when?: Condition;
+  /** Why the test is right (the source's documentation, the ASIM parser's own rule). */
+  readonly basis: string;
+}
+
 export interface CategoryMapping {
   readonly source: CategorySource;
   /** The columns rows have before any extraction (the table's or the parser's output). */
@@ -124,6 +140,14 @@ export interface CategoryMapping {
   /** Sigma fields always projected for enrichment and entities (host, account, process, peer). */
   readonly entityFields: readonly string[];
   readonly extraction?: XmlDataExtraction;
+  /**
+   * The rule's `product` as a test on the row: which rows come from a device of that operating system. The
+   * compiler adds the test to every query of a rule with that product, and the hunt's verification checks it on
+   * each returned row (src/targets/product.ts), so a Windows rule never matches a Linux device's row. A product
+   * not listed has no rows here (a rule of that product is refused); a rule without `product` is not scoped.
+   * A row whose operating system the target cannot tell satisfies no product's test (src/targets/README.md).
+   */
+  readonly products: Readonly<Partial<Record<SigmaProduct, ProductScope>>>;
   /** Every Sigma field the category knows. Fields not listed here are refused. */
   readonly fields: Readonly<Record<string, FieldMapping>>;
   /** Warnings that apply to every rule compiled for this category on this target. */

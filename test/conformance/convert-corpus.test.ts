@@ -79,13 +79,13 @@ const EXPECTED: Record<TargetName, Expected> = {
     refused: { [never('network_connection', 'asim', 'ParentImage')]: 1, [never('network_connection', 'asim', 'SourceIsIpv6')]: 1 },
   },
   mde: {
-    converted: 1470,
+    // CurrentDirectory is AdditionalFields.ProcessCurrentWorkingDirectory (Linux/macOS rows): the 4 rules that
+    // needed it alone now convert, and the one that also needed LogonId now needs only that.
+    converted: 1474,
     refused: {
       [never('network_connection', 'mde', 'SourceIsIpv6')]: 1,
       [never('network_connection', 'mde', 'ParentImage')]: 1,
-      [never('process_creation', 'mde', 'CurrentDirectory')]: 4,
-      [never('process_creation', 'mde', 'LogonId')]: 2,
-      [never('process_creation', 'mde', 'LogonId, CurrentDirectory')]: 1,
+      [never('process_creation', 'mde', 'LogonId')]: 3,
     },
   },
   sysmon: {

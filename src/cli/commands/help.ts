@@ -65,6 +65,9 @@ Options:
   --logsource <k=v,...>  the log source of events that carry none (keys product, category, service), e.g.
                          --logsource category=process_creation,product=windows
   --logsource-map <file> YAML/JSON log source map extending the shipped one (replacing it with replace: true)
+  --target <t>           asim, mde or sysmon: the records are rows exported from that target's tables (portal
+                         CSV or JSON lines), each read through the target's row adapter and OS test as the hunt
+                         reads it; match lines show the adapted event. One thread, no pre-filter
   --no-prefilter         parse every JSON record; by default a record that provably cannot match any
                          rule is skipped unparsed, and so is not checked for being valid JSON`;
 

@@ -17,6 +17,8 @@ import { buildScanPack, RecordScanner, scanTextBatch, type ScanCounts, type Scan
 import type { ScanWorkers } from '../scan-workers.js';
 import { ruleKey, type ScanWorkerSpec } from '../scan-worker-protocol.js';
 import type { LogsourceMap } from '../../logsource/map.js';
+import { isTargetName, TARGET_NAMES, type TargetName } from '../../targets/index.js';
+import { targetRowReader } from '../../targets/row-events.js';
 import { ScanProgress } from '../scan-progress.js';
 import { DEFAULT_TOP_RULES, formatScanSummary, isClosedPipe, type ScannedInput, type ScanTotals } from '../scan-summary.js';
 import type { CliCommand, CliIo } from '../command.js';
@@ -38,6 +40,8 @@ interface ScanArgs {
   top: number;
   /** Threads to scan with, the main one included; undefined: the default, for large inputs only. */
   jobs?: number;
+  /** The records are exported rows of this target's tables (read through its row adapter). */
+  target?: TargetName;
 }
 
 function parseArgs(args: string[]): ScanArgs {
@@ -48,6 +52,7 @@ function parseArgs(args: string[]): ScanArgs {
   let prefilter = true;
   let logsourceMapFile: string | undefined;
   let logsource: DefaultSource | undefined;
+  let target: TargetName | undefined;
   let minLevel: SigmaLevel | undefined;
   let top = DEFAULT_TOP_RULES;
   let jobs: number | undefined;
@@ -99,6 +104,13 @@ function parseArgs(args: string[]): ScanArgs {
         format = given as EventFormat;
         break;
       }
+      case '--target': {
+        if (target !== undefined) throw new UsageError('--target given twice');
+        const given = value('asim, mde or sysmon');
+        if (!isTargetName(given)) throw new UsageError(`--target must be one of ${TARGET_NAMES.join(', ')}, not '${given}'`);
+        target = given;
+        break;
+      }
       case '--no-prefilter':
         prefilter = false;
         break;
@@ -122,7 +134,10 @@ function parseArgs(args: string[]): ScanArgs {
   if (rulePaths.length === 0) throw new UsageError('give at least one --rule');
   if (events.length === 0) throw new UsageError('give --events <file|dir|->');
   if (events.includes('-') && events.length > 1) throw new UsageError("--events '-' (standard input) cannot be combined with files");
-  return { rulePaths, events, placeholdersFile, format, prefilter, logsourceMapFile, logsource, minLevel, top, jobs };
+  if (target !== undefined && (logsource !== undefined || logsourceMapFile !== undefined)) {
+    throw new UsageError('--target reads each row\'s source from the target; it cannot be combined with --logsource or --logsource-map');
+  }
+  return { rulePaths, events, placeholdersFile, format, prefilter, logsourceMapFile, logsource, minLevel, top, jobs, ...(target ? { target } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -161,6 +176,8 @@ export interface ScanOptions {
   onError?: (error: EventReadError) => void;
   /** Called after each batch with the running counts. */
   onProgress?: (counts: ScanCounts) => void;
+  /** `scan --target`: the record → Sigma event reading of the target's rows (src/targets/row-events.ts). */
+  rowEvent?: (row: SigmaEvent) => SigmaEvent;
   /** The file named in each match line (a `file` key before `line`), for a scan of several files or a folder;
    *  left out, the line is exactly what a one-file scan has always printed. */
   file?: string;
@@ -203,7 +220,7 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   if (scanPack.pack.rules.length !== rules.length || scanPack.pack.rules.some((compiled, r) => compiled !== rules[r])) {
     throw new RangeError('scanEvents: the pack must hold the scan rules, in order');
   }
-  const scanner = new RecordScanner(rules, scanPack, prefilter, file);
+  const scanner = new RecordScanner(rules, scanPack, prefilter, file, options.rowEvent);
   // The scan's counts: this thread's scanner plus what workers report.
   const counts: ScanCounts = scanner.counts;
   let fatal: EventReadError | null = null;
@@ -391,13 +408,14 @@ export const scanCommand: CliCommand = {
     let loadedRules: CompiledRule[];
     let refusedRules: number;
     let resolver: LogsourceResolver;
+    const rowReader = parsed.target === undefined ? undefined : targetRowReader(parsed.target);
     const rulePaths = parsed.rulePaths.map((given) => path.resolve(io.cwd, given));
     let placeholders: PlaceholderValues | undefined;
     let logsourceMap: LogsourceMap | undefined;
     try {
       placeholders = await readPlaceholdersOption(io, parsed.placeholdersFile, (error) => describeSigmaError(error, io.cwd));
       logsourceMap = parsed.logsourceMapFile === undefined ? undefined : await readLogsourceMapOption(io, parsed.logsourceMapFile);
-      resolver = createLogsourceResolver({ map: logsourceMap, defaultSource: parsed.logsource });
+      resolver = rowReader?.resolver ?? createLogsourceResolver({ map: logsourceMap, defaultSource: parsed.logsource });
       ({ rules: loadedRules, refused: refusedRules } = await loadCompiledRules(rulePaths, parsed, io, placeholders));
     } catch (error) {
       closeFirst();
@@ -423,10 +441,13 @@ export const scanCommand: CliCommand = {
     // A reader that goes away (`| head`) fails writes with EPIPE, possibly after the scan has returned:
     // the scan stops on it; an error event with no listener would crash the process instead.
     io.stdout.on('error', () => undefined);
-    const prefilter = parsed.prefilter ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : null;
+    // The raw-text pre-filter looks for rule values in the record's text; a target's row holds them in other
+    // spellings (Sysmon's XML escapes, Defender's split hashes), so rows are always adapted and evaluated.
+    const prefilter = parsed.prefilter && !rowReader ? createRulesPrefilter(rules.map((compiled) => compiled.rule)) : null;
     const scanPack = buildScanPack(rules, resolver);
     const totalBytes = inputs.every((input) => input.size !== null) ? inputs.reduce((sum, input) => sum + (input.size ?? 0), 0) : null;
-    const workers = await startWorkers(parsed, totalBytes, report, {
+    // Worker threads read records as events; a target's rows are read on this thread.
+    const workers = await startWorkers(rowReader ? { ...parsed, jobs: 1 } : parsed, totalBytes, report, {
       rulePaths,
       placeholders,
       ruleKeys: rules.map((compiled) => ruleKey(compiled.rule)),
@@ -462,6 +483,7 @@ export const scanCommand: CliCommand = {
         prefilter,
         pack: scanPack,
         workers,
+        ...(rowReader ? { rowEvent: (row: SigmaEvent) => rowReader.eventOf(row) } : {}),
         file: single ? undefined : input.name,
         onError: (error) => {
           if (error.fatal) return; // printed once, below

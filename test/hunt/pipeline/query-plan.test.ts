@@ -41,7 +41,7 @@ describe('windowQuery', () => {
 
   test('rows without an ingestion time pass the default filter and are dropped by the strict one', async () => {
     const template = (await ruleQueryOf(seed, 'asim')).template;
-    const row = { TimeGenerated: new Date('2026-03-02T09:30:00Z'), Dvc: 'WS1', DstProcessName: 'C:\\Users\\Public\\x.exe', DstFQDN: 'evil.example', _ItemId: 'a' };
+    const row = { TimeGenerated: new Date('2026-03-02T09:30:00Z'), Dvc: 'WS1', DvcOs: 'Windows', DstProcessName: 'C:\\Users\\Public\\x.exe', DstFQDN: 'evil.example', _ItemId: 'a' };
     const keep = compileKqlQuery(windowQuery(template, window), { columns: columns() });
     const drop = compileKqlQuery(windowQuery(template, window, { rowsWithoutIngestionTime: 'drop' }), { columns: columns() });
     expect(keep.run(row)).toMatchObject({ IngestionTime: '' });
@@ -50,7 +50,7 @@ describe('windowQuery', () => {
 
   test('the ingestion window is exclusive at the old watermark and inclusive at the new one', async () => {
     const program = compileKqlQuery(windowQuery((await ruleQueryOf(seed, 'asim')).template, window), { columns: columns() });
-    const row = (ingested: string) => ({ TimeGenerated: new Date('2026-03-02T09:30:00Z'), DstProcessName: 'C:\\Users\\Public\\x.exe', $IngestionTime: new Date(ingested) });
+    const row = (ingested: string) => ({ TimeGenerated: new Date('2026-03-02T09:30:00Z'), DvcOs: 'Windows', DstProcessName: 'C:\\Users\\Public\\x.exe', $IngestionTime: new Date(ingested) });
     expect(program.matches(row('2026-03-02T09:00:00.000Z'))).toBe(false);
     expect(program.matches(row('2026-03-02T09:00:00.001Z'))).toBe(true);
     expect(program.matches(row('2026-03-02T09:58:00.000Z'))).toBe(true);
@@ -73,6 +73,7 @@ describe('windowQuery', () => {
     const program = compileKqlQuery(query, { columns: columns() });
     const row = (id: string, ingested?: string) => ({
       _ItemId: id,
+      DvcOs: 'Windows',
       TimeGenerated: new Date('2026-03-02T09:30:00Z'),
       DstProcessName: 'C:\\Users\\Public\\x.exe',
       ...(ingested ? { $IngestionTime: new Date(ingested) } : {}),

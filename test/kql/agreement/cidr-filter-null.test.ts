@@ -28,7 +28,7 @@ detection:
 `;
 
 const ROWS: Record<TargetName, { source: Record<string, unknown>; adapted?: Record<string, unknown> }> = {
-  asim: { source: { TimeGenerated: new Date('2024-05-01T00:30:00Z'), SrcProcessName: 'C:\\x.exe', DstIpAddr: '' } },
+  asim: { source: { TimeGenerated: new Date('2024-05-01T00:30:00Z'), DvcOs: 'Windows', SrcProcessName: 'C:\\x.exe', DstIpAddr: '' } },
   mde: { source: { TimeGenerated: new Date('2024-05-01T00:30:00Z'), InitiatingProcessFolderPath: 'C:\\x.exe', RemoteIP: '', ActionType: 'ConnectionSuccess' } },
   sysmon: {
     source: {

@@ -13,6 +13,7 @@ import type { CompiledRule } from '../../../src/match/types.js';
 import { loadRules } from '../../../src/rule/load.js';
 import type { ConditionNode, SigmaRule, ValuePattern } from '../../../src/rule/model.js';
 import { adaptRow, categoryMapping } from '../../../src/targets/index.js';
+import { productColumns, productScopeOf, rowInProduct, type ProductLookup } from '../../../src/targets/product.js';
 import type { CategoryMapping, Condition, TargetName, ValueExpr } from '../../../src/targets/types.js';
 import { projectRoot, sharedRoot } from '../../support/paths.js';
 import { createRng } from '../../support/rng.js';
@@ -39,6 +40,8 @@ export interface AgreementReport {
   readonly refusedByCompiler: Record<string, number>;
   readonly matcherRefused: number;
   readonly runs: number;
+  /** Rules compiled per logsource product (windows, linux). */
+  readonly compiledByProduct: Record<string, number>;
   readonly matcherTrue: number;
   readonly oracleTrue: number;
   readonly disagreements: Disagreement[];
@@ -46,11 +49,14 @@ export interface AgreementReport {
 
 let corpus: Promise<SigmaRule[]> | undefined;
 
-/** Every network_connection and process_creation rule of the SigmaHQ corpus, plus the shipped rules. */
+/** Every Windows and Linux network_connection and process_creation rule of the SigmaHQ corpus, plus the shipped
+ *  rules. */
 export function agreementRules(): Promise<SigmaRule[]> {
   corpus ??= loadRules([
     path.join(sharedRoot, 'sigma-rules/rules/windows/network_connection'),
     path.join(sharedRoot, 'sigma-rules/rules/windows/process_creation'),
+    path.join(sharedRoot, 'sigma-rules/rules/linux/network_connection'),
+    path.join(sharedRoot, 'sigma-rules/rules/linux/process_creation'),
     path.join(projectRoot, 'rules'),
   ]).then((result) =>
     result.rules.filter((rule) => rule.logsource.category === 'network_connection' || rule.logsource.category === 'process_creation'),
@@ -152,9 +158,18 @@ function conditionPools(condition: Condition, pools: Map<string, string[]>): voi
       addPool(pools, condition.column, ['', 'C:\\Windows\\System32\\svchost.exe']);
       break;
     case 'all':
+    case 'any':
       for (const part of condition.of) conditionPools(part, pools);
       break;
+    case 'not':
+      conditionPools(condition.of, pools);
+      break;
   }
+}
+
+/** The pool of a dynamic column's member: `Column.member` (rows get a bag holding the member's text). */
+function memberPool(expr: { column: string; member: string }): string {
+  return `${expr.column}.${expr.member}`;
 }
 
 /** Puts a field's sample values into the columns its expression reads. */
@@ -163,6 +178,8 @@ function valueColumnsOf(expr: ValueExpr | string): string[] {
   switch (expr.kind) {
     case 'column':
       return [expr.column];
+    case 'member':
+      return [memberPool(expr)];
     case 'lower':
       return valueColumnsOf(expr.of);
     case 'first':
@@ -178,6 +195,9 @@ function placeSamples(expr: ValueExpr, samples: readonly string[], pools: Map<st
   switch (expr.kind) {
     case 'column':
       addPool(pools, expr.column, samples);
+      break;
+    case 'member':
+      addPool(pools, memberPool(expr), samples);
       break;
     case 'first':
     case 'lower':
@@ -206,6 +226,8 @@ function placeSamples(expr: ValueExpr, samples: readonly string[], pools: Map<st
 
 function columnPools(rule: SigmaRule, mapping: CategoryMapping): ColumnPools {
   const pools = new Map<string, string[]>();
+  // The OS test of every product the category serves: rows of each OS, and of none.
+  for (const scope of Object.values(mapping.products)) if (scope?.when) conditionPools(scope.when, pools);
   const asciiNames = new Set<string>();
   const samples = ruleFieldSamples(rule);
   const keywordSamples = samples.get(null) ?? [];
@@ -312,7 +334,7 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-function rowArbitrary(rule: SigmaRule, mapping: CategoryMapping, others: readonly string[]): fc.Arbitrary<GeneratedRow> {
+export function rowArbitrary(rule: SigmaRule, mapping: CategoryMapping, others: readonly string[]): fc.Arbitrary<GeneratedRow> {
   const { values, asciiNames } = columnPools(rule, mapping);
   const types = new Map(mapping.columns.map((column) => [column.name, column.type]));
   if (mapping.extraction) {
@@ -332,10 +354,25 @@ function rowArbitrary(rule: SigmaRule, mapping: CategoryMapping, others: readonl
       });
   }
   const columns: Record<string, fc.Arbitrary<unknown>> = {};
+  const osColumns = productOnlyColumns(mapping);
+  // Members of a dynamic bag (Defender's AdditionalFields): one bag per column, each member a string or left out.
+  const bags = new Map<string, Record<string, fc.Arbitrary<string | undefined>>>();
+  for (const [pool, samples] of values) {
+    const dot = pool.indexOf('.');
+    if (dot < 0 || types.get(pool.slice(0, dot)) !== 'dynamic') continue;
+    const members = bags.get(pool.slice(0, dot)) ?? {};
+    members[pool.slice(dot + 1)] = stringArbitrary(samples, others);
+    bags.set(pool.slice(0, dot), members);
+  }
+  for (const [column, members] of bags) {
+    columns[column] = fc.record(members, { requiredKeys: [] }).map((bag) => Object.fromEntries(Object.entries(bag).filter(([, value]) => value !== undefined)));
+  }
   for (const [column, pool] of values) {
     const type = types.get(column);
     if (type === undefined) continue;
-    if (type === 'string') columns[column] = stringArbitrary(pool, others, asciiNames.has(column));
+    // A column only the OS test reads (DvcOs, EventProduct) holds its vocabulary, in its exact spelling or not.
+    if (type === 'string' && osColumns.has(column)) columns[column] = fc.constantFrom(undefined, '', ...pool);
+    else if (type === 'string') columns[column] = stringArbitrary(pool, others, asciiNames.has(column));
     else if (type === 'int' || type === 'long') columns[column] = numberArbitrary(pool);
   }
   return fc.record(columns, { requiredKeys: [] }).map((cells) => {
@@ -377,6 +414,7 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
     refusedByCompiler: {} as Record<string, number>,
     matcherRefused: 0,
     runs: 0,
+    compiledByProduct: {} as Record<string, number>,
     matcherTrue: 0,
     oracleTrue: 0,
     disagreements: [] as Disagreement[],
@@ -391,12 +429,15 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
       report.matcherRefused++;
       continue;
     }
+    const scope = productScopeOf(mapping, rule.logsource.product);
     const conversion = compileToKql(rule, target, { window: WINDOW });
     if (!conversion.ok) {
       report.refusedByCompiler[conversion.code] = (report.refusedByCompiler[conversion.code] ?? 0) + 1;
       continue;
     }
     report.compiled++;
+    const product = rule.logsource.product ?? '(none)';
+    report.compiledByProduct[product] = (report.compiledByProduct[product] ?? 0) + 1;
     if (conversion.exact) report.exact++;
     const name = `${rule.id ?? rule.title} (${path.basename(rule.source.file)})`;
     const record = (kind: Disagreement['kind'], detail: string, row: unknown) =>
@@ -411,7 +452,7 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
     let failure: { kind: Disagreement['kind']; detail: string } | undefined;
     const property = fc.property(rowArbitrary(rule, mapping, others), (row) => {
       failure = undefined;
-      const expected = row.inCategory !== false && matcher.matches(adaptRow(mapping, row.adapted));
+      const expected = row.inCategory !== false && inProduct(scope, row.adapted) && matcher.matches(adaptRow(mapping, row.adapted));
       let output: Record<string, unknown> | null;
       try {
         output = query.run(row.source);
@@ -425,7 +466,7 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
         failure = { kind: 'verdict', detail: `matcher ${expected}, KQL ${kept} (${conversion.exact ? 'exact' : 'inexact'})` };
         return false;
       }
-      if (output !== null && matcher.matches(adaptRow(mapping, output)) !== expected) {
+      if (output !== null && (inProduct(scope, output) && matcher.matches(adaptRow(mapping, output))) !== expected) {
         failure = { kind: 'projection', detail: `matcher on the projected row differs from the full row (${expected})` };
         return false;
       }
@@ -443,7 +484,7 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
     }
     // Coverage: how often each side said yes on the generated rows (seeded, so reproducible).
     for (const [row] of fc.sample(fc.tuple(rowArbitrary(rule, mapping, others)), { seed: AGREEMENT_SEED, numRuns: Math.min(runs, 8) })) {
-      if (row.inCategory !== false && matcher.matches(adaptRow(mapping, row.adapted))) report.matcherTrue++;
+      if (row.inCategory !== false && inProduct(scope, row.adapted) && matcher.matches(adaptRow(mapping, row.adapted))) report.matcherTrue++;
       try {
         if (query.matches(row.source)) report.oracleTrue++;
       } catch {
@@ -452,6 +493,21 @@ export async function runAgreement(target: TargetName, options: { runs?: number;
     }
   }
   return report;
+}
+
+/** Columns the products' OS tests read that no field's value reads. */
+function productOnlyColumns(mapping: CategoryMapping): Set<string> {
+  const read = new Set<string>();
+  for (const scope of Object.values(mapping.products)) if (scope) for (const column of productColumns(scope)) read.add(column);
+  for (const fieldMapping of Object.values(mapping.fields)) {
+    if (fieldMapping.kind === 'value') for (const column of valueColumnsOf(fieldMapping.value)) read.delete(column);
+  }
+  return read;
+}
+
+/** The verification's product test (src/hunt/verify.ts): the row is of a device the rule's product covers. */
+function inProduct(scope: ProductLookup, row: Readonly<Record<string, unknown>>): boolean {
+  return scope.kind === 'any' || (scope.kind === 'scoped' && rowInProduct(scope.scope, row));
 }
 
 export function formatDisagreements(disagreements: readonly Disagreement[]): string {

@@ -345,16 +345,16 @@ describe('refusals', () => {
   });
 
   it('refuses a rule that needs a field the target lacks, naming the field', () => {
-    const result = compileToKql(rule(`    selection:\n        CurrentDirectory|contains: 'x'\n    condition: selection`), 'mde');
+    const result = compileToKql(rule(`    selection:\n        LogonGuid|contains: 'x'\n    condition: selection`), 'mde');
     expect(result).toMatchObject({ ok: false, code: 'never-matches' });
-    expect(!result.ok && result.reason).toContain('CurrentDirectory');
+    expect(!result.ok && result.reason).toContain('LogonGuid');
   });
 
   it('evaluates a filter on a missing field as on an absent field, with a warning', () => {
-    const result = converted(compileToKql(rule(`    selection:\n        Image|endswith: 'x'\n    filter:\n        CurrentDirectory|contains: 'y'\n    condition: selection and not filter`), 'mde'));
+    const result = converted(compileToKql(rule(`    selection:\n        Image|endswith: 'x'\n    filter:\n        LogonGuid|contains: 'y'\n    condition: selection and not filter`), 'mde'));
     expect(rulePredicate(result.kql)).toBe('FolderPath endswith "x"');
     expect(result.exact).toBe(true);
-    expect(result.warnings.join('\n')).toContain('CurrentDirectory');
+    expect(result.warnings.join('\n')).toContain('LogonGuid');
   });
 
   it('refuses an unknown target', () => {

@@ -1,0 +1,48 @@
+// A rule's `product` (the device's operating system) as a test on a target's rows. The compiler adds the test to
+// the rule's query (src/kql/compile.ts) and the hunt's verification applies the same test to every returned row
+// (src/hunt/verify.ts), so the query and the verification cannot disagree on which devices a rule may match.
+import { compileValue, conditionColumns, renderCondition } from './expr.js';
+import type { CategoryMapping, Condition, ProductScope, ResultRow, SigmaProduct } from './types.js';
+
+export type ProductLookup =
+  /** The rule names no product: every row of the category is in scope. */
+  | { readonly kind: 'any' }
+  /** The rows of the product's devices. */
+  | { readonly kind: 'scoped'; readonly product: SigmaProduct; readonly scope: ProductScope }
+  /** The category has no rows of that product on this target. */
+  | { readonly kind: 'none'; readonly product: string };
+
+export function productScopeOf(mapping: CategoryMapping, product: string | undefined): ProductLookup {
+  if (product === undefined) return { kind: 'any' };
+  const scope = Object.hasOwn(mapping.products, product) ? mapping.products[product as SigmaProduct] : undefined;
+  return scope ? { kind: 'scoped', product: product as SigmaProduct, scope } : { kind: 'none', product };
+}
+
+/** The KQL test of the product's rows (undefined: every row). */
+export function renderProductTest(scope: ProductScope): string | undefined {
+  return scope.when ? renderCondition(scope.when) : undefined;
+}
+
+/** The columns the product's test reads. */
+export function productColumns(scope: ProductScope): string[] {
+  const columns = new Set<string>();
+  if (scope.when) conditionColumns(scope.when, columns);
+  return [...columns];
+}
+
+const compiledTests = new WeakMap<Condition, (row: ResultRow) => boolean>();
+
+/** Whether a row comes from a device of the product (the verification's reading of the same test). A cell the
+ *  row lacks reads as empty, as Kusto reads a column a union leg lacks. */
+export function rowInProduct(scope: ProductScope, row: ResultRow): boolean {
+  const when = scope.when;
+  if (!when) return true;
+  let test = compiledTests.get(when);
+  if (!test) {
+    // A `cases` value that is 'y' exactly when the condition holds: the compiled closure form the adapter uses.
+    const value = compileValue({ kind: 'cases', cases: [{ when, then: 'y' }] });
+    test = (candidate) => value(candidate) === 'y';
+    compiledTests.set(when, test);
+  }
+  return test(row);
+}
