@@ -3,7 +3,7 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
-import { statusOf } from '../../src/store/errors.js';
+import { StoreError, statusOf } from '../../src/store/errors.js';
 import { IncidentStore } from '../../src/store/incident-store.js';
 import { ESCAPE_LINE_SEPARATORS_PHASE, ESCAPE_LINE_SEPARATORS_POLICY_NAME, escapeLineSeparators, escapeLineSeparatorsPolicy } from '../../src/store/line-separators.js';
 import { ENRICHMENT, freshTables, makeHit } from './helpers.js';
@@ -74,5 +74,24 @@ describe('line separators in a transaction (an Azurite quirk, not a Table Storag
       expect(hit!.event.Image).toBe(incident.processImage);
       expect(hit!.event.CommandLine).toBe(incident.processImage);
     }
+  });
+});
+
+describe('a transaction the service refuses for another reason', () => {
+  test('fails the call with a StoreError naming the incident and the hits, the service\'s status and message kept', async () => {
+    const { incidents } = await freshTables(azurite);
+    // The raw client (no escaping policy) stands in for any body the service cannot take.
+    const raw = TableClient.fromConnectionString(azurite.connectionString, incidents.tableName, { allowInsecureConnection: true });
+    const store = new IncidentStore(raw);
+    const error = await store.upsertHits([makeHit({ hitId: 'refused-hit', event: { Image: SEPARATED[0]! } })], ENRICHMENT).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ code: 'refused' });
+    expect((error as StoreError).message).toMatch(/incident [0-9a-f]+: the table service refused a transaction of 2 operations \(1 hits: "refused-hit"\) with status \d{3}: /);
+    expect(statusOf((error as StoreError).cause)).toBeGreaterThanOrEqual(400);
+    // Nothing half-written: the incident's summary and hit went in one transaction, which did not commit.
+    expect(await new IncidentStore(incidents).listIncidents()).toEqual([]);
   });
 });
