@@ -30,7 +30,3 @@ export async function sigmaHunt(_timer: Timer, context: InvocationContext): Prom
 
 app.timer('sigmaHunt', { schedule: '%HUNT_SCHEDULE%', runOnStartup: false, handler: sigmaHunt });
 
-// The fan-out's planner and hunter (HUNT_WORKSPACES), registered after this timer: imported from here so the
-// one-bundle package (scripts/package.ts bundles this entry point) carries them.
-await import('./fanout-planner.js');
-await import('./fanout-hunter.js');

@@ -2,8 +2,9 @@
 //
 //   node dist/scripts/package.js [--out-dir DIR]
 //
-// The app is one esbuild bundle of functions/hunt-timer.ts with src/ and the npm dependencies inside it, plus
-// what the bundle reads at run time: host.json, rules/, the ATT&CK data and the two scripts of the one dependency
+// The app is one esbuild bundle of every function entry point in functions/ (the hunt timer, the review HTTP
+// functions) with src/ and the npm dependencies inside it, plus what the bundle reads at run time: host.json,
+// rules/, the ATT&CK data, the review page's static files and the two scripts of the one dependency
 // that is loaded outside the bundle (@kusto/language-service-next, see RUNTIME_PACKAGES), shipped beside the bundle
 // and not in node_modules: azd before 1.23.12 leaves node_modules out of what it uploads. The app has no
 // node_modules at all. No dev dependency, test or source map.
@@ -32,6 +33,7 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { deflateSync, zipSync, type Zippable } from 'fflate';
 import { KUSTO_PACKAGE, KUSTO_SCRIPTS, SHIPPED_KUSTO_DIRECTORY } from '../src/kql/kusto-scripts.js';
+import { SHIPPED_STATIC_DIRECTORY, STATIC_SOURCE_DIRECTORY } from '../src/review/static-assets.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -59,9 +61,11 @@ export class PackageError extends Error {
 // What goes into the app
 // ---------------------------------------------------------------------------------------------------
 
-/** The function entry, bundled to BUNDLE_PATH (inside the app). */
-export const ENTRY_POINT = 'functions/hunt-timer.ts';
-export const BUNDLE_PATH = 'dist/functions/hunt-timer.js';
+/** Where the function entry points are: every `*.ts` directly in it registers functions with the host. */
+export const FUNCTIONS_DIRECTORY = 'functions';
+/** The one bundle of all function entry points (inside the app), the app's package.json `main`. One bundle rather
+ *  than one per entry: a single copy of @azure/functions and of src/ (2.3 MB each), one module graph to load. */
+export const BUNDLE_PATH = 'dist/functions/app.js';
 export const ZIP_FILE_NAME = 'sigma-hunt.zip';
 export const APP_DIRECTORY_NAME = 'app';
 
@@ -78,6 +82,9 @@ interface RuntimePackage {
   /** Files the code loads: package file → path inside the app. License files go beside them when present. */
   files: readonly { from: string; to: string }[];
 }
+
+/** Where the review page's files go: beside the bundle, where src/review/static-assets.ts looks first. */
+export const SHIPPED_STATIC_PATH = path.posix.join(path.posix.dirname(BUNDLE_PATH), SHIPPED_STATIC_DIRECTORY);
 
 /** Where the shipped Kusto scripts go: beside the bundle, where src/kql/kusto-scripts.ts looks for them. */
 export const SHIPPED_KUSTO_PATH = path.posix.join(path.posix.dirname(BUNDLE_PATH), SHIPPED_KUSTO_DIRECTORY);
@@ -125,6 +132,8 @@ export interface PackageResult {
   files: PackagedFile[];
   /** npm packages inside the bundle, sorted; `directory` is relative to the checkout (a package-lock.json key). */
   bundledPackages: { name: string; version: string; directory: string }[];
+  /** The function entry points in the bundle (`functions/*.ts`), sorted. */
+  entryPoints: string[];
   /** Development-only packages a bundled package imports optionally (debug → supports-color), left out. */
   omittedDevPackages: string[];
   /** sha256 of the zip, hex. */
@@ -153,6 +162,9 @@ export async function buildPackage(options: PackageOptions): Promise<PackageResu
   for (const file of ATTACK_FILES) {
     copyFile(path.join(projectRoot, ATTACK_SOURCE_DIRECTORY, file), path.join(appDir, path.posix.dirname(BUNDLE_PATH), file));
   }
+  for (const file of listFiles(path.join(projectRoot, STATIC_SOURCE_DIRECTORY))) {
+    copyFile(path.join(projectRoot, STATIC_SOURCE_DIRECTORY, file), path.join(appDir, SHIPPED_STATIC_PATH, file));
+  }
   writeText(path.join(appDir, 'package.json'), `${JSON.stringify(appManifest(project), null, 2)}\n`);
   writeText(path.join(appDir, 'THIRD-PARTY-NOTICES.md'), thirdPartyNotices([...bundledPackages, ...runtimePackages]));
 
@@ -167,6 +179,7 @@ export async function buildPackage(options: PackageOptions): Promise<PackageResu
     unpackedBytes: files.reduce((total, file) => total + file.bytes, 0),
     bundleBytes: bundle.bytes,
     files,
+    entryPoints: bundle.entryPoints,
     bundledPackages: bundledPackages.map((found) => ({ name: found.name, version: found.version, directory: path.relative(projectRoot, found.directory).split(path.sep).join('/') })),
     omittedDevPackages: bundle.omittedDevPackages,
     zipSha256: createHash('sha256').update(zip).digest('hex'),
@@ -245,18 +258,37 @@ function packageDirectoryOf(relativePath: string): string | undefined {
   return /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(relativePath)?.[1];
 }
 
-async function bundleEntry(projectRoot: string, outfile: string): Promise<{ bytes: number; inputs: string[]; omittedDevPackages: string[] }> {
+async function bundleEntry(projectRoot: string, outfile: string): Promise<{ bytes: number; inputs: string[]; entryPoints: string[]; omittedDevPackages: string[] }> {
   let built: esbuild.BuildResult;
   const omitted = new Set<string>();
+  const entryPoints = functionEntryPoints(projectRoot);
   try {
-    built = await esbuild.build(bundleOptions(projectRoot, ENTRY_POINT, outfile, omitted));
+    const options = bundleOptions(projectRoot, FUNCTIONS_DIRECTORY, outfile, omitted);
+    delete options.entryPoints; // the entry is the generated module below, not a file
+    // Virtual file name: it only appears in the bundle's `// functions/app.ts` comment.
+    built = await esbuild.build({ ...options, stdin: { contents: appEntryModule(entryPoints), resolveDir: projectRoot, sourcefile: `${FUNCTIONS_DIRECTORY}/app.ts`, loader: 'ts' } });
   } catch (cause) {
     const errors = (cause as { errors?: esbuild.Message[] }).errors;
     const detail = errors?.length ? errors.map((error) => `${error.location ? `${error.location.file}:${error.location.line} ` : ''}${error.text}`).join('; ') : String(cause);
-    throw new PackageError('bundle', ENTRY_POINT, detail);
+    throw new PackageError('bundle', entryPoints.join(', '), detail);
   }
   const output = Object.values(built.metafile!.outputs)[0]!;
-  return { bytes: output.bytes, inputs: Object.keys(output.inputs), omittedDevPackages: [...omitted].sort() };
+  return { bytes: output.bytes, inputs: Object.keys(output.inputs), entryPoints, omittedDevPackages: [...omitted].sort() };
+}
+
+/** Every function entry point, `functions/<name>.ts`, sorted (the order the bundle registers them in). */
+export function functionEntryPoints(projectRoot: string): string[] {
+  const entries = io(FUNCTIONS_DIRECTORY, () => readdirSync(path.join(projectRoot, FUNCTIONS_DIRECTORY), { withFileTypes: true }))
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+    .map((entry) => `${FUNCTIONS_DIRECTORY}/${entry.name}`)
+    .sort();
+  if (entries.length === 0) throw new PackageError('bundle', FUNCTIONS_DIRECTORY, 'holds no function entry point (*.ts)');
+  return entries;
+}
+
+/** The bundle's entry: a module importing every function entry point, each of which registers its functions. */
+function appEntryModule(entryPoints: readonly string[]): string {
+  return entryPoints.map((entry) => `import './${entry}';`).join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -352,7 +384,7 @@ function thirdPartyNotices(packages: readonly FoundPackage[]): string {
   });
   return (
     '# Third-party notices\n\n' +
-    `dist/functions/hunt-timer.js contains the npm packages below (bundled by \`npm run package\`); ${SHIPPED_KUSTO_PATH}/ holds the scripts of the one loaded outside it. ` +
+    `${BUNDLE_PATH} contains the npm packages below (bundled by \`npm run package\`); ${SHIPPED_KUSTO_PATH}/ holds the scripts of the one loaded outside it. ` +
     'The ATT&CK data beside the bundle is attributed in dist/functions/ATTRIBUTION.md, the Sigma rules are licensed in rules/.\n\n' +
     sections.join('\n')
   );

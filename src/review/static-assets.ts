@@ -1,7 +1,9 @@
 /**
  * The page's files (src/review/static/), read once and kept. They are plain files, not compiled: tsc does not copy
- * them, so they are read from the source folder (which the deployment package includes, scripts/package.ts).
+ * them, so a checkout reads them from the source folder, and the deployment package ships them beside its bundle
+ * in SHIPPED_STATIC_DIRECTORY (scripts/package.ts), where this module's import.meta.url (the bundle's) finds them.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +15,24 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** Both src/review/ (vitest) and dist/src/review/ (built) find the folder: it is at the project root's src/review/static. */
-export function staticFolder(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
+/** The source folder, relative to the project root. */
+export const STATIC_SOURCE_DIRECTORY = 'src/review/static';
+/** Folder beside the deployed bundle that holds the copies. */
+export const SHIPPED_STATIC_DIRECTORY = 'review-static';
+
+/**
+ * Where the page's files are, for a module at `moduleUrl`: the shipped copies beside it when there (the bundle in
+ * dist/functions/ of the deployed app), else the project root's src/review/static, from src/review/ (vitest) or
+ * dist/src/review/ (built).
+ */
+export function staticFolder(moduleUrl: string = import.meta.url): string {
+  const here = path.dirname(fileURLToPath(moduleUrl));
+  const shipped = path.join(here, SHIPPED_STATIC_DIRECTORY);
+  if (existsSync(path.join(shipped, 'index.html'))) return shipped;
   const parts = here.split(path.sep);
   const dist = parts.lastIndexOf('dist');
   const root = dist >= 0 ? parts.slice(0, dist).join(path.sep) : path.resolve(here, '..', '..');
-  return path.join(root, 'src', 'review', 'static');
+  return path.join(root, ...STATIC_SOURCE_DIRECTORY.split('/'));
 }
 
 const NAME = /^[a-z0-9-]+\.(html|js|css|svg)$/;

@@ -4,6 +4,7 @@ export type StoreErrorCode =
   | 'conflict' // an ETag check failed: another writer changed the entity (checkpoints), or kept changing it (incidents)
   | 'limit' // an entity or transaction we built would break a Table Storage limit (a bug: bounds should prevent it)
   | 'corrupt' // a stored entity that does not decode (written by something else, or by an incompatible version)
+  | 'refused' // the service refused an incident transaction for a reason other than another writer (the hits stay unstored, the run fails)
   | 'value'; // an argument that cannot be stored (not a Kusto datetime watermark, malformed key)
 
 export class StoreError extends Error {

@@ -277,7 +277,26 @@ export class IncidentStore {
 
   private async submitChecked(partitionKey: string, actions: TransactionAction[]) {
     this.stats.requests += 1;
-    const response = await this.submit(this.client, partitionKey, actions);
+    let response;
+    try {
+      response = await this.submit(this.client, partitionKey, actions);
+    } catch (error) {
+      // A refusal that retrying cannot cure (a malformed body, an emulator's parser: see line-separators.ts) must
+      // not pass as a bare "Transaction Failed": name the incident and the hits, so the failed run says which
+      // values to look at. The run fails and keeps its watermark, so the hits are read again, never dropped.
+      const status = statusOf(error);
+      if (status === undefined || isConflict(error)) throw error;
+      const hitIds = actions.flatMap(([, entity]) => {
+        const hitId = (entity as Record<string, unknown>).hitId;
+        return typeof hitId === 'string' ? [hitId] : [];
+      });
+      const shown = hitIds.slice(0, 5).map((hitId) => JSON.stringify(hitId.length > 80 ? `${hitId.slice(0, 80)}…` : hitId));
+      throw new StoreError(
+        'refused',
+        `incident ${partitionKey}: the table service refused a transaction of ${actions.length} operations (${hitIds.length} hits: ${shown.join(', ')}${hitIds.length > shown.length ? ', …' : ''}) with status ${status}: ${(error as Error).message.split('\n')[0]}`,
+        { cause: error },
+      );
+    }
     this.stats.transactions += 1;
     this.stats.operations += actions.length;
     return response;

@@ -94,7 +94,8 @@ export const TRANSACTION_OVERHEAD_BYTES = 1024;
  * An upper bound on the bytes one operation adds to a transaction's request body: the entity as the SDK
  * serialises it (JSON in UTF-8, `name@odata.type` annotations for typed values) plus framing. Counted without
  * building that JSON: this runs once per stored hit, and the text would be made again by the SDK anyway.
- * Equal to `Buffer.byteLength(JSON.stringify(wire))` (property-tested against it in test/store/limits.test.ts).
+ * Equal to `Buffer.byteLength(escapeLineSeparators(JSON.stringify(wire)))`, the body the transaction policy sends
+ * (property-tested against it in test/store/limits.test.ts).
  */
 export function operationWireBytes(entity: StoredEntity): number {
   // {"PartitionKey":<pk>,"RowKey":<rk>} is 2 braces, 2 colons, 1 comma and the two names (14 + 8 with quotes).
@@ -166,8 +167,8 @@ export function jsonStringBytes(text: string): number {
       } else {
         bytes += 6;
       }
-    } else if (code >= 0xdc00 && code <= 0xdfff) {
-      bytes += 6;
+    } else if ((code >= 0xdc00 && code <= 0xdfff) || code === 0x2028 || code === 0x2029) {
+      bytes += 6; // a lone surrogate, or a line separator the transaction policy escapes (line-separators.ts)
     } else {
       bytes += 3;
     }

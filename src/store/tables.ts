@@ -7,6 +7,7 @@
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { StoreError, statusOf } from './errors.js';
+import { ESCAPE_LINE_SEPARATORS_PHASE, escapeLineSeparatorsPolicy } from './line-separators.js';
 
 export interface TableClientsConfig {
   /** `https://<account>.table.core.windows.net` (Azure). */
@@ -46,6 +47,13 @@ export async function createTableClients(config: TableClientsConfig): Promise<Ta
 }
 
 function clientFor(config: TableClientsConfig, tableName: string): TableClient {
+  const client = unescapedClientFor(config, tableName);
+  // Transactions carry event values: see src/store/line-separators.ts for why U+2028/U+2029 are escaped.
+  client.pipeline.addPolicy(escapeLineSeparatorsPolicy, { phase: ESCAPE_LINE_SEPARATORS_PHASE });
+  return client;
+}
+
+function unescapedClientFor(config: TableClientsConfig, tableName: string): TableClient {
   if ((config.endpoint === undefined) === (config.connectionString === undefined)) {
     throw new StoreError('config', 'give exactly one of endpoint (Azure) or connectionString (Azurite)');
   }

@@ -612,6 +612,45 @@ describe('azd entry points', () => {
     });
   });
 
+  /** `${NAME}` or `${NAME=default}`: azd substitutes the environment variable, or the default when it is unset. */
+  const AZD_REFERENCE = /^\$\{([A-Z][A-Z0-9_]*)(?:=([^}]*))?\}$/;
+  const mapping = (name: string): { variable: string; fallback?: string } | undefined => {
+    const value = parametersFile.parameters[name]?.value;
+    const match = typeof value === 'string' ? AZD_REFERENCE.exec(value) : null;
+    return match ? { variable: match[1]!, ...(match[2] !== undefined ? { fallback: match[2] } : {}) } : undefined;
+  };
+
+  it('main.parameters.json maps every main.bicep parameter without a default, and every review and Sentinel switch, to an azd variable', () => {
+    const declared = [...params(mainFile).values()];
+    const required = declared.filter((param) => !param.defaultValue).map((param) => param.name);
+    const switches = declared.filter((param) => /^review/.test(param.name) || (param.type === 'bool' && /sentinel|workspace/i.test(param.name))).map((param) => param.name);
+    expect(switches).toEqual(expect.arrayContaining(['reviewClientId', 'reviewAudience', 'reviewScope', 'sentinelWriteBack', 'sentinelAnalyticsRule', 'sentinelWorkbook', 'assignWorkspaceRole']));
+    for (const name of [...required, ...switches]) expect(mapping(name), name).toBeDefined();
+    // A required parameter has no fallback: an unset variable must not deploy something half-configured.
+    for (const name of required) expect(mapping(name)?.fallback, name).toBeUndefined();
+    expect(Object.fromEntries(switches.map((name) => [name, mapping(name)!.variable]))).toEqual({
+      assignWorkspaceRole: 'SENTINEL_ASSIGN_WORKSPACE_ROLE',
+      sentinelWriteBack: 'SENTINEL_WRITE_BACK',
+      sentinelAnalyticsRule: 'SENTINEL_ANALYTICS_RULE',
+      sentinelWorkbook: 'SENTINEL_WORKBOOK',
+      reviewClientId: 'REVIEW_CLIENT_ID',
+      reviewAudience: 'REVIEW_AUDIENCE',
+      reviewScope: 'REVIEW_SCOPE',
+    });
+  });
+
+  it('main.parameters.json falls back to main.bicep\'s own default for an unset variable', () => {
+    for (const param of params(mainFile).values()) {
+      const mapped = mapping(param.name);
+      if (!param.defaultValue || !mapped) continue;
+      // An unset variable without a fallback becomes '' (azd): right only where the Bicep default is ''.
+      const fallback = mapped.fallback ?? '';
+      const bicepDefault = param.type === 'string' ? `'${fallback}'` : fallback;
+      if (param.name === 'environmentName' || param.name === 'location') continue; // azd always sets these two
+      expect(param.defaultValue.text, param.name).toBe(bicepDefault);
+    }
+  });
+
   it('azure.yaml deploys the staged package/app of service hunt as a JavaScript function app', () => {
     const hunt = azureYaml.services.hunt!;
     expect(hunt).toMatchObject({ project: '.', language: 'js', host: 'function', dist: 'package/app' });

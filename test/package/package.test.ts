@@ -1,13 +1,13 @@
 // `npm run package`: the zip's contents, its determinism, and the unpacked app run by fresh `node` processes with
 // no node_modules at all (azd before 1.23.12 drops it), the way the Functions worker loads it.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_PATH, buildPackage, bundleOptions, RUNTIME_PACKAGES, SHIPPED_KUSTO_PATH, zipFiles, type PackageResult } from '../../scripts/package.js';
+import { BUNDLE_PATH, buildPackage, bundleOptions, functionEntryPoints, RUNTIME_PACKAGES, SHIPPED_KUSTO_PATH, SHIPPED_STATIC_PATH, zipFiles, type PackageResult } from '../../scripts/package.js';
 import { projectRoot } from '../support/paths.js';
 
 /** The stated size bounds: the zip is what is uploaded on every deployment. */
@@ -16,6 +16,10 @@ const MAX_UNPACKED_BYTES = 30_000_000;
 
 const SEED_RULE_ID = '7b434893-c57d-4f41-908d-6a17bf1ae98f';
 const PROBE_PATH = 'dist/functions/package-probe.js';
+const REVIEW_PROBE_PATH = 'dist/functions/package-review-probe.js';
+const STATIC_FILES = ['app.css', 'app.js', 'index.html'];
+/** The review settings the page route needs to answer (no storage request is made for the page). */
+const REVIEW_ENV = { REVIEW_AUTH: 'entra', REVIEW_TENANT_ID: '11111111-2222-3333-4444-555555555555', REVIEW_AUDIENCE: 'api://sigma-hunt-review', HUNT_STORAGE_TABLE_ENDPOINT: 'https://sigmahunttest.table.core.windows.net' };
 
 interface ZipEntry {
   path: string;
@@ -121,6 +125,7 @@ describe('npm run package', () => {
     }
     // The probe is bundled like the app and sits beside its bundle: same import.meta.url, same node_modules.
     await esbuild.build(bundleOptions(projectRoot, 'test/package/probe.ts', path.join(unpacked, PROBE_PATH)));
+    await esbuild.build(bundleOptions(projectRoot, 'test/package/review-probe.ts', path.join(unpacked, REVIEW_PROBE_PATH)));
     hookScript = path.join(work, 'worker-hook.mjs');
     writeFileSync(hookScript, WORKER_HOOK);
   });
@@ -144,6 +149,7 @@ describe('npm run package', () => {
         'rules/windows/network_connection/net_connection_win_susp_initiated_uncommon_or_suspicious_locations.yml',
         'dist/functions/enterprise-attack.json',
         'dist/functions/ATTRIBUTION.md',
+        `${SHIPPED_STATIC_PATH}/index.html`,
         'THIRD-PARTY-NOTICES.md',
       ]),
     );
@@ -232,24 +238,75 @@ describe('npm run package', () => {
     }
   });
 
-  it('registers the sigmaHunt timer on %HUNT_SCHEDULE% with the host through a require-hooked @azure/functions-core', () => {
+  it('bundles every function entry point in functions/', () => {
+    const onDisk = readdirSync(path.join(projectRoot, 'functions')).filter((name) => name.endsWith('.ts')).map((name) => `functions/${name}`).sort();
+    expect(result.entryPoints).toEqual(onDisk);
+    expect(functionEntryPoints(projectRoot)).toEqual(onDisk);
+    expect(onDisk).toEqual(expect.arrayContaining(['functions/hunt-timer.ts', 'functions/review-http.ts']));
+  });
+
+  it('registers the sigmaHunt timer on %HUNT_SCHEDULE% and the review HTTP routes with the host through a require-hooked @azure/functions-core', () => {
     const child = runNode([hookScript], unpacked, childEnv());
     expect(child.status, child.stderr).toBe(0);
-    const output = JSON.parse(child.stdout) as { programmingModels: string[]; registered: { name: string; bindings: Record<string, { type: string; schedule: string; runOnStartup: boolean; direction: string }> }[] };
+    type Binding = { type: string; direction: string; schedule?: string; runOnStartup?: boolean; route?: string; methods?: string[]; authLevel?: string };
+    const output = JSON.parse(child.stdout) as { programmingModels: string[]; registered: { name: string; bindings: Record<string, Binding> }[] };
     expect(output.programmingModels).toEqual(['@azure/functions']);
-    // The fan-out's planner and queue-triggered hunter come with it (functions/hunt-timer.ts imports them).
-    expect(output.registered.map((metadata) => metadata.name)).toEqual(['sigmaHunt', 'sigmaHuntPlanner', 'sigmaHuntHunter']);
-    expect(Object.values(output.registered[2]!.bindings)).toEqual([expect.objectContaining({ type: 'queueTrigger', direction: 'in', queueName: '%HUNT_QUEUE_NAME%', connection: 'AzureWebJobsStorage' })]);
-    expect(Object.values(output.registered[0]!.bindings)).toEqual([
-      expect.objectContaining({ type: 'timerTrigger', direction: 'in', schedule: '%HUNT_SCHEDULE%', runOnStartup: false }),
-    ]);
+    // Every entry point of functions/ (the generated entry imports them in path order).
+    expect(output.registered.map((metadata) => metadata.name).sort()).toEqual(['reviewExceptions', 'reviewIncidents', 'reviewPage', 'sigmaHunt', 'sigmaHuntHunter', 'sigmaHuntPlanner']);
+    const triggers = Object.fromEntries(
+      output.registered.map((metadata) => [metadata.name, Object.values(metadata.bindings).filter((binding) => binding.direction === 'in')]),
+    );
+    expect(triggers.sigmaHunt).toEqual([expect.objectContaining({ type: 'timerTrigger', schedule: '%HUNT_SCHEDULE%', runOnStartup: false })]);
+    expect(triggers.sigmaHuntPlanner).toEqual([expect.objectContaining({ type: 'timerTrigger', schedule: '%HUNT_SCHEDULE%', runOnStartup: false })]);
+    expect(triggers.sigmaHuntHunter).toEqual([expect.objectContaining({ type: 'queueTrigger', queueName: '%HUNT_QUEUE_NAME%', connection: 'AzureWebJobsStorage' })]);
+    const http = (route: string, methods: string[]) => [expect.objectContaining({ type: 'httpTrigger', route, authLevel: 'anonymous', methods })];
+    expect(triggers.reviewIncidents).toEqual(http('incidents/{id?}', ['GET', 'PATCH']));
+    expect(triggers.reviewExceptions).toEqual(http('exceptions/{id?}', ['GET', 'POST', 'DELETE']));
+    expect(triggers.reviewPage).toEqual(http('review/{*asset}', ['GET', 'HEAD']));
     expect(child.stderr).not.toContain('test mode');
+  });
+
+  it('ships the review page\'s files beside the bundle, byte for byte', () => {
+    for (const file of STATIC_FILES) {
+      const entry = entries.find((candidate) => candidate.path === `${SHIPPED_STATIC_PATH}/${file}`);
+      expect(entry, file).toBeDefined();
+      expect(entry!.data.equals(readFileSync(path.join(projectRoot, 'src/review/static', file))), file).toBe(true);
+    }
+    expect(names().filter((name) => name.startsWith(`${SHIPPED_STATIC_PATH}/`))).toEqual(readdirSync(path.join(projectRoot, 'src/review/static')).sort().map((file) => `${SHIPPED_STATIC_PATH}/${file}`));
+  });
+
+  it('serves the review page\'s files from the unpacked app through the review HTTP function, with no checkout in reach', () => {
+    const child = runNode([REVIEW_PROBE_PATH], unpacked, childEnv(REVIEW_ENV));
+    expect(child.status, child.stderr).toBe(0);
+    const served = JSON.parse(child.stdout) as Record<string, { status: number; contentType: string; body: string }>;
+    const source = (file: string): string => readFileSync(path.join(projectRoot, 'src/review/static', file), 'utf8');
+    expect(served['']).toMatchObject({ status: 200, body: source('index.html') });
+    expect(served['']!.contentType).toMatch(/^text\/html/);
+    expect(served['index.html']).toMatchObject({ status: 200, body: source('index.html') });
+    expect(served['app.js']).toMatchObject({ status: 200, body: source('app.js') });
+    expect(served['app.js']!.contentType).toMatch(/javascript/);
+    expect(served['app.css']).toMatchObject({ status: 200, body: source('app.css') });
+  });
+
+  it('serves no page without the shipped static files: the bundle reads the copies beside it', () => {
+    const shipped = path.join(unpacked, SHIPPED_STATIC_PATH);
+    renameSync(shipped, `${shipped}.moved`);
+    try {
+      const child = runNode([REVIEW_PROBE_PATH], unpacked, childEnv(REVIEW_ENV));
+      expect(child.status, child.stderr).toBe(0);
+      const served = JSON.parse(child.stdout) as Record<string, { status: number }>;
+      expect(served['']!.status).toBe(404);
+      expect(served['app.js']!.status).toBe(404);
+    } finally {
+      renameSync(`${shipped}.moved`, shipped);
+    }
   });
 
   it('loads outside the Functions host in test mode, registering nothing', () => {
     const child = runNode(['--input-type=module', '-e', `await import('./${BUNDLE_PATH}')`], unpacked, childEnv());
     expect(child.status, child.stderr).toBe(0);
     expect(child.stderr).toContain('Skipping call to register function "sigmaHunt" because the "@azure/functions" package is in test mode');
+    expect(child.stderr).toContain('Skipping call to register function "reviewPage"');
   });
 
   it('reports invalid settings on a tick as a ConfigError naming the setting', () => {
