@@ -1,5 +1,5 @@
 // npm run mutation [-- --mutate GLOB[,GLOB...]] [--concurrency N] [--static]: Stryker with stryker.config.mjs
-// [--report FILE] [--temp-dir DIR] (--static also runs the static mutants, which the config leaves out).
+// [--report FILE] [--temp-dir DIR] [--coverage-analysis off|all|perTest] (--static also runs the static mutants, which the config leaves out).
 // Stryker 10's command line refuses Node < 22 at import, while this project runs on Node 20 (package.json
 // engines); its API class runs the same mutation test and works on Node 20, so this starts that instead.
 import path from 'node:path';
@@ -17,8 +17,9 @@ for (let i = 0; i < args.length; i++) {
   // Two runs at once (each --concurrency 1) need their own report and sandbox folder.
   else if (flag === '--report') options.jsonReporter = { fileName: value };
   else if (flag === '--temp-dir') options.tempDirName = value;
+  else if (flag === '--coverage-analysis') options.coverageAnalysis = value;
   else {
-    console.error(`unknown option '${args[i]}' (known: --mutate GLOB[,GLOB...], --concurrency N, --incremental, --static, --report FILE, --temp-dir DIR)`);
+    console.error(`unknown option '${args[i]}' (known: --mutate GLOB[,GLOB...], --concurrency N, --incremental, --static, --report FILE, --temp-dir DIR, --coverage-analysis off|all|perTest)`);
     process.exit(2);
   }
 }
