@@ -76,7 +76,7 @@ function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv): SpawnSync
 }
 
 /** Stands in for the worker's setupCoreModule: serves `@azure/functions-core` by wrapping
- *  Module.prototype.require, records what the app registers, and with `tick` runs the registered handler once. */
+ *  Module.prototype.require, records what the app registers, and with `tick` runs the sigmaHunt timer's handler once. */
 const WORKER_HOOK = `
 import Module from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -99,7 +99,7 @@ const result = { programmingModels, registered };
 if (process.argv[2] === 'tick') {
   const logged = [];
   const context = { log: (m) => logged.push(['info', String(m)]), warn: (m) => logged.push(['warn', String(m)]), error: (m) => logged.push(['error', String(m)]) };
-  try { await handlers[0]({ isPastDue: false, scheduleStatus: {} }, context); result.tick = { ok: true, logged }; }
+  try { await handlers[registered.findIndex((metadata) => metadata.name === 'sigmaHunt')]({ isPastDue: false, scheduleStatus: {} }, context); result.tick = { ok: true, logged }; }
   catch (error) { result.tick = { ok: false, name: error.name, code: error.code, logged }; }
 }
 process.stdout.write(JSON.stringify(result) + '\\n');
