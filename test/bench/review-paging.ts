@@ -1,14 +1,13 @@
 // `npm run bench:review [-- --incidents N] [--page-size N] [--runs N]`: the review list API over N stored
-// incidents (default 10,000) in Azurite: seeds them through the incident store (summary + one hit each, as the
-// hunt writes them), then pages through the whole list several times and prints p50/p95 of the first page and
-// of the following pages, and of a filtered first page. A script, not a test: the figures go to docs/review.md.
+// incidents (default 10,000) in Azurite: seeds them in the incident store's format (summary + one hit each, as
+// the hunt writes them; ./review-seed.ts), then pages through the whole list several times and prints p50/p95 of
+// the first page and of the following pages, and of a filtered first page. A script, not a test: the figures go to docs/review.md.
 import { performance } from 'node:perf_hooks';
 import { startAzurite } from '../../src/local/azurite.js';
 import { reviewApi } from '../../src/review/api.js';
 import { authenticator } from '../../src/review/auth.js';
-import { IncidentStore } from '../../src/store/incident-store.js';
 import { createTableClients } from '../../src/store/tables.js';
-import type { VerifiedHit } from '../../src/incidents/model.js';
+import { reviewHit, seedIncidents } from './review-seed.js';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -22,26 +21,6 @@ function percentile(values: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
-const BASE = Date.UTC(2026, 10, 1);
-const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
-
-function hitOf(index: number): VerifiedHit {
-  return {
-    ruleId: `rule-${index % 40}`,
-    ruleTitle: `Bench rule ${index % 40}`,
-    level: LEVELS[index % LEVELS.length]!,
-    hitId: `bench-${index}`,
-    eventTime: new Date(BASE + index * 61_000),
-    host: `WS${String(index).padStart(5, '0')}.corp.contoso.com`,
-    account: `CONTOSO\\user${index % 97}`,
-    processImage: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
-    processId: String(1000 + (index % 5000)),
-    destination: { fqdn: `h${index % 500}.example.net`, ip: `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`, port: 443 },
-    event: { Image: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', DestinationHostname: `h${index % 500}.example.net`, DestinationPort: 443 },
-    explanation: { matchedSearches: ['selection'], unmatchedSearches: [], reasons: [{ identifier: 'selection', field: 'DestinationPort', modifiers: [], ruleValue: 443, eventValue: '443' }] },
-  };
-}
-
 async function main(): Promise<void> {
   const incidents = option('incidents', 10_000);
   const pageSize = option('page-size', 50);
@@ -49,12 +28,8 @@ async function main(): Promise<void> {
   const azurite = await startAzurite({ silent: true });
   try {
     const tables = await createTableClients({ connectionString: azurite.connectionString, incidentsTable: 'BenchIncidents', checkpointsTable: 'BenchCheckpoints' });
-    const store = new IncidentStore(tables.incidents, { concurrency: 16 });
     const seeded = performance.now();
-    for (let start = 0; start < incidents; start += 2_000) {
-      const hits = Array.from({ length: Math.min(2_000, incidents - start) }, (_, offset) => hitOf(start + offset));
-      await store.upsertHits(hits, () => ({}));
-    }
+    await seedIncidents(tables.incidents, Array.from({ length: incidents }, (_, index) => reviewHit(index)), () => ({}));
     process.stdout.write(`seeded ${incidents} incidents in ${((performance.now() - seeded) / 1000).toFixed(1)} s\n`);
 
     const api = reviewApi({ incidents: tables.incidents, authenticate: authenticator({ mode: 'development' }), pageConfig: {} });
