@@ -20,7 +20,7 @@ detection:
         Image|endswith: '\\\\whoami.exe'
     condition: selection
 `;
-const NEVER = GOOD.replace("Image|endswith: '\\\\whoami.exe'", "CurrentDirectory|contains: 'x'").replace('5638f7c0', '6638f7c0');
+const NEVER = GOOD.replace("Image|endswith: '\\\\whoami.exe'", "LogonId: '0x3e7'").replace('5638f7c0', '6638f7c0');
 
 describe('sigma-hunt convert', () => {
   it('prints the pasteable KQL of one rule and its warnings on stderr', async () => {
@@ -46,7 +46,7 @@ describe('sigma-hunt convert', () => {
     const lines = run.out().trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toEqual([
       { ruleId: '5638f7c0-ac70-491d-8465-2a65075e0d86', path: 'good.yml', target: 'mde', kql: expect.stringContaining('DeviceProcessEvents'), warnings: [] },
-      { ruleId: '6638f7c0-ac70-491d-8465-2a65075e0d86', path: 'never.yml', target: 'mde', error: expect.stringMatching(/^never-matches: .*CurrentDirectory/), warnings: [] },
+      { ruleId: '6638f7c0-ac70-491d-8465-2a65075e0d86', path: 'never.yml', target: 'mde', error: expect.stringMatching(/^never-matches: .*LogonId/), warnings: [] },
     ]);
   });
 
