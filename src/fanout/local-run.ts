@@ -7,7 +7,7 @@
  * query slots in the LogsQueryClient pipeline. A second run finds the first run's incidents and checkpoints and
  * creates nothing.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +17,7 @@ import type { HuntSummary } from '../hunt/summary.js';
 import type { Incident } from '../incidents/model.js';
 import { startAzurite } from '../local/azurite.js';
 import { fakeReply, startLogAnalyticsFake, type FakeRespond } from '../local/log-analytics-fake.js';
-import { projectRootOf, SAMPLE_EVENTS_FILE } from '../local/run-local.js';
+import { consoleLog, projectRootOf, SAMPLE_EVENTS_FILE, sampleAnchor } from '../local/run-local.js';
 import { defaultSampleTiming, oracleResponder, readSampleEvents, sampleWorkspace, type SampleEvent } from '../local/sample-workspace.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { localFanoutClients } from './clients.js';
@@ -74,7 +74,7 @@ export async function runFanoutLocal(options: FanoutLocalOptions = {}): Promise<
       logAnalyticsUrl: fake.url,
       log,
     });
-    const anchor = await sampleAnchor(localDir, now(), config.hunt.lookbackMs, (await new IncidentStore(clients.tables.incidents).listIncidents()).length === 0);
+    const anchor = await sampleAnchor(localDir, now(), config.hunt.lookbackMs, (await new IncidentStore(clients.tables.incidents).listIncidents()).length === 0, 'sample-workspaces.json');
     const events = await readSampleEvents(path.join(root, SAMPLE_EVENTS_FILE));
     const responders = new Map<string, FakeRespond>();
     config.workspaces.forEach((workspace, index) => {
@@ -128,22 +128,6 @@ export async function runFanoutLocal(options: FanoutLocalOptions = {}): Promise<
   } finally {
     await Promise.all([fake.close(), tablesService.stop(), queueService.stop()]);
   }
-}
-
-/** The stored anchor, or now when there is none or it is stale and nothing was stored yet (as run-local.ts). */
-async function sampleAnchor(localDir: string, now: Date, lookbackMs: number, storeEmpty: boolean): Promise<Date> {
-  const file = path.join(localDir, 'sample-workspaces.json');
-  const stored = await readFile(file, 'utf8').then((text) => new Date((JSON.parse(text) as { anchor?: string }).anchor ?? ''), () => undefined);
-  const anchor = stored && !Number.isNaN(stored.getTime()) ? stored : undefined;
-  // The oldest sample row is ingested ~43 min before the anchor; it must stay inside the lookback.
-  if (anchor && (storeEmpty ? now.getTime() - anchor.getTime() <= lookbackMs - 45 * 60_000 : true)) return anchor;
-  await writeFile(file, JSON.stringify({ anchor: now.toISOString() }, null, 2) + '\n');
-  return now;
-}
-
-function consoleLog(out: Writable): HuntLog {
-  const write = (level: string) => (message: string) => void out.write(`${level === 'info' ? '' : `${level}: `}${message}\n`);
-  return { info: write('info'), warn: write('warning'), error: write('error') };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -112,9 +112,10 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<LocalRunR
   }
 }
 
-/** The stored anchor, or now when there is none or it is stale and nothing was stored yet. */
-async function sampleAnchor(localDir: string, now: Date, lookbackMs: number, storeEmpty: boolean): Promise<Date> {
-  const file = path.join(localDir, 'sample-workspace.json');
+/** The stored anchor (in `fileName` under `localDir`), or now when there is none or it is stale and nothing was
+ *  stored yet. Shared with the local fan-out run (src/fanout/local-run.ts). */
+export async function sampleAnchor(localDir: string, now: Date, lookbackMs: number, storeEmpty: boolean, fileName = 'sample-workspace.json'): Promise<Date> {
+  const file = path.join(localDir, fileName);
   let anchor: Date | undefined;
   try {
     const stored = JSON.parse(await readFile(file, 'utf8')) as { anchor?: unknown };
@@ -132,7 +133,7 @@ async function sampleAnchor(localDir: string, now: Date, lookbackMs: number, sto
   return anchor;
 }
 
-function consoleLog(out: Writable): HuntLog {
+export function consoleLog(out: Writable): HuntLog {
   const write = (level: string) => (message: string) => void out.write(`${level === 'info' ? '' : `${level}: `}${message}\n`);
   return { info: write('info'), warn: write('warning'), error: write('error') };
 }
