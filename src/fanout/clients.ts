@@ -20,6 +20,8 @@ export interface FanoutClients {
   tables: TableClients;
   queues: FanoutQueues;
   slots: QuerySlots;
+  /** The table behind `slots` (the chaos rig gives each simulated host its own QuerySlots and clock on it). */
+  slotsTable: TableClient;
 }
 
 /** Puts the slot policy into the client's pipeline, around each attempt (the SDK's own retries are off). */
@@ -64,7 +66,7 @@ export async function azureFanoutClients(config: FanoutConfig, log: HuntLog, cre
     slots,
     log,
   );
-  return { logsClient, tables, queues, slots };
+  return { logsClient, tables, queues, slots, slotsTable };
 }
 
 /** Local clients: Azurite's table and queue services and the Log Analytics fake. */
@@ -80,5 +82,5 @@ export async function localFanoutClients(
   ]);
   const slots = new QuerySlots(slotsTable, { slots: config.querySlots, ...options.slots });
   const logsClient = withQuerySlots(createLogsQueryClient({ endpoint: options.logAnalyticsUrl, insecureLocal: true }), slots, options.log);
-  return { logsClient, tables, queues, slots };
+  return { logsClient, tables, queues, slots, slotsTable };
 }

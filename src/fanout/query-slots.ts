@@ -16,7 +16,8 @@
  *
  * Clocks: lease and pause instants are each host's clock. Hosts may disagree by up to CLOCK_SKEW_TOLERANCE_MS:
  * a lease is LEASE_MS = the longest query attempt + twice that tolerance, so a skewed reader never takes a slot
- * whose holder may still be querying.
+ * whose holder may still be querying. A pause also records its length: a reader whose clock is behind the
+ * setter's waits at most that length from when it reads the pause, not the length plus the skew.
  *
  * `querySlotPolicy` puts this into the LogsQueryClient pipeline, around each attempt (after the retry phase).
  */
@@ -91,14 +92,19 @@ export class QuerySlots {
   /** Takes a slot, waiting out a shared pause and taken slots; throws QuerySlotTimeout past maxWaitMs. */
   async acquire(): Promise<SlotLease> {
     const startedAt = this.clock();
+    // A pause already waited out in full is not waited for again (the reader's clock may still be behind it).
+    let pausedSeen = 0;
     for (;;) {
       const now = this.clock();
-      const state = await this.read();
+      const read = await this.read();
+      const state = read.pausedUntil === pausedSeen ? { ...read, pausedUntil: 0 } : read;
       const waitedMs = now - startedAt;
-      if (state.pausedUntil > now) {
+      const pauseLeftMs = Math.min(state.pausedUntil - now, state.pauseMs);
+      if (pauseLeftMs > 0) {
         this.stats.pauses += 1;
-        if (waitedMs + (state.pausedUntil - now) > this.maxWaitMs) return this.timeout();
-        await this.sleep(state.pausedUntil - now);
+        if (waitedMs + pauseLeftMs > this.maxWaitMs) return this.timeout();
+        await this.sleep(pauseLeftMs);
+        pausedSeen = state.pausedUntil;
         continue;
       }
       const candidates: { slot: string; etag?: string; expired: boolean }[] = [];
@@ -143,7 +149,8 @@ export class QuerySlots {
 
   /** Everyone waits until `now + ms` (kept if a later pause is already set). */
   async pause(ms: number): Promise<void> {
-    const until = this.clock() + Math.min(Math.max(ms, 0), MAX_PAUSE_MS);
+    const pauseMs = Math.min(Math.max(ms, 0), MAX_PAUSE_MS);
+    const until = this.clock() + pauseMs;
     for (let attempt = 0; attempt < 5; attempt++) {
       let current: { until: number; etag: string } | undefined;
       try {
@@ -154,7 +161,7 @@ export class QuerySlots {
       }
       if (current && current.until >= until) return;
       try {
-        const entity = { partitionKey: PAUSE_PARTITION, rowKey: PAUSE_ROW, until, holder: this.holder };
+        const entity = { partitionKey: PAUSE_PARTITION, rowKey: PAUSE_ROW, until, pauseMs, holder: this.holder };
         if (current) await this.table.updateEntity(entity, 'Replace', { etag: current.etag });
         else await this.table.createEntity(entity);
         return;
@@ -170,15 +177,25 @@ export class QuerySlots {
     throw new QuerySlotTimeout(`no Log Analytics query slot free within ${this.maxWaitMs} ms (${this.options.slots} slots shared by every instance)`);
   }
 
-  private async read(): Promise<{ slots: Map<string, { holder: string; leaseUntil: number; etag: string }>; pausedUntil: number }> {
+  /** This host's clock (a Retry-After date is read against it). */
+  now(): number {
+    return this.clock();
+  }
+
+  private async read(): Promise<{ slots: Map<string, { holder: string; leaseUntil: number; etag: string }>; pausedUntil: number; pauseMs: number }> {
     const slots = new Map<string, { holder: string; leaseUntil: number; etag: string }>();
     let pausedUntil = 0;
+    // A pause written before pauses carried their length is bounded by the longest pause.
+    let pauseMs = MAX_PAUSE_MS;
     const filter = odata`PartitionKey eq ${SLOT_PARTITION} or PartitionKey eq ${PAUSE_PARTITION}`;
-    for await (const entity of this.table.listEntities<{ holder?: string; leaseUntil?: number; until?: number }>({ queryOptions: { filter } })) {
-      if (entity.partitionKey === PAUSE_PARTITION) pausedUntil = Number(entity.until ?? 0);
+    for await (const entity of this.table.listEntities<{ holder?: string; leaseUntil?: number; until?: number; pauseMs?: number }>({ queryOptions: { filter } })) {
+      if (entity.partitionKey === PAUSE_PARTITION) {
+        pausedUntil = Number(entity.until ?? 0);
+        if (entity.pauseMs !== undefined) pauseMs = Number(entity.pauseMs);
+      }
       else slots.set(entity.rowKey!, { holder: String(entity.holder ?? ''), leaseUntil: Number(entity.leaseUntil ?? 0), etag: entity.etag });
     }
-    return { slots, pausedUntil };
+    return { slots, pausedUntil, pauseMs };
   }
 }
 
@@ -226,7 +243,7 @@ export function querySlotPolicy(slots: QuerySlots, onEvent?: (event: { kind: 'th
       try {
         const response = await next(request);
         if (response.status === 429) {
-          const pauseMs = parseRetryAfterMs(headerSource(response.headers.toJSON()), Date.now()) ?? DEFAULT_PAUSE_MS;
+          const pauseMs = parseRetryAfterMs(headerSource(response.headers.toJSON()), slots.now()) ?? DEFAULT_PAUSE_MS;
           onEvent?.({ kind: 'throttled', pauseMs });
           await slots.pause(pauseMs).catch(() => undefined);
         }

@@ -11,7 +11,8 @@
  * - 429 storms (Retry-After) and 5xx / connection-reset storms from the fake;
  * - late-arriving rows (generated up to the ingestion delay before they are ingested) and ticks whose rows
  *   appear only as the service clock passes their ingestion time;
- * - hunters whose host clocks are skewed within CLOCK_SKEW_TOLERANCE_MS.
+ * - hunters whose host clocks are skewed within CLOCK_SKEW_TOLERANCE_MS: both the clock the hunt reads and the
+ *   one its query-slot leases and the shared 429 pause are written with (each hunter is its own slot holder).
  *
  * Every schedule ends as production would: the faults stop, a last planner tick runs at the final instant and
  * the hunters drain the queue. Its incident and checkpoint tables must then equal those of one clean sequential
@@ -24,6 +25,7 @@
  * list of faults; which delivery meets which fault follows the order in which concurrent hunters take messages.
  */
 import type { TableClient } from '@azure/data-tables';
+import type { LogsQueryClient } from '@azure/monitor-query-logs';
 import path from 'node:path';
 import type { HuntLog } from '../../hunt/pipeline.js';
 import type { HuntStep } from '../../hunt/run-model.js';
@@ -32,14 +34,15 @@ import { fakeReply, startLogAnalyticsFake, type FakeReply, type FakeRespond, typ
 import { oracleResponder, readSampleEvents, sampleWorkspace, type SampleEvent } from '../../local/sample-workspace.js';
 import { submitTransaction } from '../../store/batches.js';
 import { CheckpointStore } from '../../store/checkpoint-store.js';
-import { localFanoutClients, type FanoutClients } from '../clients.js';
+import { createLogsQueryClient } from '../../loganalytics/index.js';
+import { localFanoutClients, withQuerySlots, type FanoutClients } from '../clients.js';
 import { parseFanoutConfig, type FanoutConfig } from '../config.js';
 import { huntMessage } from '../hunter.js';
 import { workspaceEvents } from '../local-run.js';
 import { poisonReasonOf } from '../messages.js';
 import { RulePacks } from '../packs.js';
 import { runPlanner } from '../planner.js';
-import { CLOCK_SKEW_TOLERANCE_MS } from '../query-slots.js';
+import { CLOCK_SKEW_TOLERANCE_MS, QuerySlots } from '../query-slots.js';
 import { deliverOne } from '../queue-host.js';
 import { createRng } from './rng.js';
 
@@ -198,8 +201,14 @@ interface ScheduleRig {
   serviceNow: { at: Date };
   inFlight: { now: number; max: number };
   storm: { kind: '429' | '5xx'; left: number } | undefined;
+  /** Each simulated host's LogsQueryClient: its own query-slot holder, on its own skewed clock. */
+  hostLogs(hunter: number, skewMs: number): LogsQueryClient;
   close(): Promise<void>;
 }
+
+/** The longest attempt here is seconds (the fake), so the lease is 30 s + twice the skew tolerance, as LEASE_MS is
+ *  built for Azure. */
+const SLOT_OPTIONS = { leaseMs: 30_000 + 2 * CLOCK_SKEW_TOLERANCE_MS, pollMs: 20, maxWaitMs: 20_000 };
 
 async function rig(world: ChaosWorld, name: string, packs: RulePacks, random: () => number): Promise<ScheduleRig> {
   const config = configFor(world, name);
@@ -208,8 +217,9 @@ async function rig(world: ChaosWorld, name: string, packs: RulePacks, random: ()
     tableConnectionString: world.tables.connectionString,
     queueConnectionString: world.queues.connectionString,
     logAnalyticsUrl: fake.url,
-    slots: { leaseMs: 150_000, pollMs: 20, maxWaitMs: 20_000 },
+    slots: SLOT_OPTIONS,
   });
+  const hostLogs = new Map<number, LogsQueryClient>();
   const state: ScheduleRig = {
     config,
     clients,
@@ -218,6 +228,15 @@ async function rig(world: ChaosWorld, name: string, packs: RulePacks, random: ()
     serviceNow: { at: FINAL_TIME },
     inFlight: { now: 0, max: 0 },
     storm: undefined,
+    hostLogs(hunter, skewMs) {
+      let logs = hostLogs.get(hunter);
+      if (!logs) {
+        const slots = new QuerySlots(clients.slotsTable, { slots: config.querySlots, ...SLOT_OPTIONS, holder: `${name}-host${hunter}`, clock: () => Date.now() + skewMs });
+        logs = withQuerySlots(createLogsQueryClient({ endpoint: fake.url, insecureLocal: true }), slots);
+        hostLogs.set(hunter, logs);
+      }
+      return logs;
+    },
     async close() {
       await fake.close();
       await Promise.all([clients.queues.work.deleteIfExists(), clients.queues.poison.deleteIfExists()]);
@@ -251,7 +270,7 @@ async function rig(world: ChaosWorld, name: string, packs: RulePacks, random: ()
 const quietLog: HuntLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** One hunter delivery with its fault: returns after the message is acknowledged, retried, or the hunter died. */
-async function deliver(rigState: ScheduleRig, fault: Fault, skewMs: number, visibilityTimeoutSeconds: number): Promise<'empty' | 'done' | 'died'> {
+async function deliver(rigState: ScheduleRig, fault: Fault, hunter: number, skewMs: number, visibilityTimeoutSeconds: number): Promise<'empty' | 'done' | 'died'> {
   const life = { dead: false };
   const die = (why: string): never => {
     life.dead = true;
@@ -272,7 +291,7 @@ async function deliver(rigState: ScheduleRig, fault: Fault, skewMs: number, visi
       await huntMessage(text, delivery, {
         config: rigState.config,
         packs: rigState.packs,
-        logsClient: rigState.clients.logsClient,
+        logsClient: rigState.hostLogs(hunter, skewMs),
         tables: rigState.clients.tables,
         sendPoison: async (record) => {
           if (life.dead) die('already dead');
@@ -369,7 +388,7 @@ async function hunt(rigState: ScheduleRig, plan: SchedulePlan, faultCursor: { ne
       const fault = options.faults ? plan.faults[faultCursor.next++ % plan.faults.length]! : ({ kind: 'none' } as Fault);
       let outcome: Awaited<ReturnType<typeof deliver>>;
       try {
-        outcome = await deliver(rigState, fault, plan.skewsMs[hunter % plan.skewsMs.length]!, HOLD_VISIBILITY_S);
+        outcome = await deliver(rigState, fault, hunter, plan.skewsMs[hunter % plan.skewsMs.length]!, HOLD_VISIBILITY_S);
       } finally {
         busy -= 1;
       }
