@@ -171,7 +171,9 @@ param huntBatchRules string = '200'
 @description('HUNT_QUERY_SLOTS: Log Analytics queries in flight at once across all instances (1..5; the service allows 5 per identity).')
 param huntQuerySlots string = '5'
 
-@description('HUNT_SLOTS_TABLE: table of the query-slot leases and the shared 429 pause (created by the app).')
+@description('HUNT_SLOTS_TABLE: table of the query-slot leases and the shared 429 pause. Created by this template.')
+@minLength(3)
+@maxLength(63)
 param huntSlotsTable string = 'SigmaHuntQuerySlots'
 
 // ---------------------------------------------------------------------------------------------------
@@ -232,6 +234,7 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     incidentsTableName: huntIncidentsTable
     checkpointsTableName: huntCheckpointsTable
+    slotsTableName: huntSlotsTable
     privateNetworking: privateNetworking
   }
 }

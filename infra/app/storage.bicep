@@ -1,5 +1,5 @@
-// Storage of the hunt: the Functions host (timer lease, diagnostics), the deployment package and the two
-// hunt tables. Reached with Entra ID only: shared keys are off, so no connection string or key exists to leak.
+// Storage of the hunt: the Functions host (timer lease, diagnostics), the deployment package and the hunt's
+// tables (incidents, checkpoints, and the fan-out's query-slot leases). Reached with Entra ID only: shared keys are off, so no connection string or key exists to leak.
 
 @description('Name of the storage account: 3-24 lower-case letters and digits, globally unique.')
 @minLength(3)
@@ -20,6 +20,9 @@ param incidentsTableName string
 
 @description('Table of ingestion watermarks (HUNT_CHECKPOINTS_TABLE).')
 param checkpointsTableName string
+
+@description('Table of the fan-out\'s query-slot leases and shared 429 pause (HUNT_SLOTS_TABLE).')
+param slotsTableName string
 
 @description('true: refuse public network access; the app reaches blobs and tables through private endpoints (network.bicep).')
 param privateNetworking bool = false
@@ -80,6 +83,13 @@ resource checkpointsTable 'Microsoft.Storage/storageAccounts/tableServices/table
   name: checkpointsTableName
 }
 
+// Created here rather than by the app on first use, so the app's identity needs no right to create tables
+// at run time to start hunting, and `azd down` removes it with the rest.
+resource slotsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: slotsTableName
+}
+
 // Built from the account name rather than primaryEndpoints, whose URLs end with a slash: the app settings and
 // the table URLs below want none.
 var blobServiceUri = 'https://${storageAccount.name}.blob.${environment().suffixes.storage}'
@@ -92,3 +102,4 @@ output tableServiceUri string = tableServiceUri
 output deploymentContainerUrl string = '${blobServiceUri}/${deploymentContainer.name}'
 output incidentsTableUrl string = '${tableServiceUri}/${incidentsTable.name}'
 output checkpointsTableUrl string = '${tableServiceUri}/${checkpointsTable.name}'
+output slotsTableUrl string = '${tableServiceUri}/${slotsTable.name}'

@@ -246,11 +246,14 @@ describe('app settings against src/hunt/config.ts HUNT_SETTINGS', () => {
     expect(evaluate(mainFile, property(workspace.body, 'name')!, given)).toBe('law-sentinel');
   });
 
-  it('creates the same incidents and checkpoints tables the app is told to use', () => {
+  it('creates the same incidents, checkpoints and query-slots tables the app is told to use', () => {
     const storageModule = modules(mainFile).find((declaration) => declaration.modulePath === 'app/storage.bicep')!;
     const storageParams = property(storageModule.body, 'params');
     expect(property(storageParams, 'incidentsTableName')?.text).toBe(mainParamBehind('HUNT_INCIDENTS_TABLE'));
     expect(property(storageParams, 'checkpointsTableName')?.text).toBe(mainParamBehind('HUNT_CHECKPOINTS_TABLE'));
+    expect(property(storageParams, 'slotsTableName')?.text).toBe(mainParamBehind('HUNT_SLOTS_TABLE'));
+    const storageFile = fileAt('app/storage.bicep');
+    expect(outputs(storageFile).get('slotsTableUrl')?.text).toBe("'${tableServiceUri}/${slotsTable.name}'");
   });
 
   it('authenticates host storage and App Insights with the managed identity', () => {
@@ -405,8 +408,8 @@ describe('hardening', () => {
     expect(literal(property(container.body, 'properties.publicAccess'))).toBe('None');
   });
 
-  it('creates the incidents and checkpoints tables', () => {
-    expect(allResources.filter((resource) => resource.type === 'Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(2);
+  it('creates the incidents, checkpoints and query-slots tables', () => {
+    expect(allResources.filter((resource) => resource.type === 'Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(3);
   });
 
   it('disables local (key) authentication on Application Insights and makes it workspace-based', () => {
