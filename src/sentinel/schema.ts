@@ -35,53 +35,48 @@ export interface SentinelTable {
 
 const column = (name: string, type: StreamColumnType, description: string): SentinelColumn => ({ name, type, description });
 
-export const INCIDENTS_TABLE: SentinelTable = {
-  table: 'SigmaHuntIncidents_CL',
-  stream: 'Custom-SigmaHuntIncidents_CL',
-  columns: [
-    column('TimeGenerated', 'datetime', 'When this version was sent.'),
-    column('IncidentKey', 'string', 'Key of the incident (the PartitionKey in Table Storage); one incident, many versions.'),
-    column('Version', 'long', 'Version of the incident: its hit count, which only grows. Latest: arg_max(Version, *) by IncidentKey.'),
-    column('RuleId', 'string', 'Sigma rule id.'),
-    column('RuleTitle', 'string', 'Sigma rule title.'),
-    column('Severity', 'string', 'informational, low, medium, high or critical (the Sigma level).'),
-    column('Status', 'string', 'new, active or closed.'),
-    column('Host', 'string', 'Host of the earliest hit.'),
-    column('Account', 'string', 'Account of the earliest hit that has one.'),
-    column('ProcessImage', 'string', 'Process image of the earliest hit.'),
-    column('DestinationFqdn', 'string', 'Destination host name.'),
-    column('DestinationIp', 'string', 'Destination IP address.'),
-    column('DestinationPort', 'int', 'Destination port.'),
-    column('FirstSeen', 'datetime', 'Event time of the earliest hit.'),
-    column('LastSeen', 'datetime', 'Event time of the latest hit.'),
-    column('HitCount', 'long', 'Number of distinct verified hits.'),
-    column('Tactics', 'dynamic', 'ATT&CK tactic names (Sentinel spelling, e.g. CommandAndControl).'),
-    column('Techniques', 'dynamic', 'ATT&CK technique ids (T1105, T1071.001).'),
-    column('Explanation', 'dynamic', 'Why the Sigma matcher matched: searches, fields, modifiers, values.'),
-    column('SampleHits', 'dynamic', 'Up to five of the earliest hits.'),
-    column('Truncated', 'dynamic', 'Parts cut to fit the storage limits.'),
-  ],
-};
+/** A custom table and the DCR stream of the same name that feeds it. */
+const customTable = (table: `${string}_CL`, columns: readonly SentinelColumn[]): SentinelTable => ({ table, stream: `Custom-${table}`, columns });
 
-export const HITS_TABLE: SentinelTable = {
-  table: 'SigmaHuntHits_CL',
-  stream: 'Custom-SigmaHuntHits_CL',
-  columns: [
-    column('TimeGenerated', 'datetime', 'When the hit was sent.'),
-    column('HitId', 'string', 'Stable id of the source row; a hit sent twice has the same HitId.'),
-    column('IncidentKey', 'string', 'Incident the hit belongs to.'),
-    column('RuleId', 'string', 'Sigma rule id.'),
-    column('EventTime', 'datetime', 'Time of the event.'),
-    column('Host', 'string', 'Host of the incident.'),
-    column('Account', 'string', 'Account of the hit.'),
-    column('ProcessId', 'string', 'Process id of the hit.'),
-    column('DestinationFqdn', 'string', 'Destination host name.'),
-    column('DestinationIp', 'string', 'Destination IP address.'),
-    column('DestinationPort', 'int', 'Destination port.'),
-    column('Event', 'dynamic', 'The Sigma event the matcher verified (bounded as stored).'),
-    column('Explanation', 'dynamic', 'Why this event matched.'),
-  ],
-};
+export const INCIDENTS_TABLE: SentinelTable = customTable('SigmaHuntIncidents_CL', [
+  column('TimeGenerated', 'datetime', 'When this version was sent.'),
+  column('IncidentKey', 'string', 'Key of the incident (the PartitionKey in Table Storage); one incident, many versions.'),
+  column('Version', 'long', 'Version of the incident: its hit count, which only grows. Latest: arg_max(Version, *) by IncidentKey.'),
+  column('RuleId', 'string', 'Sigma rule id.'),
+  column('RuleTitle', 'string', 'Sigma rule title.'),
+  column('Severity', 'string', 'informational, low, medium, high or critical (the Sigma level).'),
+  column('Status', 'string', 'new, active or closed.'),
+  column('Host', 'string', 'Host of the earliest hit.'),
+  column('Account', 'string', 'Account of the earliest hit that has one.'),
+  column('ProcessImage', 'string', 'Process image of the earliest hit.'),
+  column('DestinationFqdn', 'string', 'Destination host name.'),
+  column('DestinationIp', 'string', 'Destination IP address.'),
+  column('DestinationPort', 'int', 'Destination port.'),
+  column('FirstSeen', 'datetime', 'Event time of the earliest hit.'),
+  column('LastSeen', 'datetime', 'Event time of the latest hit.'),
+  column('HitCount', 'long', 'Number of distinct verified hits.'),
+  column('Tactics', 'dynamic', 'ATT&CK tactic names (Sentinel spelling, e.g. CommandAndControl).'),
+  column('Techniques', 'dynamic', 'ATT&CK technique ids (T1105, T1071.001).'),
+  column('Explanation', 'dynamic', 'Why the Sigma matcher matched: searches, fields, modifiers, values.'),
+  column('SampleHits', 'dynamic', 'Up to five of the earliest hits.'),
+  column('Truncated', 'dynamic', 'Parts cut to fit the storage limits.'),
+]);
+
+export const HITS_TABLE: SentinelTable = customTable('SigmaHuntHits_CL', [
+  column('TimeGenerated', 'datetime', 'When the hit was sent.'),
+  column('HitId', 'string', 'Stable id of the source row; a hit sent twice has the same HitId.'),
+  column('IncidentKey', 'string', 'Incident the hit belongs to.'),
+  column('RuleId', 'string', 'Sigma rule id.'),
+  column('EventTime', 'datetime', 'Time of the event.'),
+  column('Host', 'string', 'Host of the incident.'),
+  column('Account', 'string', 'Account of the hit.'),
+  column('ProcessId', 'string', 'Process id of the hit.'),
+  column('DestinationFqdn', 'string', 'Destination host name.'),
+  column('DestinationIp', 'string', 'Destination IP address.'),
+  column('DestinationPort', 'int', 'Destination port.'),
+  column('Event', 'dynamic', 'The Sigma event the matcher verified (bounded as stored).'),
+  column('Explanation', 'dynamic', 'Why this event matched.'),
+]);
 
 export const SENTINEL_TABLES: readonly SentinelTable[] = [INCIDENTS_TABLE, HITS_TABLE];
 

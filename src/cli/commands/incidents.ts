@@ -1,17 +1,16 @@
-import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
-import { CommandFailure, serviceFailureOr, UsageError } from '../command.js';
+import { serviceFailureOr, UsageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { describeFileError } from '../../events/read.js';
 import { ConfigError, parseHuntConfig } from '../../hunt/config.js';
 import { formatIncidentJsonLines, formatIncidentTable } from '../../hunt/incident-table.js';
 import { openHuntTables } from '../../local/local-store.js';
 import { projectRootOf } from '../../local/run-local.js';
+import { localDirOf, requireLocalStore } from '../local-store.js';
 import { IncidentStore } from '../../store/incident-store.js';
 import { INCIDENTS_SUMMARY, INCIDENTS_USAGE } from './help.js';
-
 
 interface IncidentsArgs {
   format: 'table' | 'jsonl';
@@ -41,12 +40,7 @@ function parseArgs(args: string[], cwd: string): IncidentsArgs {
  *  tables the client creates when missing), and listing must leave the store as it was: it serves a copy
  *  in a temporary folder instead. */
 async function snapshotOfLocalStore(localDir: string): Promise<{ localDir: string; remove(): Promise<void> }> {
-  const store = path.join(localDir, 'azurite');
-  const isFolder = await stat(store).then((info) => info.isDirectory(), () => false);
-  if (!isFolder) {
-    const why = await stat(localDir).then((info) => (info.isDirectory() ? 'holds no local store' : 'is not a folder'), (error: unknown) => describeFileError(error));
-    throw new CommandFailure(EXIT.input, `${localDir}: ${why} (\`npm start\` or \`sigma-hunt hunt\` writes one)`);
-  }
+  const store = await requireLocalStore(localDir);
   const copy = await mkdtemp(path.join(os.tmpdir(), 'sigma-hunt-incidents-'));
   await cp(store, path.join(copy, 'azurite'), { recursive: true });
   return { localDir: copy, remove: () => rm(copy, { recursive: true, force: true }) };
@@ -66,7 +60,7 @@ export const incidentsCommand: CliCommand = {
       io.stderr.write(`sigma-hunt incidents: ${error.message}\n`);
       return EXIT.usage;
     }
-    const localDir = options.localDir ?? path.join(projectRootOf(), '.local');
+    const localDir = localDirOf(options.localDir);
     const snapshot = config.tableEndpoint ? undefined : await snapshotOfLocalStore(localDir);
     try {
       const opened = await openHuntTables(config, snapshot ? { localDir: snapshot.localDir } : {});

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
-import { CommandFailure, serviceFailureOr, UsageError } from '../command.js';
+import { serviceFailureOr, UsageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { ConfigError, parseHuntConfig } from '../../hunt/config.js';
 import { openHuntTables } from '../../local/local-store.js';
@@ -11,6 +10,7 @@ import { authenticator, DEVELOPMENT_PRINCIPAL, parseReviewAuth } from '../../rev
 import { ReviewError } from '../../review/errors.js';
 import { startReviewServer } from '../../review/server.js';
 import { pageConfigOf } from '../../review/setup.js';
+import { localDirOf, requireLocalStore } from '../local-store.js';
 import { REVIEW_SUMMARY, REVIEW_USAGE } from './help.js';
 
 interface ReviewArgs {
@@ -54,12 +54,8 @@ export const reviewCommand: CliCommand = {
       io.stderr.write(`sigma-hunt review: ${error.message}\n`);
       return EXIT.usage;
     }
-    const localDir = options.localDir ?? path.join(projectRootOf(), '.local');
-    if (!config.tableEndpoint) {
-      // Azurite would create an empty store in any folder: a folder without one is a mistake to report.
-      const isStore = await stat(path.join(localDir, 'azurite')).then((info) => info.isDirectory(), () => false);
-      if (!isStore) throw new CommandFailure(EXIT.input, `${localDir}: holds no local store (\`npm start\` or \`sigma-hunt hunt\` writes one)`);
-    }
+    const localDir = localDirOf(options.localDir);
+    if (!config.tableEndpoint) await requireLocalStore(localDir);
     try {
       const opened = await openHuntTables(config, { localDir });
       try {
