@@ -2,7 +2,7 @@
 // Functions runtime and that code. authLevel is anonymous on purpose: Flex Consumption does not support App
 // Service Authentication, so src/review/auth.ts validates the caller's Entra access token on every API request
 // (the page's static files carry no data and are public).
-import { app, HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
+import functions, { app, type HttpRequest, type HttpResponse, type InvocationContext } from '@azure/functions';
 import { reviewHandler } from '../src/review/setup.js';
 
 let log: InvocationContext | undefined;
@@ -17,7 +17,9 @@ export async function review(request: HttpRequest, context: InvocationContext): 
     headers: new Headers([...request.headers.entries()]),
     ...(body !== undefined ? { body } : {}),
   });
-  return new HttpResponse({ status: response.status, headers: response.headers, body: response.body });
+  // Through the default export: Node's ESM loader does not find HttpResponse among this CommonJS package's named
+  // exports, so the tsc output would fail to load unbundled (esbuild's bundle hid it).
+  return new functions.HttpResponse({ status: response.status, headers: response.headers, body: response.body });
 }
 
 // The paths are the API's contract (host.json keeps the default route prefix `api`).

@@ -6,13 +6,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLE_PATH, buildPackage } from '../../scripts/package.js';
+import { BUNDLE_PATH, buildPackage, functionEntryPoints } from '../../scripts/package.js';
 import type { BenchContext, BenchRow, BenchSection } from './sections.js';
 
 const ROUNDS = 15;
 
-/** The tsc output of the same entry, importing src/ and node_modules file by file (the layout before bundling). */
-const UNBUNDLED_ENTRY = 'dist/functions/hunt-timer.js';
+/** The tsc output of the same entry points the bundle holds (functions/*.ts), importing src/ and node_modules file
+ *  by file: the layout before bundling, loading the same functions. */
+function unbundledEntries(projectRoot: string): string[] {
+  return functionEntryPoints(projectRoot).map((entry) => path.join(projectRoot, 'dist', entry.replace(/\.ts$/, '.js')));
+}
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -29,7 +32,7 @@ export function timeProcess(args: readonly string[], cwd: string): number {
   return elapsed;
 }
 
-const importArgs = (file: string): string[] => ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
+const importArgs = (...files: string[]): string[] => ['--input-type=module', '-e', files.map((file) => `await import(${JSON.stringify(pathToFileURL(file).href)});`).join(' ')];
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
 
 async function run(context: BenchContext): Promise<BenchRow[]> {
@@ -37,11 +40,11 @@ async function run(context: BenchContext): Promise<BenchRow[]> {
   try {
     const packaged = await buildPackage({ projectRoot: context.projectRoot, outDir });
     context.log(`package: zip ${megabytes(packaged.zipBytes)}, unpacked ${megabytes(packaged.unpackedBytes)} (bundle ${megabytes(packaged.bundleBytes)})`);
-    const unbundled = path.join(context.projectRoot, UNBUNDLED_ENTRY);
+    const unbundled = unbundledEntries(context.projectRoot);
     const passes: Record<string, () => number> = {
       bare: () => timeProcess(['-e', ''], outDir),
       bundle: () => timeProcess(importArgs(path.join(packaged.appDir, BUNDLE_PATH)), packaged.appDir),
-      ...(existsSync(unbundled) ? { unbundled: () => timeProcess(importArgs(unbundled), context.projectRoot) } : {}),
+      ...(unbundled.every((file) => existsSync(file)) ? { unbundled: () => timeProcess(importArgs(...unbundled), context.projectRoot) } : {}),
     };
     const times: Record<string, number[]> = {};
     // Round-robin, so a slow patch of the machine hits every kind of process alike.
@@ -55,7 +58,9 @@ async function run(context: BenchContext): Promise<BenchRow[]> {
         median(times.bundle!),
         `zip ${megabytes(packaged.zipBytes)}, unpacked ${megabytes(packaged.unpackedBytes)}, bundle ${megabytes(packaged.bundleBytes)}`,
       ),
-      ...(times.unbundled ? [row(`cold import of ${UNBUNDLED_ENTRY} (tsc output + node_modules)`, median(times.unbundled), 'the layout without bundling')] : []),
+      ...(times.unbundled
+        ? [row(`cold import of the ${unbundled.length} dist/functions/*.js entries (tsc output + node_modules)`, median(times.unbundled), 'the layout without bundling, the same functions')]
+        : []),
     ];
   } finally {
     rmSync(outDir, { recursive: true, force: true });
