@@ -7,6 +7,7 @@
 // and several return no rows at all on some sources (research E.1, E.2), so the full predicate is applied to the
 // parser output instead.
 import type { KqlParameterSchema } from '../kql/schema.js';
+import { macosSignal } from './product.js';
 import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type Condition, type ProductScope, type SigmaProduct, type ValueExpr, type TargetSchema } from './types.js';
 
 const first = (...names: string[]): ValueExpr => ({ kind: 'first', of: names.map(column) });
@@ -143,17 +144,33 @@ const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
  * whose parser leaves DvcOs empty are known by their EventProduct where the product runs on one OS only (the
  * Windows Sysmon parsers: `Sysmon`; Sysmon for Linux: `Sysmon for Linux`). Any other row is of unknown OS and
  * meets no product's rules (src/targets/README.md).
+ *
+ * macOS: Defender for Endpoint on macOS writes the same Posix data, so the Defender parsers call a Mac `Linux`.
+ * A `Linux` row is macOS when it shows a macOS-only signal, the test mde applies to the same cells under their
+ * ASIM names (src/targets/product.ts `macosSignal`); DvcOs `macOS` (parsers of other EDRs) is macOS as written.
  */
-function osScope(os: string, products: readonly string[]): ProductScope {
-  const known: Condition = { kind: 'in', column: 'DvcOs', values: [os] };
-  const byProduct: Condition = { kind: 'all', of: [{ kind: 'empty', column: 'DvcOs' }, { kind: 'in', column: 'EventProduct', values: products }] };
-  return { when: { kind: 'any', of: [known, byProduct] }, basis: `asim: DvcOs == "${os}", or an empty DvcOs on rows of ${products.join(', ')}` };
-}
+const dvcOs = (os: string): Condition => ({ kind: 'in', column: 'DvcOs', values: [os] });
+const emptyDvcOsOf = (products: readonly string[]): Condition => ({
+  kind: 'all',
+  of: [{ kind: 'empty', column: 'DvcOs' }, { kind: 'in', column: 'EventProduct', values: products }],
+});
 
-const OS_SCOPES: Partial<Record<SigmaProduct, ProductScope>> = {
-  windows: osScope('Windows', ['Sysmon', 'Security Events']),
-  linux: osScope('Linux', ['Sysmon for Linux']),
-};
+function osScopes(macos: Condition): Partial<Record<SigmaProduct, ProductScope>> {
+  return {
+    windows: {
+      when: { kind: 'any', of: [dvcOs('Windows'), emptyDvcOsOf(['Sysmon', 'Security Events'])] },
+      basis: 'asim: DvcOs == "Windows", or an empty DvcOs on rows of Sysmon, Security Events',
+    },
+    linux: {
+      when: { kind: 'any', of: [{ kind: 'all', of: [dvcOs('Linux'), { kind: 'not', of: macos }] }, emptyDvcOsOf(['Sysmon for Linux'])] },
+      basis: 'asim: DvcOs == "Linux" without a macOS-only path or Apple version info, or an empty DvcOs on rows of Sysmon for Linux',
+    },
+    macos: {
+      when: { kind: 'any', of: [dvcOs('macOS'), { kind: 'all', of: [dvcOs('Linux'), macos] }] },
+      basis: 'asim: DvcOs == "macOS", or DvcOs == "Linux" (what the Defender parsers call any Posix device) with a macOS-only path or Apple version info',
+    },
+  };
+}
 
 const COMPUTER = {
   kind: 'value',
@@ -185,7 +202,8 @@ const networkSession: CategoryMapping = {
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc'],
   entityFields: ['Image', 'User', 'ProcessId', 'Initiated', 'DestinationHostname', 'DestinationIp', 'DestinationPort'],
-  products: OS_SCOPES,
+  // Paths only: the Defender network leg passes InitiatingProcessFolderPath through (mde reads the same cells).
+  products: osScopes(macosSignal(['InitiatingProcessFolderPath'], [])),
   fields: {
     Computer: COMPUTER,
     Image: {
@@ -266,13 +284,15 @@ const processCreate: CategoryMapping = {
     // Passed through from DeviceProcessEvents by the Defender leg only, unrenamed (research B.2; the Defender
     // parser renames FolderPath, FileName, hashes, but not the PE version fields).
     ...optional('ProcessVersionInfoOriginalFileName', 'ProcessVersionInfoCompanyName', 'ProcessVersionInfoProductName'),
-    ...optional('ProcessVersionInfoFileDescription', 'ProcessVersionInfoProductVersion'),
+    ...optional('ProcessVersionInfoFileDescription', 'ProcessVersionInfoProductVersion', 'InitiatingProcessVersionInfoCompanyName'),
   ],
   timeColumn: 'TimeGenerated',
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc', 'DvcHostname'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
-  products: OS_SCOPES,
+  products: osScopes(
+    macosSignal(['TargetProcessName', 'ActingProcessName'], ['ProcessVersionInfoCompanyName', 'InitiatingProcessVersionInfoCompanyName']),
+  ),
   fields: {
     Computer: COMPUTER,
     Image: fromColumn('TargetProcessName'),

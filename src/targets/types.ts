@@ -14,7 +14,7 @@ export const TARGET_NAMES: readonly TargetName[] = ['asim', 'mde', 'sysmon'];
 export type SigmaCategory = 'network_connection' | 'process_creation';
 
 /** Sigma logsource products a category can be scoped to (the device's operating system). */
-export type SigmaProduct = 'windows' | 'linux';
+export type SigmaProduct = 'windows' | 'linux' | 'macos';
 
 export interface ColumnDeclaration {
   readonly name: string;
