@@ -1,7 +1,8 @@
 // A rule's `product` (the device's operating system) as a test on a target's rows. The compiler adds the test to
 // the rule's query (src/kql/compile.ts) and the hunt's verification applies the same test to every returned row
 // (src/hunt/verify.ts), so the query and the verification cannot disagree on which devices a rule may match.
-import { compileValue, conditionColumns, renderCondition } from './expr.js';
+import { compileValue, conditionColumns, kqlColumn, renderCondition } from './expr.js';
+import { kqlString } from '../kql/string-literal.js';
 import type { CategoryMapping, Condition, ProductScope, ResultRow, SigmaProduct } from './types.js';
 
 /**
@@ -47,9 +48,12 @@ export function productScopeOf(mapping: CategoryMapping, product: string | undef
   return scope ? { kind: 'scoped', product: product as SigmaProduct, scope } : { kind: 'none', product };
 }
 
-/** The KQL test of the product's rows (undefined: every row). */
-export function renderProductTest(scope: ProductScope): string | undefined {
-  return scope.when ? renderCondition(scope.when) : undefined;
+/** The KQL test of the product's rows (undefined: every row). The test runs right after the source, before the
+ *  query extends the optional columns, so it reads those (`optional`: names of string columns a union leg may
+ *  lack) through `column_ifexists(name, "")`. */
+export function renderProductTest(scope: ProductScope, optional: ReadonlySet<string> = new Set()): string | undefined {
+  const columnText = (name: string) => (optional.has(name) ? `column_ifexists(${kqlString(name)}, "")` : kqlColumn(name));
+  return scope.when ? renderCondition(scope.when, columnText) : undefined;
 }
 
 /** The columns the product's test reads. */

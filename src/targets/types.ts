@@ -20,7 +20,8 @@ export interface ColumnDeclaration {
   readonly name: string;
   readonly type: KqlType;
   /** The source may lack the column (a column one leg of an ASIM `union isfuzzy=true` adds): the query reads it
-   *  through `column_ifexists(name, "")` so a workspace without that leg still runs the query. String only. */
+   *  through `column_ifexists(name, "")` (a dynamic column: `dynamic(null)`) so a workspace without that leg still
+   *  runs the query. String or dynamic only. */
   readonly optional?: boolean;
 }
 
