@@ -124,8 +124,8 @@ export interface KqlQueryParts {
   source: string[];
   /** Sysmon: the raw XML column, the names of it the query reads, and the rule's term pre-filter on it. */
   extraction?: { column: string; names: string[]; prefilter?: string };
-  /** Optional source columns the query reads (read through column_ifexists). */
-  optionalColumns: string[];
+  /** Optional source columns the query reads (read through column_ifexists, with an empty value of their type). */
+  optionalColumns: OptionalColumn[];
   /** Fields whose value is not a bare column, computed once under an alias. */
   aliases: { alias: string; expression: string }[];
   /** The rule's predicate over the columns and aliases above. */
@@ -170,12 +170,21 @@ export function compileQueryParts(rule: SigmaRule, target: TargetName | string, 
   }
 }
 
+/** A column a union leg may lack, and its type (string or dynamic: what `column_ifexists` falls back to). */
+export interface OptionalColumn {
+  readonly name: string;
+  readonly type: 'string' | 'dynamic';
+}
+
+/** The value an absent optional column reads as: the empty string, or a null bag (whose members are null). */
+const OPTIONAL_DEFAULT: Readonly<Record<OptionalColumn['type'], string>> = { string: '""', dynamic: 'dynamic(null)' };
+
 /** What a query is laid out from: one rule's parts, or a batch of rules of one source (src/hunt/pack/). */
 export interface KqlLayout {
   preamble?: string;
   source: readonly string[];
   extraction?: { column: string; names: readonly string[]; prefilter?: string };
-  optionalColumns: readonly string[];
+  optionalColumns: readonly OptionalColumn[];
   aliases: readonly { alias: string; expression: string }[];
   /** Operators after every column and alias exists, one a line, without the leading `| `. */
   filters: readonly string[];
@@ -204,7 +213,7 @@ export function renderKql(layout: KqlLayout): string {
     lines.push(`| extend ${extraction.names.map((name) => `${kqlColumn(name)} = ${XML_DECODE_NAME}(${kqlColumn(name)})`).join(', ')}`);
   }
   if (layout.optionalColumns.length > 0) {
-    lines.push(`| extend ${layout.optionalColumns.map((name) => `${kqlColumn(name)} = column_ifexists(${kqlString(name)}, "")`).join(', ')}`);
+    lines.push(`| extend ${layout.optionalColumns.map(({ name, type }) => `${kqlColumn(name)} = column_ifexists(${kqlString(name)}, ${OPTIONAL_DEFAULT[type]})`).join(', ')}`);
   }
   if (layout.aliases.length > 0) lines.push(`| extend ${layout.aliases.map(({ alias, expression }) => `${alias} = ${expression}`).join(', ')}`);
   for (const filter of layout.filters) lines.push(`| ${filter}`);
@@ -261,7 +270,8 @@ function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlQ
   }
   // The rule's product: only rows of devices with that OS (the verification applies the same test, product.ts).
   // A source line, so rules of one product share a batch query (src/hunt/pack/) and rules of two do not.
-  const productTest = context.product ? renderProductTest(context.product) : undefined;
+  const optionalNames = new Set(mapping.columns.filter((column) => column.optional && column.type === 'string').map((column) => column.name));
+  const productTest = context.product ? renderProductTest(context.product, optionalNames) : undefined;
   if (productTest !== undefined) sourceLines.push(`| where ${productTest}`);
   if (options.useWorkspaceParser && source.kind !== 'function') {
     context.warnings.add(`--workspace-parser has no effect on target ${target} (it reads a table)`);
@@ -273,7 +283,9 @@ function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlQ
     const prefilter = eventDataPrefilter(rule, extraction.names, kqlColumn(extraction.column));
     extractionPart = { column: extraction.column, names: extractedNames, ...(prefilter.kind !== 'const' ? { prefilter: renderPredicate(prefilter) } : {}) };
   }
-  const optionalColumns = mapping.columns.filter((column) => column.optional && (columns.includes(column.name) || usedByAliases(context, column.name))).map((column) => column.name);
+  const optionalColumns = mapping.columns
+    .filter((column) => column.optional && (columns.includes(column.name) || usedByAliases(context, column.name)))
+    .map((column): OptionalColumn => ({ name: column.name, type: column.type === 'dynamic' ? 'dynamic' : 'string' }));
 
   for (const caveat of mapping.caveats ?? []) context.warnings.add(caveat);
   return {

@@ -7,7 +7,8 @@
 // and several return no rows at all on some sources (research E.1, E.2), so the full predicate is applied to the
 // parser output instead.
 import type { KqlParameterSchema } from '../kql/schema.js';
-import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type Condition, type ProductScope, type SigmaProduct, type ValueExpr, type TargetSchema } from './types.js';
+import { macosSignal } from './product.js';
+import { column, fromColumn, type CategoryMapping, type ColumnDeclaration, type ColumnDomain, type Condition, type FieldMapping, type ProductScope, type SigmaProduct, type ValueExpr, type TargetSchema } from './types.js';
 
 const first = (...names: string[]): ValueExpr => ({ kind: 'first', of: names.map(column) });
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
@@ -143,17 +144,33 @@ const PROCESS_COLUMN_DOMAINS: ColumnDomain[] = [
  * whose parser leaves DvcOs empty are known by their EventProduct where the product runs on one OS only (the
  * Windows Sysmon parsers: `Sysmon`; Sysmon for Linux: `Sysmon for Linux`). Any other row is of unknown OS and
  * meets no product's rules (src/targets/README.md).
+ *
+ * macOS: Defender for Endpoint on macOS writes the same Posix data, so the Defender parsers call a Mac `Linux`.
+ * A `Linux` row is macOS when it shows a macOS-only signal, the test mde applies to the same cells under their
+ * ASIM names (src/targets/product.ts `macosSignal`); DvcOs `macOS` (parsers of other EDRs) is macOS as written.
  */
-function osScope(os: string, products: readonly string[]): ProductScope {
-  const known: Condition = { kind: 'in', column: 'DvcOs', values: [os] };
-  const byProduct: Condition = { kind: 'all', of: [{ kind: 'empty', column: 'DvcOs' }, { kind: 'in', column: 'EventProduct', values: products }] };
-  return { when: { kind: 'any', of: [known, byProduct] }, basis: `asim: DvcOs == "${os}", or an empty DvcOs on rows of ${products.join(', ')}` };
-}
+const dvcOs = (os: string): Condition => ({ kind: 'in', column: 'DvcOs', values: [os] });
+const emptyDvcOsOf = (products: readonly string[]): Condition => ({
+  kind: 'all',
+  of: [{ kind: 'empty', column: 'DvcOs' }, { kind: 'in', column: 'EventProduct', values: products }],
+});
 
-const OS_SCOPES: Partial<Record<SigmaProduct, ProductScope>> = {
-  windows: osScope('Windows', ['Sysmon', 'Security Events']),
-  linux: osScope('Linux', ['Sysmon for Linux']),
-};
+function osScopes(macos: Condition): Partial<Record<SigmaProduct, ProductScope>> {
+  return {
+    windows: {
+      when: { kind: 'any', of: [dvcOs('Windows'), emptyDvcOsOf(['Sysmon', 'Security Events'])] },
+      basis: 'asim: DvcOs == "Windows", or an empty DvcOs on rows of Sysmon, Security Events',
+    },
+    linux: {
+      when: { kind: 'any', of: [{ kind: 'all', of: [dvcOs('Linux'), { kind: 'not', of: macos }] }, emptyDvcOsOf(['Sysmon for Linux'])] },
+      basis: 'asim: DvcOs == "Linux" without a macOS-only path or Apple version info, or an empty DvcOs on rows of Sysmon for Linux',
+    },
+    macos: {
+      when: { kind: 'any', of: [dvcOs('macOS'), { kind: 'all', of: [dvcOs('Linux'), macos] }] },
+      basis: 'asim: DvcOs == "macOS", or DvcOs == "Linux" (what the Defender parsers call any Posix device) with a macOS-only path or Apple version info',
+    },
+  };
+}
 
 const COMPUTER = {
   kind: 'value',
@@ -185,7 +202,8 @@ const networkSession: CategoryMapping = {
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc'],
   entityFields: ['Image', 'User', 'ProcessId', 'Initiated', 'DestinationHostname', 'DestinationIp', 'DestinationPort'],
-  products: OS_SCOPES,
+  // Paths only: the Defender network leg passes InitiatingProcessFolderPath through (mde reads the same cells).
+  products: osScopes(macosSignal(['InitiatingProcessFolderPath'], [])),
   fields: {
     Computer: COMPUTER,
     Image: {
@@ -246,6 +264,61 @@ const networkSession: CategoryMapping = {
   sourceAliases: ['_ASim_NetworkSession', 'ASimNetworkSession'],
 };
 
+/** The Defender process parser's EventProduct: which rows of _Im_ProcessCreate are Defender's. */
+const DEFENDER_ROWS: Condition = { kind: 'in', column: 'EventProduct', values: ['M365 Defender for Endpoint'] };
+
+/**
+ * Sigma fields the ASIM Defender process parser (Azure-Sentinel Parsers/ASimProcessEvent/Parsers/
+ * ASimProcessEventMicrosoft365D.yaml and vimProcessEventMicrosoft365D.yaml, read at 442ef2ff) does not put into
+ * the ASIM column that holds them on other sources: it sets no TargetProcessFile* and no
+ * TargetProcessCurrentDirectory, and it renames the on-disk FileName to TargetProcessFilename. It passes
+ * Defender's own columns through unrenamed, though (it neither renames nor projects away the ProcessVersionInfo*
+ * columns or AdditionalFields), so on Defender rows each field is read from that column, the cell mde reads;
+ * on every other source from the ASIM column. One table for all of them: the columns it names are declared
+ * optional (only the Defender leg has them) from it too.
+ */
+const PASSED_THROUGH = {
+  OriginalFileName: {
+    asim: 'TargetProcessFilename',
+    defender: column('ProcessVersionInfoOriginalFileName'),
+    caveat:
+      'asim: OriginalFileName is ProcessVersionInfoOriginalFileName on Defender rows and TargetProcessFilename elsewhere ' +
+      '(which holds the on-disk file name on some sources)',
+  },
+  Product: { asim: 'TargetProcessFileProduct', defender: column('ProcessVersionInfoProductName') },
+  Company: { asim: 'TargetProcessFileCompany', defender: column('ProcessVersionInfoCompanyName') },
+  Description: { asim: 'TargetProcessFileDescription', defender: column('ProcessVersionInfoFileDescription') },
+  FileVersion: {
+    asim: 'TargetProcessFileVersion',
+    defender: column('ProcessVersionInfoProductVersion'),
+    caveat: 'asim: FileVersion on Defender rows is ProcessVersionInfoProductVersion (Defender has no file version column)',
+  },
+  // Defender writes the working directory on Linux and macOS rows only (as on mde).
+  CurrentDirectory: {
+    asim: 'TargetProcessCurrentDirectory',
+    defender: { kind: 'member', column: 'AdditionalFields', member: 'ProcessCurrentWorkingDirectory' },
+    caveat:
+      'asim: CurrentDirectory on Defender rows is AdditionalFields.ProcessCurrentWorkingDirectory (the Defender parser sets no ' +
+      'TargetProcessCurrentDirectory and passes AdditionalFields through), which Defender writes on Linux and macOS rows only',
+  },
+} as const satisfies Record<string, { asim: string; defender: ValueExpr; caveat?: string }>;
+
+function passedThrough(field: keyof typeof PASSED_THROUGH): FieldMapping {
+  const entry: { asim: string; defender: ValueExpr; caveat?: string } = PASSED_THROUGH[field];
+  const value: ValueExpr = { kind: 'cases', cases: [{ when: DEFENDER_ROWS, then: entry.defender }], otherwise: column(entry.asim) };
+  return entry.caveat ? { kind: 'value', value, caveat: entry.caveat } : { kind: 'value', value };
+}
+
+/** The Defender columns PASSED_THROUGH reads, declared optional (AdditionalFields is a dynamic bag). */
+function passedThroughColumns(): ColumnDeclaration[] {
+  const declared = new Map<string, ColumnDeclaration>();
+  for (const { defender } of Object.values(PASSED_THROUGH) as { defender: ValueExpr }[]) {
+    if (defender.kind === 'column') declared.set(defender.column, { name: defender.column, type: 'string', optional: true });
+    else if (defender.kind === 'member') declared.set(defender.column, { name: defender.column, type: 'dynamic', optional: true });
+  }
+  return [...declared.values()];
+}
+
 const processCreate: CategoryMapping = {
   source: {
     kind: 'function',
@@ -264,15 +337,17 @@ const processCreate: CategoryMapping = {
     ...strings('TargetUsername', 'TargetUserSessionId', 'ActingProcessName', 'ActingProcessCommandLine'),
     ...strings('ActingProcessId', 'ActorUsername', 'ParentProcessName'),
     // Passed through from DeviceProcessEvents by the Defender leg only, unrenamed (research B.2; the Defender
-    // parser renames FolderPath, FileName, hashes, but not the PE version fields).
-    ...optional('ProcessVersionInfoOriginalFileName', 'ProcessVersionInfoCompanyName', 'ProcessVersionInfoProductName'),
-    ...optional('ProcessVersionInfoFileDescription', 'ProcessVersionInfoProductVersion'),
+    // parser renames FolderPath, FileName, hashes, but not the PE version fields nor AdditionalFields).
+    ...passedThroughColumns(),
+    ...optional('InitiatingProcessVersionInfoCompanyName'),
   ],
   timeColumn: 'TimeGenerated',
   identityColumns: ['EventProduct', 'EventOriginalUid', '_ItemId'],
   hostColumns: ['Dvc', 'DvcHostname'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
-  products: OS_SCOPES,
+  products: osScopes(
+    macosSignal(['TargetProcessName', 'ActingProcessName'], ['ProcessVersionInfoCompanyName', 'InitiatingProcessVersionInfoCompanyName']),
+  ),
   fields: {
     Computer: COMPUTER,
     Image: fromColumn('TargetProcessName'),
@@ -282,18 +357,7 @@ const processCreate: CategoryMapping = {
     ParentCommandLine: fromColumn('ActingProcessCommandLine'),
     User: fromColumn('TargetUsername'),
     ParentUser: fromColumn('ActorUsername'),
-    OriginalFileName: {
-      kind: 'value',
-      // Defender puts the on-disk FileName into TargetProcessFilename; the PE original name passes through unrenamed.
-      value: {
-        kind: 'cases',
-        cases: [{ when: { kind: 'in', column: 'EventProduct', values: ['M365 Defender for Endpoint'] }, then: column('ProcessVersionInfoOriginalFileName') }],
-        otherwise: column('TargetProcessFilename'),
-      },
-      caveat:
-        'asim: OriginalFileName is ProcessVersionInfoOriginalFileName on Defender rows and TargetProcessFilename elsewhere ' +
-        '(which holds the on-disk file name on some sources)',
-    },
+    OriginalFileName: passedThrough('OriginalFileName'),
     Hashes: {
       kind: 'value',
       value: {
@@ -303,17 +367,11 @@ const processCreate: CategoryMapping = {
       caveat: 'asim: Hashes is rebuilt as SHA1=..,MD5=..,SHA256=..,IMPHASH=.. from the TargetProcess* hash columns',
     },
     IntegrityLevel: fromColumn('TargetProcessIntegrityLevel'),
-    CurrentDirectory: fromColumn('TargetProcessCurrentDirectory'),
-    // Sysmon's parser fills TargetProcessFile*; the Defender parser never sets them and passes Defender's
-    // ProcessVersionInfo* through instead: the first non-empty of the two is the field on every source.
-    Product: { kind: 'value', value: first('TargetProcessFileProduct', 'ProcessVersionInfoProductName') },
-    Company: { kind: 'value', value: first('TargetProcessFileCompany', 'ProcessVersionInfoCompanyName') },
-    Description: { kind: 'value', value: first('TargetProcessFileDescription', 'ProcessVersionInfoFileDescription') },
-    FileVersion: {
-      kind: 'value',
-      value: first('TargetProcessFileVersion', 'ProcessVersionInfoProductVersion'),
-      caveat: 'asim: FileVersion on Defender rows is ProcessVersionInfoProductVersion (Defender has no file version column)',
-    },
+    CurrentDirectory: passedThrough('CurrentDirectory'),
+    Product: passedThrough('Product'),
+    Company: passedThrough('Company'),
+    Description: passedThrough('Description'),
+    FileVersion: passedThrough('FileVersion'),
     ProcessId: fromColumn('TargetProcessId'),
     ParentProcessId: fromColumn('ActingProcessId'),
     LogonId: {

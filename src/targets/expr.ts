@@ -101,25 +101,28 @@ function renderJoin(parts: string[], separator: string): string {
   return `iff(isempty(${head}), ${rest}, iff(isempty(${rest}), ${head}, strcat(${head}, ${separator}, ${rest})))`;
 }
 
-export function renderCondition(condition: Condition): string {
+/** `columnText` renders a column reference (default: its quoted name); a query reading a column a union leg may
+ *  lack before it is extended passes `column_ifexists(...)` here. */
+export function renderCondition(condition: Condition, columnText: (name: string) => string = kqlColumn): string {
+  const render = (inner: Condition) => renderCondition(inner, columnText);
   switch (condition.kind) {
     case 'in':
       return condition.values.length === 1
-        ? `${kqlColumn(condition.column)} == ${kqlString(condition.values[0]!)}`
-        : `${kqlColumn(condition.column)} in (${condition.values.map(kqlString).join(', ')})`;
+        ? `${columnText(condition.column)} == ${kqlString(condition.values[0]!)}`
+        : `${columnText(condition.column)} in (${condition.values.map(kqlString).join(', ')})`;
     case 'startswith':
-      return `${kqlColumn(condition.column)} startswith_cs ${kqlString(condition.prefix)}`;
+      return `${columnText(condition.column)} startswith_cs ${kqlString(condition.prefix)}`;
     case 'nonEmpty':
-      return `isnotempty(${kqlColumn(condition.column)})`;
+      return `isnotempty(${columnText(condition.column)})`;
     case 'empty':
-      return `isempty(${kqlColumn(condition.column)})`;
+      return `isempty(${columnText(condition.column)})`;
     case 'all':
-      return `(${condition.of.map(renderCondition).join(' and ')})`;
+      return `(${condition.of.map(render).join(' and ')})`;
     case 'any':
-      return `(${condition.of.map(renderCondition).join(' or ')})`;
+      return `(${condition.of.map(render).join(' or ')})`;
     case 'not':
       // The tests above are two-valued on every row (a string is never null in Kusto), so `not` is too.
-      return `not(${renderCondition(condition.of)})`;
+      return `not(${render(condition.of)})`;
   }
 }
 

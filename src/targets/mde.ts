@@ -1,5 +1,6 @@
 // Microsoft Defender for Endpoint tables as Sentinel holds them (DeviceNetworkEvents, DeviceProcessEvents).
 // Sources: docs/research/target-schemas.md C.1-C.4 (column docs, ASIM Defender parser, pySigma microsoft_xdr).
+import { macosSignal } from './product.js';
 import { column, fromColumn, type CategoryMapping, type Condition, type ValueExpr, type ColumnDeclaration, type ColumnDomain, type ProductScope, type SigmaProduct, type TargetSchema } from './types.js';
 
 const strings = (...names: string[]): ColumnDeclaration[] => names.map((name) => ({ name, type: 'string' }));
@@ -43,20 +44,22 @@ const byDirection = (outbound: string, inbound: string): ValueExpr => ({
 const account = (domain: string, name: string): ValueExpr => ({ kind: 'joinNonEmpty', separator: '\\', of: [column(domain), column(name)] });
 
 /**
- * The device's operating system, read from the shape of the process's own path. Defender for Endpoint writes a
- * Windows image path with a drive letter or a UNC/device prefix (`C:\\Windows\\...`, `\\Device\\...`) and
- * a Linux (or macOS) image path as an absolute POSIX path (`/usr/sbin/runc`): a path that starts with `/` is
- * never a Windows image path. DeviceInfo.OSPlatform would say the same per device, at the price of a join on
- * every query; the path is on the row itself, so the query and the verification read the same cell. Limits
- * (src/targets/README.md): Linux and macOS devices look alike (no `macos` product is served), and a row without
- * the path (unknown OS) meets no product's rules.
+ * The device's operating system, read from the row itself. Defender for Endpoint writes a Windows image path with
+ * a drive letter or a UNC/device prefix (`C:\\Windows\\...`, `\\Device\\...`) and a Linux or macOS image path
+ * as an absolute POSIX path (`/usr/sbin/runc`): a path that starts with `/` is never a Windows image path. A
+ * POSIX-path row is macOS when it shows a macOS-only signal (src/targets/product.ts `macosSignal`: an image path
+ * under /System/, /Applications/, /Users/, ... or Apple's "(APPLE)" version-info company), Linux otherwise.
+ * DeviceInfo.OSPlatform would say the same per device exactly, at the price of a join on every query; the cells
+ * read here are on the row, so the query and the verification read the same cells. Limits (src/targets/README.md):
+ * a macOS row without any signal reads as Linux, and a row without the path (unknown OS) meets no product's rules.
  */
-function osScopes(pathColumn: string): Partial<Record<SigmaProduct, ProductScope>> {
+function osScopes(pathColumn: string, macos: Condition): Partial<Record<SigmaProduct, ProductScope>> {
   const posix: Condition = { kind: 'startswith', column: pathColumn, prefix: '/' };
-  const basis = `mde: the device's OS is read from ${pathColumn}: a POSIX path (/...) on Linux devices, a Windows path otherwise; rows without it are of unknown OS`;
+  const basis = `mde: the device's OS is read from ${pathColumn}: a POSIX path (/...) on Linux and macOS devices, macOS when the row shows a macOS-only path or Apple's version info, a Windows path otherwise; rows without it are of unknown OS`;
   return {
     windows: { when: { kind: 'all', of: [{ kind: 'nonEmpty', column: pathColumn }, { kind: 'not', of: posix }] }, basis },
-    linux: { when: posix, basis },
+    linux: { when: { kind: 'all', of: [posix, { kind: 'not', of: macos }] }, basis },
+    macos: { when: { kind: 'all', of: [posix, macos] }, basis },
   };
 }
 
@@ -95,7 +98,8 @@ const networkConnection: CategoryMapping = {
   identityColumns: ['DeviceId', 'ReportId'],
   hostColumns: ['DeviceName'],
   entityFields: ['Image', 'User', 'CommandLine', 'ProcessId', 'DestinationHostname', 'DestinationIp', 'DestinationPort', 'Initiated'],
-  products: osScopes('InitiatingProcessFolderPath'),
+  // Paths only, as on asim (whose network rows pass InitiatingProcessFolderPath through, not the version info).
+  products: osScopes('InitiatingProcessFolderPath', macosSignal(['InitiatingProcessFolderPath'], [])),
   fields: {
     Image: fromColumn('InitiatingProcessFolderPath'),
     Computer: fromColumn('DeviceName'),
@@ -170,7 +174,10 @@ const processCreation: CategoryMapping = {
   identityColumns: ['DeviceId', 'ReportId'],
   hostColumns: ['DeviceName'],
   entityFields: ['Image', 'CommandLine', 'User', 'ProcessId', 'ParentImage', 'ParentCommandLine', 'ParentProcessId'],
-  products: osScopes('FolderPath'),
+  products: osScopes(
+    'FolderPath',
+    macosSignal(['FolderPath', 'InitiatingProcessFolderPath'], ['ProcessVersionInfoCompanyName', 'InitiatingProcessVersionInfoCompanyName']),
+  ),
   fields: {
     Image: fromColumn('FolderPath'),
     Computer: fromColumn('DeviceName'),

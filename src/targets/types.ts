@@ -14,13 +14,14 @@ export const TARGET_NAMES: readonly TargetName[] = ['asim', 'mde', 'sysmon'];
 export type SigmaCategory = 'network_connection' | 'process_creation';
 
 /** Sigma logsource products a category can be scoped to (the device's operating system). */
-export type SigmaProduct = 'windows' | 'linux';
+export type SigmaProduct = 'windows' | 'linux' | 'macos';
 
 export interface ColumnDeclaration {
   readonly name: string;
   readonly type: KqlType;
   /** The source may lack the column (a column one leg of an ASIM `union isfuzzy=true` adds): the query reads it
-   *  through `column_ifexists(name, "")` so a workspace without that leg still runs the query. String only. */
+   *  through `column_ifexists(name, "")` (a dynamic column: `dynamic(null)`) so a workspace without that leg still
+   *  runs the query. String or dynamic only. */
   readonly optional?: boolean;
 }
 

@@ -56,7 +56,7 @@ export function batchLayout(members: readonly KqlQueryParts[]): KqlLayout {
     ...(names.length > 0
       ? { extraction: { column: members.find((member) => member.extraction)!.extraction!.column, names, ...(prefilter !== undefined ? { prefilter } : {}) } }
       : {}),
-    optionalColumns: unionOf(members.map((member) => member.optionalColumns)),
+    optionalColumns: [...new Map(members.flatMap((member) => member.optionalColumns.map((column) => [column.name, column] as const))).values()],
     aliases: [...aliases].map(([alias, expression]) => ({ alias, expression })),
     filters: [`extend ${BATCH_TAG_COLUMN} = ${tagExpression(members.map((member) => member.predicate))}`, `where isnotempty(${BATCH_TAG_COLUMN})`],
     project: [...unionOf(members.map((member) => member.columns)), BATCH_TAG_COLUMN],
@@ -140,7 +140,7 @@ function namesOf(parts: KqlQueryParts): string[] {
   return [
     ...parts.columns.map((name) => `c:${name}`),
     ...(parts.extraction?.names ?? []).map((name) => `x:${name}`),
-    ...parts.optionalColumns.map((name) => `o:${name}`),
+    ...parts.optionalColumns.map(({ name }) => `o:${name}`),
     ...parts.aliases.map(({ alias, expression }) => `a:${alias}=${expression}`),
   ];
 }

@@ -40,7 +40,7 @@ export interface AgreementReport {
   readonly refusedByCompiler: Record<string, number>;
   readonly matcherRefused: number;
   readonly runs: number;
-  /** Rules compiled per logsource product (windows, linux). */
+  /** Rules compiled per logsource product (windows, linux, macos). */
   readonly compiledByProduct: Record<string, number>;
   readonly matcherTrue: number;
   readonly oracleTrue: number;
@@ -49,14 +49,15 @@ export interface AgreementReport {
 
 let corpus: Promise<SigmaRule[]> | undefined;
 
-/** Every Windows and Linux network_connection and process_creation rule of the SigmaHQ corpus, plus the shipped
- *  rules. */
+/** Every Windows and Linux network_connection and process_creation rule of the SigmaHQ corpus, every macOS
+ *  process_creation rule (the corpus has no macOS network_connection folder), plus the shipped rules. */
 export function agreementRules(): Promise<SigmaRule[]> {
   corpus ??= loadRules([
     path.join(sharedRoot, 'sigma-rules/rules/windows/network_connection'),
     path.join(sharedRoot, 'sigma-rules/rules/windows/process_creation'),
     path.join(sharedRoot, 'sigma-rules/rules/linux/network_connection'),
     path.join(sharedRoot, 'sigma-rules/rules/linux/process_creation'),
+    path.join(sharedRoot, 'sigma-rules/rules/macos/process_creation'),
     path.join(projectRoot, 'rules'),
   ]).then((result) =>
     result.rules.filter((rule) => rule.logsource.category === 'network_connection' || rule.logsource.category === 'process_creation'),
