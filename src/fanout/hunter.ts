@@ -44,6 +44,8 @@ export interface HunterDependencies {
   sendPoison(text: string): Promise<void>;
   log: HuntLog;
   now?: () => Date;
+  /** The clock the hunt's run budget is measured on (runHunt's default: Date.now). */
+  budgetClock?: HuntDependencies['budgetClock'];
   /** Tests and the chaos run: crash points and store/checkpoint wrappers. */
   faults?: HuntDependencies['faults'];
   queryOptions?: HuntDependencies['queryOptions'];
@@ -115,6 +117,7 @@ export async function huntMessage(delivered: unknown, delivery: Delivery, deps: 
         checkpoints: deps.checkpoints ? deps.checkpoints(checkpoints) : checkpoints,
         log: deps.log,
         ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.budgetClock ? { budgetClock: deps.budgetClock } : {}),
         ...(deps.faults ? { faults: deps.faults } : {}),
         ...(deps.queryOptions ? { queryOptions: deps.queryOptions } : {}),
       },

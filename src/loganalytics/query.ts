@@ -40,6 +40,9 @@ export interface RunQueryOptions {
   rowLimit?: number;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The timer that ends an attempt: a signal that aborts after `ms` (default AbortSignal.timeout). The one
+   *  timer of an attempt, so a test that runs `clock` and `sleep` virtually can fire it on its own schedule. */
+  attemptTimer?: (ms: number) => AbortSignal;
   random?: () => number;
   log?: (event: QueryRetryEvent) => void;
 }
@@ -121,6 +124,7 @@ export async function runQuery(
   checkTimespan(timespan);
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
+  const attemptTimer = options.attemptTimer ?? ((ms: number) => AbortSignal.timeout(ms));
   const random = options.random ?? Math.random;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const minAttemptMs = options.minAttemptMs ?? 1_000;
@@ -151,7 +155,7 @@ export async function runQuery(
     const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, remainingMs));
     const requestId = randomUUID();
     requestIds.push(requestId);
-    capture.expect(requestId, AbortSignal.timeout(timeoutMs));
+    capture.expect(requestId, attemptTimer(timeoutMs));
 
     let failure: AttemptFailure;
     try {
@@ -159,7 +163,9 @@ export async function runQuery(
         serverTimeoutInSeconds: waitSeconds,
         includeQueryStatistics: options.includeStatistics === true,
         ...(options.additionalWorkspaces ? { additionalWorkspaces: options.additionalWorkspaces } : {}),
-        requestOptions: { timeout: timeoutMs, headers: { [CLIENT_REQUEST_ID_HEADER]: requestId } },
+        // No `requestOptions.timeout`: the attempt's signal (attached by the capture policy) already ends it, body
+        // included, and a second timer would race it.
+        requestOptions: { headers: { [CLIENT_REQUEST_ID_HEADER]: requestId } },
       });
       const captured = taken(requestId);
       return { ...readResult(result, captured, rowLimit), attempts: attempt, requestIds, ...dated() };

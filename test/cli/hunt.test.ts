@@ -12,9 +12,11 @@ const capture = (cwd: string, env: NodeJS.ProcessEnv = {}) => captureCli({ cwd, 
 
 let fake: LogAnalyticsFake;
 beforeAll(async () => {
-  fake = await startLogAnalyticsFake();
-  const events = await readSampleEvents(path.join(projectRoot, 'samples', 'sysmon-network-connection.jsonl'));
+  // The service's clock stands still at the anchor: the hunt's windows end at the service's now, so which sample
+  // rows they hold cannot depend on how long the tests before took (the host clock only measures the skew).
   const anchor = new Date();
+  fake = await startLogAnalyticsFake({ clock: () => anchor });
+  const events = await readSampleEvents(path.join(projectRoot, 'samples', 'sysmon-network-connection.jsonl'));
   const workspace = sampleWorkspace('asim', events, (index, count) => defaultSampleTiming(anchor, index, count));
   fake.setRespond(oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows }));
 });

@@ -19,6 +19,7 @@ import { loadRules } from '../../src/rule/load.js';
 import { generateSysmonNetworkEvents } from '../bench/generate.js';
 import { captureCli } from '../support/cli.js';
 import { sharedRoot } from '../support/paths.js';
+import { until } from '../support/until.js';
 
 const RULES = path.join(sharedRoot, 'sigma-rules/rules/windows/network_connection');
 
@@ -56,18 +57,18 @@ function startWorkers(ruleKeys = rules.map((compiled) => ruleKey(compiled.rule))
   return ScanWorkers.start({ rulePaths: [RULES], ruleKeys, prefilter: true }, 1);
 }
 
-/** Resolves once a worker has loaded its rules (each scan would otherwise run on this thread alone). */
-async function ready(workers: ScanWorkers): Promise<void> {
-  for (let turn = 0; turn < 600 && workers.free() === null; turn++) await new Promise((resolve) => setTimeout(resolve, 50));
-  expect(workers.free()).not.toBeNull();
+/** Resolves once a worker has loaded its rules (each scan would otherwise run on this thread alone); however long
+ *  that takes on a loaded machine, within the test's timeout. */
+async function ready(workers: ScanWorkers, signal: AbortSignal): Promise<void> {
+  await until(() => workers.free() !== null, signal);
 }
 
 describe('scan with worker threads', () => {
-  it('writes the same lines, refusals and counts as one thread, with batches done by the worker', async () => {
+  it('writes the same lines, refusals and counts as one thread, with batches done by the worker', async ({ signal }) => {
     const alone = await scanWith(undefined);
     const workers = startWorkers();
     try {
-      await ready(workers);
+      await ready(workers, signal);
       let taken = 0;
       const free = workers.free.bind(workers);
       workers.free = () => {
@@ -88,10 +89,10 @@ describe('scan with worker threads', () => {
     }
   }, 120_000);
 
-  it('scans on the main thread the batches of a worker that dies mid-scan, losing none', async () => {
+  it('scans on the main thread the batches of a worker that dies mid-scan, losing none', async ({ signal }) => {
     const alone = await scanWith(undefined);
     const workers = startWorkers();
-    await ready(workers);
+    await ready(workers, signal);
     let progressed = 0;
     const shared = await scanWith(workers, () => {
       // Killed with batches in flight: their promises reject, and the scan evaluates them itself.
@@ -103,11 +104,11 @@ describe('scan with worker threads', () => {
     expect({ ...shared.result, seconds: 0 }).toEqual({ ...alone.result, seconds: 0 });
   }, 120_000);
 
-  it('reports a worker whose rules differ from the scan and scans without it', async () => {
+  it('reports a worker whose rules differ from the scan and scans without it', async ({ signal }) => {
     const alone = await scanWith(undefined);
     const workers = startWorkers(['no-such-rule.yml#0']);
     try {
-      for (let turn = 0; turn < 600 && workers.failures().length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await until(() => workers.failures().length > 0, signal);
       expect(workers.failures()[0]).toContain('no-such-rule.yml#0');
       const shared = await scanWith(workers);
       expect(shared.out).toBe(alone.out);

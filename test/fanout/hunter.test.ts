@@ -16,6 +16,7 @@ import { IncidentStore } from '../../src/store/incident-store.js';
 import { makeHit } from '../store/helpers.js';
 import { ANCHOR, collectingLog, sampleRows } from '../integration/harness.js';
 import { projectRoot } from '../support/paths.js';
+import { virtualTime } from '../support/virtual-time.js';
 
 const RULES = path.join(projectRoot, 'test', 'fanout', 'chaos-rules');
 const IDS = ['00000000-0000-4000-8000-00000000aaaa', '00000000-0000-4000-8000-00000000bbbb'];
@@ -67,7 +68,10 @@ async function planned(setup: Awaited<ReturnType<typeof setUp>>): Promise<string
   return wires.map(decodeMessageText);
 }
 
+/** One delivery, hunted on virtual time (its budget, waits and attempt timers): however slow the machine, the
+ *  hunt has its whole budget, so a run is complete unless the test makes it otherwise. */
 function hunt(setup: Awaited<ReturnType<typeof setUp>>, text: unknown, dequeueCount = 1, faults?: () => void) {
+  const time = virtualTime(ANCHOR.getTime());
   return huntMessage(text, { dequeueCount }, {
     config: setup.config,
     packs: setup.packs,
@@ -76,6 +80,8 @@ function hunt(setup: Awaited<ReturnType<typeof setUp>>, text: unknown, dequeueCo
     sendPoison: async (record) => void (await setup.clients.queues.poison.sendMessage(Buffer.from(record).toString('base64'))),
     log: collectingLog(),
     now: () => ANCHOR,
+    budgetClock: time.now,
+    queryOptions: { sleep: time.sleep, attemptTimer: time.attemptTimer },
     settings: { runBudgetMs: 60_000, storeReserveMs: 5_000 },
     ...(faults ? { faults } : {}),
   });

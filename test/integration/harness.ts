@@ -14,6 +14,7 @@ import { IncidentStore, type IncidentStoreOptions } from '../../src/store/incide
 import { createTableClients, type TableClients } from '../../src/store/tables.js';
 import type { TargetName } from '../../src/targets/types.js';
 import { projectRoot } from '../support/paths.js';
+import { virtualTime, type VirtualTime } from '../support/virtual-time.js';
 import { dumpTable } from '../store/helpers.js';
 
 export const SAMPLE_FILE = path.join(projectRoot, 'samples', 'sysmon-network-connection.jsonl');
@@ -100,13 +101,16 @@ export interface HuntRunOptions {
   log?: HuntLog;
   /** The Log Analytics service's clock during the run; default: the host's `now` (no skew). */
   serviceNow?: Date;
-  /** The run's budget clock and the matcher's row clock (default: real ones). */
+  /** The run's time: its budget clock, the matcher's row clock, the queries' waits between attempts and their
+   *  attempt timers. Default: a fresh virtual time (test/support/virtual-time.ts) per run, so no outcome depends
+   *  on how long the run really takes: the budget is spent only by waits and timeouts the test arranges. */
+  time?: VirtualTime;
+  /** Overrides `time` for the budget clock, the row clock or the waits alone. */
   budgetClock?: () => number;
   rowClock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
   /** Batch members checkpointed at once (default: the pipeline's). */
   checkpointConcurrency?: number;
-  /** How the queries wait between attempts (default: a real timer). */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface HuntRunner {
@@ -122,6 +126,7 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
     run(now, options = {}) {
       const serviceNow = options.serviceNow ?? now;
       services.fake.setClock(() => serviceNow);
+      const time = options.time ?? virtualTime(now.getTime());
       return runHunt(rules, settingsFor(options.settings), {
         logsClient,
         incidents: new IncidentStore(tables.incidents, { groupingWindowMs: settingsFor(options.settings).groupingWindowMs, ...options.store }),
@@ -129,10 +134,10 @@ export function huntRunner(services: Services, tables: TableClients, rules: Hunt
         log: options.log ?? collectingLog(),
         now: () => now,
         ...(options.faults ? { faults: options.faults } : {}),
-        ...(options.budgetClock ? { budgetClock: options.budgetClock } : {}),
-        ...(options.rowClock ? { rowClock: options.rowClock } : {}),
+        budgetClock: options.budgetClock ?? time.now,
+        rowClock: options.rowClock ?? time.now,
         ...(options.checkpointConcurrency !== undefined ? { checkpointConcurrency: options.checkpointConcurrency } : {}),
-        queryOptions: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, serverTimeoutSeconds: 30, ...(options.sleep ? { sleep: options.sleep } : {}) },
+        queryOptions: { backoff: { baseDelayMs: 10, maxDelayMs: 50 }, serverTimeoutSeconds: 30, sleep: options.sleep ?? time.sleep, attemptTimer: time.attemptTimer },
       });
     },
   };

@@ -20,6 +20,7 @@ import {
   type HuntFixture,
   type Services,
 } from './harness.js';
+import { virtualTime } from '../support/virtual-time.js';
 
 let services: Services;
 let rules: HuntRule[];
@@ -128,9 +129,9 @@ describe('throttling and failures', () => {
     services.fake.setRespond(firstThen(1, () => fakeReply.throttled(1)));
     const tables = await freshTables(services.azurite);
     const log = collectingLog();
-    const waits: number[] = [];
-    const summary = await huntRunner(services, tables, rules).run(ANCHOR, { log, sleep: async (ms) => void waits.push(ms) });
-    expect(waits).toEqual([1_000]);
+    const time = virtualTime(ANCHOR.getTime());
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR, { log, time });
+    expect(time.sleeps).toEqual([1_000]);
     expect(summary.outcome).toBe('ok');
     expect(log.lines.some((line) => /retrying in 1000 ms/.test(line.message))).toBe(true);
     expect(await dumpTables(tables)).toEqual(cleanTables);
@@ -172,6 +173,7 @@ describe('throttling and failures', () => {
 
   test('a slow response within the budget is waited for', async () => {
     const oracle = oracleResponder({ mapping: workspace.mapping, rows: () => workspace.rows });
+    // The run's attempt timers are virtual and never run out here: the reply is slow, not late.
     services.fake.setRespond(async (request) => fakeReply.delayed(400, await oracle(request)));
     const tables = await freshTables(services.azurite);
     const summary = await huntRunner(services, tables, rules).run(ANCHOR);
@@ -181,13 +183,21 @@ describe('throttling and failures', () => {
 
   test('a response slower than the run budget leaves the window for the next run', async () => {
     const empty = fakeReply.success(fakeReply.table([], []));
-    // The reply would come after ten minutes: a run that waited for it instead of giving up at its budget would
-    // run into this test's timeout.
-    services.fake.setRespond((request) => (isServiceClockProbe(request.query) ? empty : fakeReply.delayed(10 * 60_000, empty)));
+    const time = virtualTime(ANCHOR.getTime());
+    // The reply would come after ten minutes: the attempt's timer, set to what is left of the budget, runs out
+    // once the fake holds the reply back (on the run's virtual clock, so the machine's load cannot decide which
+    // comes first). A run that waited for the reply instead would run into this test's timeout.
+    services.fake.setRespond((request) => {
+      if (isServiceClockProbe(request.query)) return empty;
+      time.expireAttempt();
+      return fakeReply.delayed(10 * 60_000, empty);
+    });
     const tables = await freshTables(services.azurite);
-    const summary = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { runBudgetMs: 3_000, storeReserveMs: 500 } });
+    const summary = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { runBudgetMs: 3_000, storeReserveMs: 500 }, time });
+    expect(summary.outcome).toBe('incomplete');
     expect(summary.rules[0]?.stopped?.reason).toBe('query-failed');
-    expect(summary.rules[0]?.stopped?.detail).toMatch(/timed out|deadline|budget|abort/i);
+    expect(summary.rules[0]?.stopped?.detail).toMatch(/no response within 2500 ms \(no budget left for another attempt after 1\)/);
+    expect(time.now()).toBe(ANCHOR.getTime() + 2_500);
     expect((await dumpTables(tables)).checkpoints).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import {
   type QueryOutcome,
 } from '../../src/loganalytics/index.js';
 import { fakeReply, startLogAnalyticsFake, type LogAnalyticsFake } from '../fakes/log-analytics-fake.js';
+import { virtualTime } from '../support/virtual-time.js';
 
 const WINDOW = { startTime: new Date('2024-05-01T10:00:00Z'), endTime: new Date('2024-05-01T11:00:00Z') };
 
@@ -30,8 +31,11 @@ function bareSdkClient(): LogsQueryClient {
   return sdk;
 }
 
+/** runQuery on a virtual clock with a 10 s budget: no wait takes real time and no attempt times out, so what
+ *  comes back is the client's doing whatever the machine's load. */
 function queryWith(client: LogsQueryClient): Promise<QueryOutcome> {
-  return runQuery(client, 'w', 'T', WINDOW, { deadline: Date.now() + 10_000 });
+  const time = virtualTime();
+  return runQuery(client, 'w', 'T', WINDOW, { deadline: time.now() + 10_000, clock: time.now, sleep: time.sleep, attemptTimer: time.attemptTimer });
 }
 
 const unusedCredential: TokenCredential = {

@@ -21,6 +21,7 @@ import {
   type FakeReply,
   type LogAnalyticsFake,
 } from '../fakes/log-analytics-fake.js';
+import { virtualTime as sharedVirtualTime } from '../support/virtual-time.js';
 
 const WORKSPACE = '11111111-2222-3333-4444-555555555555';
 const QUERY = '_Im_NetworkSession(starttime=datetime(2024-05-01T10:00:00Z)) | where DstPortNumber == 4444';
@@ -40,8 +41,12 @@ const ROW = [new Date('2024-05-01T10:15:00.123Z'), '2024-05-01T10:16:00.1234567Z
 let fake: LogAnalyticsFake;
 let client: LogsQueryClient;
 
+/** What the fake does when a delayed or stalled reply starts to wait: by default the test's virtual attempt
+ *  timer runs out there (see `virtualTime`), so a timeout happens exactly once the reply is known to be late. */
+let onFakeWait: (ms: number) => Promise<void> = () => Promise.resolve();
+
 beforeAll(async () => {
-  fake = await startLogAnalyticsFake();
+  fake = await startLogAnalyticsFake({ wait: (ms) => onFakeWait(ms) });
   client = createLogsQueryClient({ endpoint: fake.url, insecureLocal: true });
 });
 afterAll(async () => {
@@ -51,19 +56,23 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-/** A clock that only moves when `runQuery` sleeps, so waits are asserted exactly and tests do not wait. */
+/** A clock that only moves when `runQuery` sleeps or an attempt's timer runs out, so waits are asserted exactly
+ *  and tests do not wait. The attempt's timer runs out when the fake starts to hold a reply back (and only then):
+ *  the client gives up on a late reply whatever the machine's load, and never on a prompt one. The held reply
+ *  waits until the client hangs up. */
 function virtualTime(start = T0) {
-  let now = start;
-  const sleeps: number[] = [];
+  const time = sharedVirtualTime(start);
+  onFakeWait = () => {
+    time.expireAttempt();
+    return new Promise<void>(() => {});
+  };
   return {
-    sleeps,
-    now: () => now,
+    sleeps: time.sleeps,
+    now: time.now,
     options: {
-      clock: () => now,
-      sleep: async (ms: number) => {
-        sleeps.push(ms);
-        now += ms;
-      },
+      clock: time.now,
+      sleep: time.sleep,
+      attemptTimer: time.attemptTimer,
       random: () => 0.5,
     } satisfies Partial<RunQueryOptions>,
   };
@@ -261,9 +270,9 @@ describe('runQuery against the fake', () => {
     expect(events[0].code).toBe('ECONNRESET');
   });
 
-  // The three tests below need a real request timeout (it is what they test), but nothing else is real time:
-  // deadlines and waits run on the virtual clock, the timeout is far below the reply's delay and far above a
-  // local round trip, and nothing asserts on elapsed time or on how many attempts fit in a period.
+  // The three tests below test the request timeout on the virtual clock too: the attempt's timer runs out when
+  // the fake holds a reply back (virtualTime), and is charged its length, so how many attempts fit in the budget
+  // is a fact of the budget, not of the machine's speed.
 
   it('times out a slow reply and retries it', async () => {
     respondWith(fakeReply.delayed(5_000, fakeReply.success(fakeReply.table(COLUMNS, []))), fakeReply.success(fakeReply.table(COLUMNS, [ROW])));
@@ -306,14 +315,15 @@ describe('runQuery against the fake', () => {
       maxAttempts: 100,
       backoff: { baseDelayMs: 500, maxDelayMs: 1_000 },
       ...time.options,
-      // Each timed-out attempt is charged its timeout on the virtual clock, as it would cost in real time.
-      log: () => void time.options.sleep(requestTimeoutMs),
     });
     expect(outcome).toMatchObject({ kind: 'failed', retryable: true, code: 'ClientTimeout' });
     expect(outcome.attempts).toBe(fake.requests.length);
-    // No wait or attempt was started that would end past the deadline.
+    // No wait or attempt was started that would end past the deadline: six attempts of 200 ms and the five
+    // waits between them (random 0.5: 3/4 of steps 500 ms, then 1 s capped) fit; a seventh would not.
     expect(time.now()).toBeLessThanOrEqual(deadline);
-    expect(outcome.attempts).toBeGreaterThan(1);
+    expect(time.sleeps).toEqual([375, 750, 750, 750, 750]);
+    expect(outcome.attempts).toBe(6);
+    expect(time.now()).toBe(T0 + 6 * requestTimeoutMs + 375 + 4 * 750);
   });
 
   it('does not send a request when the deadline has already passed', async () => {
@@ -325,7 +335,7 @@ describe('runQuery against the fake', () => {
 
   it('refuses a window that ends before it starts', async () => {
     await expect(
-      runQuery(client, WORKSPACE, QUERY, { startTime: WINDOW.endTime, endTime: WINDOW.startTime }, { deadline: Date.now() + 10_000 }),
+      runQuery(client, WORKSPACE, QUERY, { startTime: WINDOW.endTime, endTime: WINDOW.startTime }, { deadline: T0 + 10_000, clock: () => T0 }),
     ).rejects.toThrow(LogAnalyticsError);
   });
 });

@@ -6,8 +6,9 @@ import { expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runLocal } from '../../src/local/run-local.js';
 import { captureCli } from '../support/cli.js';
+import { until } from '../support/until.js';
 
-test('sigma-hunt review serves page and API over the local store, prints the URL, marks the development principal, stops on SIGINT', async () => {
+test('sigma-hunt review serves page and API over the local store, prints the URL, marks the development principal, stops on SIGINT', async ({ signal }) => {
   const localDir = await mkdtemp(path.join(os.tmpdir(), 'sigma-hunt-review-cli-'));
   const quiet = new PassThrough();
   quiet.resume();
@@ -15,11 +16,7 @@ test('sigma-hunt review serves page and API over the local store, prints the URL
   const run = captureCli();
   const exit = main(['review', '--port', '0', '--local-dir', localDir], run.io);
   let url: string | undefined;
-  for (let attempt = 0; attempt < 300 && !url; attempt++) {
-    url = /review page: (http:\/\/127\.0\.0\.1:\d+\/api\/review\/)/.exec(run.out())?.[1];
-    if (!url) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  expect(url).toBeDefined();
+  await until(() => (url = /review page: (http:\/\/127\.0\.0\.1:\d+\/api\/review\/)/.exec(run.out())?.[1]) !== undefined, signal, 100);
   expect(run.err()).toContain('DEVELOPMENT PRINCIPAL');
   const page = await fetch(url!);
   expect(page.status).toBe(200);

@@ -7,14 +7,12 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { portAnswers, startAzurite } from '../../src/local/azurite.js';
 import { projectRoot } from '../support/paths.js';
+import { until } from '../support/until.js';
 
-async function waitUntilClosed(port: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!(await portAnswers(port))) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
+/** Resolves once nothing answers on `port` (bounded by the test's timeout, not a deadline of its own). */
+async function closed(port: number, signal: AbortSignal): Promise<true> {
+  await until(async () => !(await portAnswers(port)), signal, 100);
+  return true;
 }
 
 let scratch: string;
@@ -74,7 +72,7 @@ describe('azurite harness', () => {
       await build({ entryPoints: [path.join(projectRoot, 'src/local/azurite.ts')], outfile: harness, format: 'esm', platform: 'node', logLevel: 'silent' });
     });
 
-    async function startInChild(afterStart: string): Promise<{ port: number; exited: Promise<void>; kill: () => void }> {
+    async function startInChild(afterStart: string): Promise<{ port: number; exited: Promise<void>; kill: () => void; release: () => void }> {
       const script = path.join(scratch, `parent-${Math.random().toString(36).slice(2)}.mjs`);
       await writeFile(
         script,
@@ -85,7 +83,7 @@ describe('azurite harness', () => {
       );
       const child = spawn(process.execPath, [script], {
         env: { ...process.env, NODE_PATH: path.join(projectRoot, 'node_modules') },
-        stdio: ['ignore', 'pipe', 'inherit'],
+        stdio: ['pipe', 'pipe', 'inherit'],
       });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       const port = await new Promise<number>((resolve, reject) => {
@@ -97,22 +95,24 @@ describe('azurite harness', () => {
         });
         child.once('exit', () => reject(new Error(`parent exited before reporting a port: ${output}`)));
       });
-      return { port, exited, kill: () => child.kill('SIGKILL') };
+      return { port, exited, kill: () => child.kill('SIGKILL'), release: () => child.stdin.end() };
     }
 
-    test('a parent that exits normally stops Azurite', async () => {
-      const parent = await startInChild(`setTimeout(() => process.exit(0), 200);\n`);
+    test('a parent that exits normally stops Azurite', async ({ signal }) => {
+      // The parent exits when the test closes its stdin, not on a timer that could fire before the port is probed.
+      const parent = await startInChild(`process.stdin.resume();\nprocess.stdin.once('end', () => process.exit(0));\n`);
       expect(await portAnswers(parent.port)).toBe(true);
+      parent.release();
       await parent.exited;
-      expect(await waitUntilClosed(parent.port, 5000)).toBe(true);
+      expect(await closed(parent.port, signal)).toBe(true);
     });
 
-    test('a parent killed with SIGKILL does not leave Azurite running', async () => {
+    test('a parent killed with SIGKILL does not leave Azurite running', async ({ signal }) => {
       const parent = await startInChild(`setInterval(() => {}, 1000);\n`);
       expect(await portAnswers(parent.port)).toBe(true);
       parent.kill();
       await parent.exited;
-      expect(await waitUntilClosed(parent.port, 10_000)).toBe(true);
+      expect(await closed(parent.port, signal)).toBe(true);
     });
   });
 });

@@ -6,36 +6,20 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { loadHuntRules } from '../../src/hunt/clients.js';
 import type { HuntRule } from '../../src/hunt/pipeline.js';
-import { DEFAULT_INGESTION_TIME_COLUMN } from '../../src/kql/oracle.js';
-import type { SampleWorkspace } from '../../src/local/sample-workspace.js';
 import { adaptRow, categoryMapping } from '../../src/targets/index.js';
-import { ANCHOR, collectingLog, dumpTables, freshTables, huntRunner, serveWorkspace, startServices, type Services } from '../integration/harness.js';
 import { captureCli } from '../support/cli.js';
-import { sharedRoot } from '../support/paths.js';
 import { asimProcessRowOfDefender } from './defender-asim.js';
+import { defenderRowFor as rowFor, defenderRules as rulesOf, PROCESS_CREATION_RULES, useDefenderHunt } from './defender-hunt-fixture.js';
 import { EXPORTED_DEFENDER_CSV, exportedDatetime, exportedDefenderRows } from './exported-defender.js';
 
-const WINDOWS = path.join(sharedRoot, 'sigma-rules', 'rules', 'windows', 'process_creation');
-const LINUX = path.join(sharedRoot, 'sigma-rules', 'rules', 'linux', 'process_creation');
 const LINUX_HOST = 'ip-172-31-46-50';
 
 type Row = Record<string, unknown>;
 let rows: Row[];
 let asimFile: string;
-const loaded = new Map<string, HuntRule[]>();
-async function rulesOf(target: 'mde' | 'asim'): Promise<HuntRule[]> {
-  if (!loaded.has(target)) {
-    const all: HuntRule[] = [];
-    for (const folder of [WINDOWS, LINUX]) all.push(...(await loadHuntRules({ rulesPath: folder, target }, collectingLog())).rules);
-    loaded.set(target, all);
-  }
-  return loaded.get(target)!;
-}
-const rowFor = (target: 'mde' | 'asim', row: Row) => (target === 'asim' ? asimProcessRowOfDefender(row) : row);
 /** Rules whose detection tests a PE version-info field. */
 const VERSION_INFO = new Set(['Product', 'Company', 'Description']);
 const testsVersionInfo = (rule: HuntRule) =>
@@ -98,7 +82,7 @@ describe('the exported rows', () => {
 
 async function scan(target: 'mde' | 'asim'): Promise<{ code: number; matches: { ruleId: string; line: number }[]; err: string }> {
   const cli = captureCli({ cwd: process.cwd() });
-  const code = await main(['scan', '--rule', WINDOWS, LINUX, '--events', target === 'mde' ? EXPORTED_DEFENDER_CSV : asimFile, '--target', target], cli.io);
+  const code = await main(['scan', '--rule', ...PROCESS_CREATION_RULES, '--events', target === 'mde' ? EXPORTED_DEFENDER_CSV : asimFile, '--target', target], cli.io);
   const matches = cli.out().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { ruleId: string; line: number });
   return { code, matches, err: cli.err() };
 }
@@ -136,21 +120,7 @@ describe('scan --target on the exported Linux rows', () => {
 });
 
 describe('the hunt on the exported Linux rows', () => {
-  let services: Services;
-  beforeAll(async () => {
-    services = await startServices();
-  }, 120_000);
-  afterAll(async () => services?.stop());
-
-  function workspaceOf(target: 'mde' | 'asim'): SampleWorkspace {
-    const mapping = categoryMapping(target, 'process_creation')!;
-    const placed = rows.map((row, index) => {
-      const ingestedAt = new Date(ANCHOR.getTime() - 20 * 60_000 + index * 60_000);
-      const timed = { ...row, TimeGenerated: new Date(ingestedAt.getTime() - 30_000) };
-      return { ...rowFor(target, timed), [DEFAULT_INGESTION_TIME_COLUMN]: ingestedAt };
-    });
-    return { target, mapping, rows: placed };
-  }
+  const defender = useDefenderHunt();
 
   const incidentsOf = new Map<string, string[]>();
   for (const target of ['mde', 'asim'] as const) {
@@ -159,12 +129,9 @@ describe('the hunt on the exported Linux rows', () => {
       const rules = (await rulesOf(target)).filter((rule) => rows.some((row) => rule.compiled.matches(adaptRow(rule.mapping, rowFor(target, row)))));
       const windows = rules.filter((rule) => rule.rule.logsource.product === 'windows');
       expect(windows.length).toBeGreaterThan(0);
-      serveWorkspace(services.fake, workspaceOf(target));
-      const tables = await freshTables(services.azurite);
-      const summary = await huntRunner(services, tables, rules).run(ANCHOR, { settings: { target } });
+      const { summary, incidents } = await defender.hunt(target, rows, rules);
       expect(summary.outcome).toBe('ok');
       expect(summary.totals.kqlOverMatch).toBe(0);
-      const { incidents } = await dumpTables(tables);
       const windowsIds = new Set(windows.map((rule) => rule.ruleId));
       expect(incidents.filter((incident) => windowsIds.has(String(incident.ruleId)))).toEqual([]);
       for (const incident of incidents) expect(String(incident.host).startsWith(LINUX_HOST)).toBe(true);
