@@ -84,6 +84,15 @@ describe('a value list that mixes kinds of test', () => {
     expect(rule.explain({ F: ['z', 'y'], G: 'Y' })?.reasons).toEqual([{ identifier: 'selection', field: 'F', modifiers: [], ruleValue: 'x', eventValue: 'y' }]);
     expect(rule.matches({ F: 'y', G: 'z' })).toBe(false);
   });
+  it('holds by a comparison or a regex on a string value when its string test fails', () => {
+    const x = { kind: 'string', parts: [{ kind: 'literal', text: 'x' }], cased: false } as const;
+    const overFive = selectionWith([x, { kind: 'compare', op: 'gt', value: 5 }]);
+    expect(overFive.matches({ F: '10' })).toBe(true);
+    expect(overFive.matches({ F: '4' })).toBe(false);
+    const startsAb = selectionWith([x, { kind: 're', source: '^ab', flags: { ignoreCase: false, multiline: false, dotAll: false } }]);
+    expect(startsAb.matches({ F: 'abc' })).toBe(true);
+    expect(startsAb.matches({ F: 'cab' })).toBe(false);
+  });
 });
 
 describe('fieldref without a position modifier', () => {
