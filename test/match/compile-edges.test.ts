@@ -85,7 +85,7 @@ describe('a value list that mixes kinds of test', () => {
     expect(rule.matches({ F: 'y', G: 'z' })).toBe(false);
   });
   it('holds by a comparison or a regex on a string value when its string test fails', () => {
-    const x = { kind: 'string', parts: [{ kind: 'literal', text: 'x' }], cased: false } as const;
+    const x: ValuePattern = { kind: 'string', parts: [{ kind: 'literal', text: 'x' }], cased: false };
     const overFive = selectionWith([x, { kind: 'compare', op: 'gt', value: 5 }]);
     expect(overFive.matches({ F: '10' })).toBe(true);
     expect(overFive.matches({ F: '4' })).toBe(false);

@@ -1,5 +1,5 @@
 // Real exported DeviceProcessEvents rows (test/targets/fixtures/README.md: three rows from a Linux device, copied
-// unmodified from Azure-Sentinel's sample export; the index holds no exported Windows DeviceProcessEvents rows).
+// unmodified from Azure-Sentinel's sample export; Windows rows in a real portal export's shape: exported-windows.test.ts).
 // Through `scan --target mde` (the CSV export itself) and `--target asim` (the rows after the ASIM Defender
 // parser), and through the hunt (Log Analytics fake + the real LogsQueryClient): no Windows rule matches the
 // Linux device's rows, and every rule testing Product / Company / Description gives asim's verdict as mde's.
@@ -56,10 +56,10 @@ describe('the exported rows', () => {
       for (const field of ['Image', 'CommandLine', 'ParentImage', 'ParentCommandLine', 'Product', 'Company', 'Description', 'OriginalFileName', 'User']) {
         expect(asim[field], `${String(row.ReportId)} ${field}`).toEqual(mde[field]);
       }
-      // Not the same: the ASIM Defender parser (ASimProcessEventMicrosoft365D) never sets
-      // TargetProcessCurrentDirectory, while mde reads AdditionalFields.ProcessCurrentWorkingDirectory.
+      // The ASIM Defender parser never sets TargetProcessCurrentDirectory but passes AdditionalFields through:
+      // both targets read the same cell.
       expect(mde.CurrentDirectory).toBe((row.AdditionalFields as Record<string, unknown>).ProcessCurrentWorkingDirectory);
-      expect(asim.CurrentDirectory ?? '').toBe('');
+      expect(asim.CurrentDirectory).toEqual(mde.CurrentDirectory);
     }
   });
 
