@@ -1,5 +1,7 @@
 // Builds typed SigmaRule objects by hand for matcher tests, until the YAML loader and modifier layer land.
 // Deliberately small: `Field|mod|mod: value(s)` with the modifiers the matcher tests need.
+import { compileRule } from '../../src/match/compile.js';
+import { SigmaError } from '../../src/rule/errors.js';
 import type { ConditionNode, DetectionItem, Search, SigmaRule, SourceLocation, StringPart, ValueGroup, ValuePattern } from '../../src/rule/model.js';
 
 export type Written = string | number | boolean | null;
@@ -134,4 +136,15 @@ export function seedRule(): SigmaRule {
     search('filter_main_domains', { 'DestinationHostname|endswith': SEED_DOMAINS }),
   ];
   return makeRule(searches, and(s('selection'), not(ofPattern('one', 'filter_main_*', ['selection', 'filter_main_domains']))));
+}
+
+/** The refusal compileRule throws for `rule` (its code and reason); fails the test when it compiles. */
+export function refusalOf(rule: SigmaRule): { code: string; reason: string } {
+  try {
+    compileRule(rule);
+  } catch (error) {
+    if (error instanceof SigmaError) return { code: error.code, reason: error.reason };
+    throw error;
+  }
+  throw new Error('expected a SigmaError');
 }

@@ -5,19 +5,9 @@
 // YAML loader never writes them, and compileRule's contract is the model.
 import { describe, expect, it } from 'vitest';
 import { compileRule } from '../../src/match/compile.js';
-import { SigmaError } from '../../src/rule/errors.js';
-import type { SigmaRule, ValuePattern } from '../../src/rule/model.js';
-import { item, makeRule, s, search } from './build.js';
+import type { ValuePattern } from '../../src/rule/model.js';
+import { item, makeRule, refusalOf, s, search } from './build.js';
 
-function refusalOf(rule: SigmaRule): { code: string; reason: string } {
-  try {
-    compileRule(rule);
-  } catch (error) {
-    if (error instanceof SigmaError) return { code: error.code, reason: error.reason };
-    throw error;
-  }
-  throw new Error('expected a SigmaError');
-}
 
 /** A one-item search `F: x` whose value group holds `patterns` instead. */
 function selectionWith(patterns: ValuePattern[]) {
