@@ -29,17 +29,24 @@ export async function exportedCsvEvents(file = EXPORTED_DEFENDER_CSV): Promise<R
   return events;
 }
 
-/** The rows typed per the mde mapping's column types (empty long cells as null), as the Log Analytics fake serves them. */
-export async function exportedDefenderRows(file = EXPORTED_DEFENDER_CSV): Promise<Row[]> {
+/** Export cells typed per the mde mapping's column types, as the Log Analytics fake serves them: empty long cells
+ *  as null, datetimes read by the export's own format, and bools as written 0/1 (or true/false). */
+export function typedAsMde(events: readonly Row[], readDatetime: (text: string) => Date | null): Row[] {
   const types = new Map(categoryMapping('mde', 'process_creation')!.columns.map((column) => [column.name, column.type]));
-  return (await exportedCsvEvents(file)).map((event) => {
+  return events.map((event) => {
     const row: Row = {};
     for (const [name, value] of Object.entries(event)) {
       const type = types.get(name);
       if ((type === 'long' || type === 'int') && typeof value === 'string') row[name] = value === '' ? null : Number(value);
-      else if (type === 'datetime' && typeof value === 'string') row[name] = exportedDatetime(value);
+      else if (type === 'datetime' && typeof value === 'string') row[name] = readDatetime(value);
+      else if (type === 'bool' && typeof value === 'string') row[name] = value === '' ? null : value === '1' || value.toLowerCase() === 'true';
       else row[name] = value;
     }
     return row;
   });
+}
+
+/** The rows typed per the mde mapping's column types (empty long cells as null), as the Log Analytics fake serves them. */
+export async function exportedDefenderRows(file = EXPORTED_DEFENDER_CSV): Promise<Row[]> {
+  return typedAsMde(await exportedCsvEvents(file), exportedDatetime);
 }
