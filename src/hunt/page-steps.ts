@@ -48,6 +48,7 @@ export function noteIngestionTimes(
 export function noteVerified(verified: VerifiedWindow, summary: RuleRunSummary, deps: Pick<HuntDependencies, 'log'>, huntRule: Pick<HuntRule, 'ruleId' | 'query'>): void {
   summary.verifiedHits += verified.hits;
   summary.kqlOverMatch += verified.kqlOverMatch;
+  if (verified.widenedRejects > 0) summary.widenedRejects = (summary.widenedRejects ?? 0) + verified.widenedRejects;
   if (verified.suppressed > 0) summary.suppressedHits = (summary.suppressedHits ?? 0) + verified.suppressed;
   if (verified.kqlOverMatch > 0) {
     deps.log.warn(`rule ${huntRule.ruleId}: ${verified.kqlOverMatch} rows returned by the KQL were rejected by the Sigma matcher (kqlOverMatch)`, {
@@ -197,6 +198,8 @@ export interface VerifiedWindow {
   /** Verified hits an active exception suppressed. */
   suppressed: number;
   kqlOverMatch: number;
+  /** Rejected rows that a batch's widened test returned (options.widened): not over-matches of the rule's query. */
+  widenedRejects: number;
   overMatchSample: OverMatchSample[];
   rowsWithoutTime: number;
   /** Rows whose evaluation took longer than the per-row limit (their verdicts stand). */
@@ -219,6 +222,8 @@ export interface VerifyWindowOptions extends Pick<HuntSettings, 'groupingWindowM
   eventOf?: (index: number) => SigmaEvent;
   /** Active exceptions: a verified hit they suppress is counted in `suppressed` and not grouped or stored. */
   suppress?: HitSuppressor;
+  /** Whether row `index` came through a batch's widened test (src/hunt/pack/batch-query.ts widenedFor). */
+  widened?: (index: number) => boolean;
 }
 
 export interface WindowGroup {
@@ -252,6 +257,7 @@ export async function verifyWindow(
   let hits = 0;
   let suppressed = 0;
   let kqlOverMatch = 0;
+  let widenedRejects = 0;
   let rowsWithoutTime = 0;
   for (let index = 0; index < rows.length; index++) {
     if (index > 0 && pacer?.rowDone(verifier.lastEvaluationMs) && !(await pacer.pace())) return { kind: 'budget', rowsVerified: index, slowRows };
@@ -259,6 +265,10 @@ export async function verifyWindow(
     const event = options.eventOf ? options.eventOf(index) : verifier.eventOf(row);
     const hit = verifier.verify(row, event);
     if (verifier.lastEvaluationMs > slowRows.limitMs) slowRows.note(verifier.lastEvaluationMs, verifier.ruleId, () => hitIdOf(row, huntRule.mapping), event, verifier.testedFields);
+    if (hit === 'over-match' && options.widened?.(index)) {
+      widenedRejects += 1;
+      continue;
+    }
     if (hit === 'over-match') {
       kqlOverMatch += 1;
       if (overMatchSample.length < OVER_MATCH_SAMPLE_SIZE) overMatchSample.push(loggedEvent(hitIdOf(row, huntRule.mapping), event, logEventValues));
@@ -284,7 +294,7 @@ export async function verifyWindow(
     if (compareHitOrder(hit, group.earliest) < 0) group.earliest = hit;
   }
   if (pacer && rows.length > 0 && !(await pacer.pace())) return { kind: 'budget', rowsVerified: rows.length, slowRows };
-  return { kind: 'verified', rows, verifier, groups: [...groups.values()], hits, suppressed, kqlOverMatch, overMatchSample, rowsWithoutTime, slowRows };
+  return { kind: 'verified', rows, verifier, groups: [...groups.values()], hits, suppressed, kqlOverMatch, widenedRejects, overMatchSample, rowsWithoutTime, slowRows };
 }
 
 /**

@@ -31,6 +31,10 @@ export interface RuleRunSummary {
   /** Verified hits that an active review exception suppressed (not stored; absent when none). */
   suppressedHits?: number;
   kqlOverMatch: number;
+  /** Rows a batch query returned for the rule through its widened test (a tested value holds a case partner such
+   *  as İ, ß or K, where the batch form accepts more than the rule's own query) and the matcher rejected; absent
+   *  when none. Not over-matches: the rule's own query would not have returned them. */
+  widenedRejects?: number;
   /** Rows whose matcher evaluation took longer than HUNT_ROW_LIMIT_MS (verified all the same). */
   slowRows: number;
   /** A few of them: rule, hit id, the longest tested field and its length (never its value). */
@@ -135,6 +139,8 @@ export interface HuntSummary {
     /** Hits suppressed by review exceptions, over all rules (absent when none). */
     suppressedHits?: number;
     kqlOverMatch: number;
+    /** Rows batch queries returned through a widened test that the matcher rejected (absent when none). */
+    widenedRejects?: number;
     slowRows: number;
     incidentsCreated: number;
     incidentsUpdated: number;
@@ -176,11 +182,13 @@ export function totalsOf(rules: readonly RuleRunSummary[], batches: readonly Bat
   const sum = (pick: (rule: RuleRunSummary) => number) => rules.reduce((total, rule) => total + pick(rule), 0);
   const sumBatches = (pick: (batch: BatchRunSummary) => number) => batches.reduce((total, batch) => total + pick(batch), 0);
   const suppressedHits = sum((rule) => rule.suppressedHits ?? 0);
+  const widenedRejects = sum((rule) => rule.widenedRejects ?? 0);
   return {
     rows: sum((rule) => rule.rows),
     verifiedHits: sum((rule) => rule.verifiedHits),
     ...(suppressedHits > 0 ? { suppressedHits } : {}),
     kqlOverMatch: sum((rule) => rule.kqlOverMatch),
+    ...(widenedRejects > 0 ? { widenedRejects } : {}),
     slowRows: sum((rule) => rule.slowRows),
     incidentsCreated: sum((rule) => rule.incidentsCreated),
     incidentsUpdated: sum((rule) => rule.incidentsUpdated),
@@ -208,7 +216,7 @@ export function formatSummary(summary: HuntSummary): string {
     `hunt ${summary.outcome}: ${summary.target} on ${summary.workspaceId}, ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  window:     ${window}`,
     `  rows:       ${totals.rows} (${totals.queries} queries, ${totals.pages} pages, ${totals.splits} splits; ${summary.batches.length} batch queries for ${summary.batches.reduce((count, batch) => count + batch.rules, 0)} rules)`,
-    `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped${totals.suppressedHits ? `, ${totals.suppressedHits} suppressed by exceptions` : ''}`,
+    `  verified:   ${totals.verifiedHits} hits, ${totals.kqlOverMatch} KQL over-matches dropped${totals.widenedRejects ? `, ${totals.widenedRejects} rows of widened batch tests rejected` : ''}${totals.suppressedHits ? `, ${totals.suppressedHits} suppressed by exceptions` : ''}`,
     `  incidents:  ${totals.incidentsCreated} created, ${totals.incidentsUpdated} updated`,
   ];
   const clock = summary.serviceClock;

@@ -19,10 +19,10 @@ import { finiteDomain, kqlColumn, renderCondition, renderValue, valueColumns, va
 import { productColumns, productScopeOf, renderProductTest } from '../targets/product.js';
 import type { CategoryMapping, ColumnDeclaration, Condition, FieldMapping, ProductScope, TargetName } from '../targets/types.js';
 import { kqlString } from './string-literal.js';
-import { and, atom, FALSE, not, or, renderPredicate, TRUE, type Predicate } from './compile/predicate.js';
+import { and, atom, FALSE, not, or, renderPredicate, tagPredicateOf, TRUE, type Predicate } from './compile/predicate.js';
 import { globToRe2, translateRegex } from './compile/regex.js';
 import { eventDataPrefilter } from './compile/prefilter.js';
-import { foldedLiteralTests, isAscii, matcherRegex, type FoldedTest } from './compile/fold.js';
+import { asciiFoldRegex, foldedLiteralTests, isAscii, isCaseless, matcherRegex, partnerTest, type FoldedTest } from './compile/fold.js';
 
 export interface CompileOptions {
   /** The time window: fixed instants, `'parameters'` (the query declares `starttime`/`endtime` query parameters),
@@ -130,6 +130,13 @@ export interface KqlQueryParts {
   aliases: { alias: string; expression: string }[];
   /** The rule's predicate over the columns and aliases above. */
   predicate: string;
+  /**
+   * The predicate as a batch member tests it: the same where no subject it reads holds a case partner, wider (a
+   * superset, decided by the matcher) where one does, and a fraction of the text (compile/predicate.ts
+   * tagPredicateOf). `partnerFlags` are the per-subject flags it reads, computed once per row by `extend`, with
+   * names that depend only on the subject (so members of a batch share them).
+   */
+  tag: { predicate: string; partnerFlags: { alias: string; expression: string }[] };
   columns: string[];
   warnings: string[];
   exact: boolean;
@@ -168,6 +175,20 @@ export function compileQueryParts(rule: SigmaRule, target: TargetName | string, 
     if (error instanceof Refusal) return { ok: false, target, code: error.code, reason: error.reason };
     throw error;
   }
+}
+
+/** The batch member's form of the predicate (KqlQueryParts.tag). */
+function tagOf(predicate: Predicate): KqlQueryParts['tag'] {
+  const tag = tagPredicateOf(predicate, partnerFlagName);
+  return { predicate: renderPredicate(tag.predicate), partnerFlags: tag.subjects.map((subject) => ({ alias: partnerFlagName(subject), expression: partnerTest(subject) })) };
+}
+
+/** The flag column of a subject: a hash of its text, short because a batch names it once per test (a subject is a
+ *  column, an alias or an expression of the compiler's; the name never carries a rule value). */
+export function partnerFlagName(subject: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < subject.length; index++) hash = Math.imul(hash ^ subject.charCodeAt(index), 0x01000193) >>> 0;
+  return `SigmaCase${hash.toString(16).padStart(8, '0')}`;
 }
 
 /** A column a union leg may lack, and its type (string or dynamic: what `column_ifexists` falls back to). */
@@ -297,6 +318,7 @@ function build(rule: SigmaRule, context: Context, options: CompileOptions): KqlQ
     optionalColumns,
     aliases: [...context.aliases.values()],
     predicate: renderPredicate(predicate),
+    tag: tagOf(predicate),
     columns,
     warnings: [...context.warnings],
     exact: context.exact,
@@ -596,11 +618,14 @@ function compileString(
       // A number matches by its decimal text (tostring), which is canonical: other texts never match.
       return CANONICAL_INTEGER.test(shape.text) ? atom(`${subject.text} == ${shape.text}`) : FALSE;
     }
-    // A number's text is ASCII, where Kusto's case folding is the matcher's.
-    if (pattern.cased || subject.numeric) {
+    // A number's text is ASCII, where Kusto's case folding is the matcher's. A caseless literal (emoji, digits,
+    // CJK...) is found by toLowerCase() exactly where it is found as it stands.
+    const caseless = !isAscii(shape.text) && isCaseless(shape.text);
+    if (pattern.cased || subject.numeric || caseless) {
+      const cs = pattern.cased || caseless ? '_cs' : '';
       switch (shape.position) {
         case 'exact':
-          return atom(`${text} ${pattern.cased ? '==' : '=~'} ${literal}`);
+          return atom(`${text} ${pattern.cased || caseless ? '==' : '=~'} ${literal}`);
         case 'contains':
           return atom(`${text} contains${cs} ${literal}`);
         case 'startswith':
@@ -615,7 +640,9 @@ function compileString(
   // Case-insensitive wildcards and non-ASCII literals: the matcher's folding spelled out in RE2 (compile/fold.ts).
   const regex = matcherRegex(parts);
   const test = atom(`${text} matches regex ${kqlString(regex.pattern)}`);
-  return regex.exact ? test : inexact(test, context, positive);
+  if (!regex.exact) return inexact(test, context, positive);
+  const fast = asciiFoldRegex(parts);
+  return fast === undefined ? test : { kind: 'folded', subject: text, exact: test, fast: atom(`${text} matches regex ${kqlString(fast)}`), widen: true };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

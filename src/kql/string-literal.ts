@@ -42,3 +42,14 @@ export function kqlString(value: string): string {
 function unicodeEscape(unit: number): string {
   return '\\u' + unit.toString(16).padStart(4, '0');
 }
+
+/**
+ * The shorter of a verbatim literal (`@"..."`: backslashes stand as written, a quote is doubled) and kqlString, for
+ * text of printable ASCII only, such as a regex pattern full of backslashes; anything else gets kqlString.
+ */
+export function kqlStringShortest(value: string): string {
+  if (!/^[\x20-\x7e]*$/.test(value)) return kqlString(value);
+  const verbatim = `@"${value.replace(/"/g, '""')}"`;
+  const escaped = kqlString(value);
+  return verbatim.length < escaped.length ? verbatim : escaped;
+}

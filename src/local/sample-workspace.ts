@@ -266,7 +266,9 @@ export function oracleResponder(workspace: { mapping: CategoryMapping; rows: () 
       throw error;
     }
     const names = output.length > 0 ? Object.keys(output[0]!) : [];
-    const fakeColumns: FakeColumn[] = names.map((name) => ({ name, type: types.get(name) ?? 'string' }));
+    // A column the query computes is typed as the service would type it: bool for a comparison, else string.
+    const computedType = (name: string): KustoColumnType => (output.some((row) => typeof row[name] === 'boolean') ? 'bool' : 'string');
+    const fakeColumns: FakeColumn[] = names.map((name) => ({ name, type: types.get(name) ?? computedType(name) }));
     if (output.length > rowLimit) return fakeReply.resultTooLarge(fakeReply.tableFromObjects(fakeColumns, output.slice(0, rowLimit)));
     return fakeReply.success(fakeReply.tableFromObjects(fakeColumns, output));
   };

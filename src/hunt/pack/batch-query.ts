@@ -7,10 +7,15 @@
  *     | where isnotempty(SigmaHuntRules)
  *     | project <every member's columns>, SigmaHuntRules
  *
- * Each predicate appears once and is the compiler's own (src/kql/compile.ts compileQueryParts), so a batch
- * accepts exactly the rows its members' queries accept, and the tag says which member accepted which row. Rule
- * values reach the text only inside those predicates, as the compiler's string literals; the tag's own literals
- * are member positions. A null predicate (a comparison on an empty number) is false in `iff` as in `where`.
+ * Each predicate appears once and is the compiler's own batch form (src/kql/compile.ts KqlQueryParts.tag): on a
+ * row where no subject a member reads holds a case partner (İ ı ſ ß K ﬁ ..., src/kql/compile/fold.ts), it accepts
+ * exactly what the member's own query accepts; where one does, it may accept more, and the matcher decides. The
+ * per-subject partner flags are computed once per row (`extend SigmaHuntCase_<subject> = ...`) and projected, so
+ * the run knows which tagged rows were widened (a rejected one is not a KQL over-match). This form drops the
+ * regexes that spell Unicode case folding out for every literal group, about two thirds of a predicate's text.
+ * Rule values reach the text only inside those predicates, as the compiler's string literals; the tag's own
+ * literals are member positions. A null predicate (a comparison on an empty number) is false in `iff` as in
+ * `where`.
  *
  * A batch is split when its text would pass MAX_BATCH_QUERY_CHARS (docs/research/log-analytics-limits.md), so
  * the queries per tick grow with sources × pages × ceil(text / limit), not with rules.
@@ -50,6 +55,8 @@ export function batchLayout(members: readonly KqlQueryParts[]): KqlLayout {
   const prefilter = prefilters.every((text): text is string => text !== undefined) ? renderPredicate(or(prefilters.map((text) => atom(`(${text})`)))) : undefined;
   const aliases = new Map<string, string>();
   for (const member of members) for (const { alias, expression } of member.aliases) if (!aliases.has(alias)) aliases.set(alias, expression);
+  const flags = new Map<string, string>();
+  for (const member of members) for (const { alias, expression } of member.tag.partnerFlags) if (!flags.has(alias)) flags.set(alias, expression);
   return {
     ...(first.preamble ? { preamble: first.preamble } : {}),
     source: first.source,
@@ -58,8 +65,12 @@ export function batchLayout(members: readonly KqlQueryParts[]): KqlLayout {
       : {}),
     optionalColumns: [...new Map(members.flatMap((member) => member.optionalColumns.map((column) => [column.name, column] as const))).values()],
     aliases: [...aliases].map(([alias, expression]) => ({ alias, expression })),
-    filters: [`extend ${BATCH_TAG_COLUMN} = ${tagExpression(members.map((member) => member.predicate))}`, `where isnotempty(${BATCH_TAG_COLUMN})`],
-    project: [...unionOf(members.map((member) => member.columns)), BATCH_TAG_COLUMN],
+    filters: [
+      // their own extend: a flag may read an alias, and an extend cannot read a column it defines itself
+      ...(flags.size > 0 ? [`extend ${[...flags].map(([alias, expression]) => `${alias} = ${expression}`).join(', ')}`] : []),
+      `extend ${BATCH_TAG_COLUMN} = ${tagExpression(members.map((member) => member.tag.predicate))}`, `where isnotempty(${BATCH_TAG_COLUMN})`,
+    ],
+    project: [...unionOf(members.map((member) => member.columns)), ...flags.keys(), BATCH_TAG_COLUMN],
   };
 }
 
@@ -72,6 +83,12 @@ export function batchTemplate(members: readonly KqlQueryParts[]): string {
  *  one alias): such a member goes to another batch. */
 export function aliasConflict(aliases: ReadonlyMap<string, string>, member: KqlQueryParts): boolean {
   return member.aliases.some(({ alias, expression }) => aliases.has(alias) && aliases.get(alias) !== expression);
+}
+
+/** Whether a batch row was read through a widened test of the member's (one of its partner flags is true), so a
+ *  matcher rejection is the batch form's doing, not an over-match of the member's own query. */
+export function widenedFor(row: Readonly<Record<string, unknown>>, parts: Pick<KqlQueryParts, 'tag'>): boolean {
+  return parts.tag.partnerFlags.some(({ alias }) => row[alias] === true);
 }
 
 /** The member positions a row's tag names; anything else in the cell is ignored (a row of another query). */
@@ -87,62 +104,34 @@ export function taggedMembers(cell: unknown, size: number): number[] {
 }
 
 /**
- * The members in batches of at most `maxChars` of query text (greedy in order, then checked on the rendered
- * text and halved while too long). A member too long even alone forms its own batch: one rule's query, as today.
+ * The members in batches of at most `maxChars` of query text, in order: each batch takes as many of the next
+ * members as fit, measured on the rendered text (the rendered length only grows with members, so a binary search
+ * finds the cut), and ends early where a member's alias would be computed differently (aliasConflict). A member
+ * too long even alone forms its own batch: one rule's query, as without packs.
  */
 export function planBatches<M extends { parts: KqlQueryParts }>(members: readonly M[], maxChars = MAX_BATCH_QUERY_CHARS): M[][] {
   const batches: M[][] = [];
-  let current: M[] = [];
-  let aliases = new Map<string, string>();
-  let seen = new Set<string>();
-  let estimate = 0;
-  const close = () => {
-    if (current.length > 0) batches.push(...fitted(current, maxChars));
-    current = [];
-    aliases = new Map();
-    seen = new Set();
-    estimate = 0;
-  };
-  for (const member of members) {
-    if (current.length > 0 && aliasConflict(aliases, member.parts)) close();
-    const cost = costOf(member.parts, seen);
-    if (current.length > 0 && estimate + cost > maxChars) close();
-    if (current.length === 0) estimate = baseCostOf(member.parts);
-    current.push(member);
-    estimate += costOf(member.parts, seen);
-    for (const { alias, expression } of member.parts.aliases) aliases.set(alias, expression);
-    for (const name of namesOf(member.parts)) seen.add(name);
+  const fits = (from: number, to: number) => batchTemplate(members.slice(from, to).map((member) => member.parts)).length <= maxChars;
+  let start = 0;
+  while (start < members.length) {
+    const aliases = new Map<string, string>();
+    let limit = start;
+    while (limit < members.length && (limit === start || !aliasConflict(aliases, members[limit]!.parts))) {
+      for (const { alias, expression } of members[limit]!.parts.aliases) aliases.set(alias, expression);
+      limit += 1;
+    }
+    // The largest end in (start, limit] whose batch fits; start + 1 is taken whatever its length.
+    let low = start + 1;
+    let high = limit;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (fits(start, middle)) low = middle;
+      else high = middle - 1;
+    }
+    batches.push(members.slice(start, low));
+    start = low;
   }
-  close();
   return batches;
-}
-
-/** Halves a batch until its rendered text fits (the estimate is close, not exact). */
-function fitted<M extends { parts: KqlQueryParts }>(members: M[], maxChars: number): M[][] {
-  if (members.length <= 1 || batchTemplate(members.map((member) => member.parts)).length <= maxChars) return [members];
-  const half = Math.ceil(members.length / 2);
-  return [...fitted(members.slice(0, half), maxChars), ...fitted(members.slice(half), maxChars)];
-}
-
-function baseCostOf(parts: KqlQueryParts): number {
-  // preamble, XML decoder, source, the tag's extend/where and the projection's keywords
-  return (parts.preamble?.length ?? 0) + parts.source.join('\n').length + 600;
-}
-
-/** What a member adds to a batch's text: its tag test, its pre-filter, and the names not yet in the batch. */
-function costOf(parts: KqlQueryParts, seen: ReadonlySet<string>): number {
-  let cost = parts.predicate.length + 24 + (parts.extraction?.prefilter?.length ?? 0) + 8;
-  for (const name of namesOf(parts)) if (!seen.has(name)) cost += name.length * 3 + 48;
-  return cost;
-}
-
-function namesOf(parts: KqlQueryParts): string[] {
-  return [
-    ...parts.columns.map((name) => `c:${name}`),
-    ...(parts.extraction?.names ?? []).map((name) => `x:${name}`),
-    ...parts.optionalColumns.map(({ name }) => `o:${name}`),
-    ...parts.aliases.map(({ alias, expression }) => `a:${alias}=${expression}`),
-  ];
 }
 
 function tagExpression(predicates: readonly string[]): string {

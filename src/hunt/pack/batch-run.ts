@@ -7,7 +7,8 @@
  *
  * Each row is adapted once; a member sees the row as its own query would have returned it (only its columns) and
  * the event adapted from that, so its hits, hit ids and incidents are those of hunting it alone. A row tagged for
- * a member whose matcher rejects it is that member's kqlOverMatch.
+ * a member whose matcher rejects it is that member's kqlOverMatch, unless the batch's widened test returned it (a
+ * tested value holds a case partner, batch-query.ts): then it is counted apart, as widenedRejects.
  *
  * Exactly-once holds per member as for one rule: a member's watermark advances, ETag-checked, only after every
  * incident of the page is stored. The members' checkpoints are written concurrently; a crash midway leaves some
@@ -27,7 +28,7 @@ import { checkpointScopeOf, type HuntDependencies, type HuntSettings, type RunBu
 import type { BatchRunSummary, RuleRunSummary, WindowFailureReason } from '../summary.js';
 import { VerifyPacer } from '../verify-budget.js';
 import { INGESTION_TIME_COLUMN, laterWatermark, planWindow, type HuntWindow } from '../window.js';
-import { BATCH_TAG_COLUMN, batchTemplate, taggedMembers } from './batch-query.js';
+import { BATCH_TAG_COLUMN, batchTemplate, taggedMembers, widenedFor } from './batch-query.js';
 import type { BatchMember, HuntUnit } from './pack-plan.js';
 
 /** Member checkpoints written at once after a page. */
@@ -106,6 +107,7 @@ export async function huntBatch(
           pacer,
           rowClock: deps.rowClock ?? (() => performance.now()),
           eventOf: (index) => view.events[index]!,
+          widened: (index) => view.widened[index]!,
           ...(deps.suppress ? { suppress: deps.suppress } : {}),
         });
         noteSlowRows(result.slowRows, state.summary, deps, state.member.rule);
@@ -160,10 +162,17 @@ function memberState(member: BatchMember, summary: RuleRunSummary, mapping: Cate
   };
 }
 
+interface MemberView {
+  rows: QueryRow[];
+  events: SigmaEvent[];
+  /** Per row: whether it came through the member's widened test (batch-query.ts widenedFor). */
+  widened: boolean[];
+}
+
 /** The rows of the page tagged for each active member (members without any are absent), as its own query returns them, with their adapted events, in page
  *  order. A row is adapted once; a member's event keeps the fields its columns hold. */
-function memberViews(rows: readonly QueryRow[], states: readonly MemberState[], mapping: CategoryMapping): Map<number, { rows: QueryRow[]; events: SigmaEvent[] }> {
-  const views = new Map<number, { rows: QueryRow[]; events: SigmaEvent[] }>();
+function memberViews(rows: readonly QueryRow[], states: readonly MemberState[], mapping: CategoryMapping): Map<number, MemberView> {
+  const views = new Map<number, MemberView>();
   for (const row of rows) {
     const positions = taggedMembers(row[BATCH_TAG_COLUMN], states.length);
     if (positions.length === 0) continue;
@@ -172,13 +181,14 @@ function memberViews(rows: readonly QueryRow[], states: readonly MemberState[], 
       const state = states[position]!;
       if (!state.active) continue; // stopped earlier in the run: its rows are left to the run that moved it
       let view = views.get(position);
-      if (!view) views.set(position, (view = { rows: [], events: [] }));
+      if (!view) views.set(position, (view = { rows: [], events: [], widened: [] }));
       const own: QueryRow = {};
       for (const column of state.columns) if (Object.hasOwn(row, column)) own[column] = row[column];
       const ownEvent: Record<string, unknown> = {};
       for (const field in event) if (state.fields.has(field)) ownEvent[field] = event[field];
       view.rows.push(own);
       view.events.push(ownEvent as SigmaEvent);
+      view.widened.push(widenedFor(row, state.member.parts));
     }
   }
   return views;

@@ -18,9 +18,12 @@
 // When N is T the form is `T and (not(G) or R)`. The query stays as fast as T on rows without the literal.
 //
 // Wildcard values and non-ASCII literals use R alone (a regex either way).
+//
+// The group is returned as a `folded` node carrying T apart: a batch of many rules writes T alone, widened by one
+// partner flag per subject (predicate.ts tagPredicateOf), instead of G, R and N for every literal group.
 import type { WildcardPart } from '../../match/text.js';
-import { kqlString } from '../string-literal.js';
-import { and, atom, FALSE, not, or, TRUE, type Predicate } from './predicate.js';
+import { kqlString, kqlStringShortest } from '../string-literal.js';
+import { and, atom, FALSE, not, or, renderPredicate, TRUE, type Predicate } from './predicate.js';
 
 /**
  * Non-ASCII characters that a case reading (simple or full upper/lower case mapping, or the matcher's
@@ -74,13 +77,36 @@ function foldedGroup(subject: string, tests: readonly FoldedTest[]): Predicate {
   ]);
   const partners = new Set<string>();
   for (const test of tests) for (const letter of test.text.toLowerCase()) for (const partner of CASE_PARTNERS[letter] ?? '') partners.add(partner);
-  if (partners.size === 0) return fast;
+  // A batch's fast form: one (?i) alternation instead of an operator per literal, where that is shorter. Without
+  // partners (no k, s, i... in the literals) RE2's (?i) folds only A-Z for them, on every value: nothing to widen.
+  const alternatives = `${subject} matches regex ${kqlStringShortest(`(?i)${tests.map(literalRegex).join('|')}`)}`;
+  const batchFast = alternatives.length < renderPredicate(fast).length ? atom(alternatives) : fast;
+  if (partners.size === 0) return batchFast === fast ? fast : folded(subject, fast, batchFast, false);
   const guard = atom(`${subject} matches regex ${kqlString(`[${[...partners].sort().map(re2Char).join('')}]`)}`);
   const exact = atom(`${subject} matches regex ${kqlString(alternation(tests.map((test) => matcherRegex(partsOf(test)).pattern)))}`);
   const pieces = tests.map(certainPiece);
-  if (pieces.every((piece) => piece === null)) return and([fast, or([not(guard), exact])]);
+  if (pieces.every((piece) => piece === null)) return folded(subject, and([fast, or([not(guard), exact])]), batchFast);
   const necessary = or(pieces.map((piece) => (piece === null || piece.text === '' ? TRUE : operator(piece.position, piece.text))));
-  return and([necessary, or([and([fast, not(guard)]), and([guard, exact])])]);
+  return folded(subject, and([necessary, or([and([fast, not(guard)]), and([guard, exact])])]), batchFast);
+}
+
+/** An ASCII literal test as an RE2 pattern (case is left to a (?i) around it). */
+function literalRegex(test: FoldedTest): string {
+  const body = test.text.replace(/[\\.+*?()|[\]{}^$]/g, (character) => `\\${character}`).replace(/[\x00-\x1f\x7f]/g, (character) => `\\x{${character.charCodeAt(0).toString(16).toUpperCase()}}`);
+  return `${test.position === 'exact' || test.position === 'startswith' ? '^' : ''}${body}${test.position === 'exact' || test.position === 'endswith' ? '$' : ''}`;
+}
+
+function folded(subject: string, exact: Predicate, fast: Predicate, widen = true): Predicate {
+  return { kind: 'folded', subject, exact, fast, widen };
+}
+
+/** Every case partner of every ASCII letter, as one RE2 class. */
+const ALL_PARTNERS_CLASS = `[${[...new Set(Object.values(CASE_PARTNERS).join(''))].sort().map(re2Char).join('')}]`;
+
+/** A test true exactly where `subject` holds a case partner of some ASCII letter: where a fast form may be wrong
+ *  (a batch computes it once per row and subject; predicate.ts tagPredicateOf). */
+export function partnerTest(subject: string): string {
+  return `${subject} matches regex ${kqlString(ALL_PARTNERS_CLASS)}`;
 }
 
 /**
@@ -158,6 +184,19 @@ function lowersTo(lowered: string): string[] {
   return [lowered, ...(lowerInverse.get(lowered) ?? [])];
 }
 
+/**
+ * Whether the matcher's lower-casing cannot change where `text` is found: every character lowers to itself, no
+ * other character lowers to it, and it is neither of the two characters İ lowers to (i, U+0307). Then a value
+ * holds the text after toLowerCase() exactly when it holds it as it stands, so a case-sensitive test is exact.
+ */
+export function isCaseless(text: string): boolean {
+  for (const character of text) {
+    if (character === 'i' || character === '\u0307' || character.toLowerCase() !== character) return false;
+    if (lowersTo(character).length !== 1) return false;
+  }
+  return text !== '';
+}
+
 /** The characters whose toLowerCase() is `lowered`, as an RE2 atom. */
 function foldClass(lowered: string): string {
   const members = /^[a-z]$/.test(lowered)
@@ -166,6 +205,28 @@ function foldClass(lowered: string): string {
       ? [lowered]
       : lowersTo(lowered);
   return members.length === 1 ? re2Char(members[0]!) : `[${members.map(re2Char).join('')}]`;
+}
+
+/**
+ * The fast form of a case-insensitive wildcard pattern whose literals are ASCII: RE2's `(?i)`, which on a value
+ * without case partners folds exactly A-Z as the matcher does (and where toLowerCase() keeps every code point, so
+ * `?` reads one code point either way). Undefined when a literal is not ASCII.
+ */
+export function asciiFoldRegex(parts: readonly WildcardPart[]): string | undefined {
+  if (parts.some((part) => part.kind === 'literal' && !isAscii(part.text))) return undefined;
+  let body = '';
+  let dot = false;
+  const start = parts[0]?.kind === 'any' ? 1 : 0;
+  const end = parts[parts.length - 1]?.kind === 'any' && parts.length > 1 ? parts.length - 1 : parts.length;
+  for (let index = start; index < end; index++) {
+    const part = parts[index]!;
+    if (part.kind === 'literal') body += [...part.text.toLowerCase()].map(re2Char).join('');
+    else {
+      body += part.kind === 'any' ? '.*' : '.';
+      dot = true;
+    }
+  }
+  return `(?i${dot ? 's' : ''})${start === 0 ? '^' : ''}${body}${end === parts.length ? '$' : ''}`;
 }
 
 /**

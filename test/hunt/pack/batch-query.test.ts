@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadHuntRules } from '../../../src/hunt/clients.js';
-import { BATCH_TAG_COLUMN, batchTemplate, planBatches, sourceKeyOf, taggedMembers } from '../../../src/hunt/pack/batch-query.js';
+import { BATCH_TAG_COLUMN, batchTemplate, planBatches, sourceKeyOf, taggedMembers, widenedFor } from '../../../src/hunt/pack/batch-query.js';
 import type { HuntRule } from '../../../src/hunt/pipeline.js';
 import { ruleQueryOf } from '../../../src/hunt/query-plan.js';
 import { analyzeKql, kqlErrors } from '../../../src/kql/analysis.js';
@@ -84,6 +85,29 @@ describe('a batch query', () => {
     expect(expectBatchAgreesWithMembers(processes, processRows, 'sysmon', 'process_creation')).toBeGreaterThan(0);
   });
 
+  test('on rows holding case partners (ſ K İ ß) tags at least the members whose own query keeps them, and every extra through a partner flag', () => {
+    const spelled = (value: string) => value.replace(/ss/g, '\u00DF').replace(/s/g, '\u017F').replace(/k/g, '\u212A').replace(/I/g, '\u0130');
+    const partnered = rows.map((row) => ({ ...row, EventData: String(row.EventData).replace(/(<Data Name="[^"]*">)([^<]*)/g, (_, tag: string, value: string) => tag + spelled(value)) }));
+    const batch = oracleOf(batchTemplate(partsOf(network)), 'sysmon', 'network_connection');
+    const own = network.map((member) => oracleOf(member.query.template, 'sysmon', 'network_connection'));
+    let widened = 0;
+    let kept = 0;
+    for (const row of partnered) {
+      const output = batch.run(row);
+      const tagged = output ? taggedMembers(output[BATCH_TAG_COLUMN], network.length) : [];
+      const expected = own.flatMap((query, position) => (query.matches(row) ? [position] : []));
+      kept += expected.length;
+      expect(tagged).toEqual(expect.arrayContaining(expected));
+      for (const position of tagged.filter((position) => !expected.includes(position))) {
+        expect(widenedFor(output!, network[position]!.query.parts!)).toBe(true);
+        widened += 1;
+      }
+    }
+    expect(kept).toBeGreaterThan(0);
+    expect(widened).toBeGreaterThan(0);
+    // The same rows without partners are tagged exactly (the test above): the widening is the partners' doing.
+  });
+
   test.each(['asim', 'mde', 'sysmon'] as const)('is accepted by the Kusto language service on %s', async (target) => {
     const members = (await corpusRules('process_creation', target)).slice(0, 80);
     expect(kqlErrors(analyzeKql(batchTemplate(partsOf(members)), targetDatabase(target)))).toEqual([]);
@@ -117,10 +141,52 @@ detection:
   });
 });
 
+describe('the batches of every process_creation rule of the corpus', () => {
+  test('tag the regression events exactly as the rules\' own queries keep them, and their partner-spelled copies at least so', async () => {
+    const rules = await corpusRules('process_creation', 'sysmon');
+    const manifest = (await readFile(path.join(sharedRoot, 'sigma-regression', 'manifest.tsv'), 'utf8')).split('\n').slice(1);
+    const files = manifest.map((line) => line.split('\t')).filter((fields) => fields[1] === 'process_creation').map((fields) => fields[6]!).filter((_, index) => index % 2 === 0); // half of the 136: the test's time is rules x rows
+    const spelled = (value: string) => value.replace(/ss/g, '\u00DF').replace(/s/g, '\u017F').replace(/k/g, '\u212A').replace(/I/g, '\u0130');
+    const plain: OracleRow[] = [];
+    const partnered: OracleRow[] = [];
+    for (const [index, file] of files.entries()) {
+      const event = JSON.parse((await readFile(path.join(sharedRoot, 'sigma-regression', file), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
+      const spelledEvent = Object.fromEntries(Object.entries(event).map(([key, value]) => [key, typeof value === 'string' ? spelled(value) : value]));
+      plain.push(sysmonProcessCreationRow({ ...event, EventRecordID: index }, PARAMETERS.endtime));
+      partnered.push(sysmonProcessCreationRow({ ...spelledEvent, EventRecordID: index }, PARAMETERS.endtime));
+    }
+    const batches = planBatches(rules.map((rule) => ({ rule, parts: rule.query.parts! })));
+    expect(batches.length).toBeLessThanOrEqual(4);
+    let kept = 0;
+    let widened = 0;
+    for (const batch of batches) {
+      const query = oracleOf(batchTemplate(batch.map((member) => member.parts)), 'sysmon', 'process_creation');
+      const own = batch.map((member) => oracleOf(member.rule.query.template, 'sysmon', 'process_creation'));
+      for (const [rows, exact] of [[plain, true], [partnered, false]] as const) {
+        for (const row of rows) {
+          const output = query.run(row);
+          const tagged = output ? taggedMembers(output[BATCH_TAG_COLUMN], batch.length) : [];
+          const expected = own.flatMap((member, position) => (member.matches(row) ? [position] : []));
+          kept += expected.length;
+          if (exact) expect(tagged).toEqual(expected);
+          else expect(tagged).toEqual(expect.arrayContaining(expected));
+          for (const position of tagged.filter((position) => !expected.includes(position))) {
+            expect(widenedFor(output!, batch[position]!.parts)).toBe(true);
+            widened += 1;
+          }
+        }
+      }
+    }
+    expect(files.length).toBeGreaterThan(60);
+    expect(kept).toBeGreaterThan(files.length);
+    expect(widened).toBeGreaterThan(0);
+  }, 600_000);
+});
+
 describe('planBatches', () => {
   test('splits a source into batches within the text limit, keeping every member once and in order', async () => {
     const members = (await corpusRules('process_creation', 'asim')).slice(0, 200).map((rule) => ({ ruleId: rule.ruleId, parts: rule.query.parts! }));
-    const limit = 40_000;
+    const limit = 15_000;
     const batches = planBatches(members, limit);
     expect(batches.length).toBeGreaterThan(3);
     expect(batches.flat().map((member) => member.ruleId)).toEqual(members.map((member) => member.ruleId));
@@ -143,6 +209,7 @@ describe('planBatches', () => {
       optionalColumns: [],
       aliases: [alias],
       predicate,
+      tag: { predicate, partnerFlags: [] },
       columns: ['TimeGenerated'],
       warnings: [],
       exact: true,

@@ -57,7 +57,7 @@ describe('planHuntUnits', () => {
   });
 
   test('a source whose text exceeds the limit is split into several batches', async () => {
-    const units = await planHuntUnits(processes, settings, checkpointsOf({}), 20_000);
+    const units = await planHuntUnits(processes, settings, checkpointsOf({}), 5_000);
     expect(units.length).toBeGreaterThan(1);
     expect(units.flatMap((unit) => (unit.kind === 'rule' ? [unit.rule.ruleId] : unit.members.map((member) => member.rule.ruleId)))).toEqual(processes.map((rule) => rule.ruleId));
   });
