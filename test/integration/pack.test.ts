@@ -242,6 +242,10 @@ describe('the network + process creation pack of the SigmaHQ corpus', () => {
     const text = queries.reduce((sum, query) => sum + query.length, 0);
     expect(queries.length).toBeLessThanOrEqual(sources * pages * (Math.ceil(text / MAX_BATCH_QUERY_CHARS) + 2));
     expect(queries.length).toBeLessThan(rules.length / 40);
+    // A few per source and page: the batch form (case-partner flags, not folding regexes) keeps it at 3 at most.
+    for (const category of ['network_connection', 'process_creation']) {
+      expect(summary.batches.filter((batch) => batch.category === category).reduce((sum, batch) => sum + batch.queries, 0)).toBeLessThanOrEqual(3 * pages);
+    }
     expect(longest).toBeLessThanOrEqual(MAX_BATCH_QUERY_CHARS + 1_000); // the window's lets and cursor come on top
     expect(summary.totals.verifiedHits).toBeGreaterThan(0);
     expect(summary.rules.length).toBeLessThan(rules.length / 4);
