@@ -10,7 +10,7 @@
  * Each predicate appears once and is the compiler's own batch form (src/kql/compile.ts KqlQueryParts.tag): on a
  * row where no subject a member reads holds a case partner (İ ı ſ ß K ﬁ ..., src/kql/compile/fold.ts), it accepts
  * exactly what the member's own query accepts; where one does, it may accept more, and the matcher decides. The
- * per-subject partner flags are computed once per row (`extend SigmaHuntCase_<subject> = ...`) and projected, so
+ * per-subject partner flags are computed once per row (`extend SigmaCase<hash of the subject> = ...`) and projected, so
  * the run knows which tagged rows were widened (a rejected one is not a KQL over-match). This form drops the
  * regexes that spell Unicode case folding out for every literal group, about two thirds of a predicate's text.
  * Rule values reach the text only inside those predicates, as the compiler's string literals; the tag's own
@@ -82,13 +82,20 @@ export function batchTemplate(members: readonly KqlQueryParts[]): string {
 /** An alias the member would compute differently from one already in the batch (two fields whose names map to
  *  one alias): such a member goes to another batch. */
 export function aliasConflict(aliases: ReadonlyMap<string, string>, member: KqlQueryParts): boolean {
-  return member.aliases.some(({ alias, expression }) => aliases.has(alias) && aliases.get(alias) !== expression);
+  return namedExpressions(member).some(({ alias, expression }) => aliases.has(alias) && aliases.get(alias) !== expression);
+}
+
+/** The names a member computes: its aliases and its partner flags (a flag's name is a hash of its subject, so two
+ *  subjects could share one; such members go to different batches like two aliases would). */
+function namedExpressions(member: KqlQueryParts): { alias: string; expression: string }[] {
+  return [...member.aliases, ...member.tag.partnerFlags];
 }
 
 /** Whether a batch row was read through a widened test of the member's (one of its partner flags is true), so a
  *  matcher rejection is the batch form's doing, not an over-match of the member's own query. */
 export function widenedFor(row: Readonly<Record<string, unknown>>, parts: Pick<KqlQueryParts, 'tag'>): boolean {
-  return parts.tag.partnerFlags.some(({ alias }) => row[alias] === true);
+  // A bool cell is a JSON boolean in the query API's answer; its text form is accepted too, should a client give one.
+  return parts.tag.partnerFlags.some(({ alias }) => row[alias] === true || row[alias] === 'true' || row[alias] === 'True');
 }
 
 /** The member positions a row's tag names; anything else in the cell is ignored (a row of another query). */
@@ -117,7 +124,7 @@ export function planBatches<M extends { parts: KqlQueryParts }>(members: readonl
     const aliases = new Map<string, string>();
     let limit = start;
     while (limit < members.length && (limit === start || !aliasConflict(aliases, members[limit]!.parts))) {
-      for (const { alias, expression } of members[limit]!.parts.aliases) aliases.set(alias, expression);
+      for (const { alias, expression } of namedExpressions(members[limit]!.parts)) aliases.set(alias, expression);
       limit += 1;
     }
     // The largest end in (start, limit] whose batch fits; start + 1 is taken whatever its length.

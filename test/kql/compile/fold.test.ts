@@ -92,7 +92,7 @@ describe('asciiFoldRegex', () => {
 });
 
 describe('tagPredicateOf', () => {
-  const test = (text: string, subject = 'C'): Predicate => ({ kind: 'folded', subject, exact: atom(`exact(${text})`), fast: atom(`fast(${text})`), widen: true });
+  const test = (text: string, subject = 'C'): Extract<Predicate, { kind: 'folded' }> => ({ kind: 'folded', subject, exact: atom(`exact(${text})`), fast: atom(`fast(${text})`), widen: true });
   const flag = (subject: string) => `F_${subject}`;
 
   it('widens a test that counts for the rule with its subject\'s flag, and narrows one under a negation', () => {
