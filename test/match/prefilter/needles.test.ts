@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createRawTextPrefilter, MAX_REGEX_NEEDLES, patternNeedle, ruleNeedles } from '../../../src/match/prefilter.js';
+import { createRawTextPrefilter, MAX_REGEX_NEEDLES, patternNeedle, ruleNeedles, type RawTextPrefilter } from '../../../src/match/prefilter.js';
 import { loadRules, parseRuleText } from '../../../src/rule/load.js';
 import type { SigmaRule } from '../../../src/rule/model.js';
 import { propertyRuns } from '../../support/runs.js';
@@ -119,7 +119,12 @@ describe('pattern needles', () => {
 });
 
 describe('raw-text rejection', () => {
-  const prefilter = createRawTextPrefilter([':\\temp\\', 'evil'])!;
+  // Built in each test, not once for the block: Stryker's per-test coverage only sees code a test runs, so a
+  // pre-filter built while the file loads left its construction (the number check, the refusals) untested.
+  let prefilter: RawTextPrefilter;
+  beforeEach(() => {
+    prefilter = createRawTextPrefilter([':\\temp\\', 'evil'])!;
+  });
 
   it('rejects an ASCII JSON object holding no needle', () => {
     expect(prefilter.rejects('{"Image":"C:\\\\Windows\\\\svchost.exe","N":1}')).toBe(true);
@@ -186,5 +191,63 @@ describe('raw-text rejection', () => {
       { numRuns: propertyRuns(300) },
     );
     expect(Math.min(outcomes.rejected, outcomes.kept)).toBeGreaterThan(30);
+  });
+});
+
+// Found by the mutation run of prefilter.ts (issue 15, docs/mutation.md).
+describe('needle choice', () => {
+  const literal = (text: string) => patternNeedle({ kind: 'string', parts: [{ kind: 'literal', text }], cased: false });
+
+  it('ends an ASCII run at U+0080, the first unit past ASCII', () => {
+    expect(literal('x\u0080yz')).toBe('yz');
+  });
+
+  it('keeps the longest run when a shorter one comes after it, and the first of runs of equal length', () => {
+    expect(literal('straße')).toBe('stra');
+    expect(literal('ab\u00e9cd')).toBe('ab');
+    expect(patternNeedle({ kind: 'string', parts: [{ kind: 'literal', text: 'ab' }, { kind: 'any' }, { kind: 'literal', text: 'cd' }], cased: false })).toBe('ab');
+  });
+
+  it('takes the most selective item of a map wherever it is written, the first one on a tie', () => {
+    expect(ruleNeedles(ruleWith("sel:\n  A|contains: 'longer needle'\n  B: 'ab'\ncondition: sel"))).toEqual(['longer needle']);
+    expect(ruleNeedles(ruleWith("sel:\n  A: 'abcd'\n  B: 'wxyz'\ncondition: sel"))).toEqual(['abcd']);
+  });
+
+  it('lists the needles by length, then alphabetically, whatever order the rule writes them in', () => {
+    for (const order of [['ccc', 'aaa', 'bbb'], ['aaa', 'bbb', 'ccc'], ['bbb', 'ccc', 'aaa'], ['ccc', 'bbb', 'aaa', 'zz']]) {
+      const expected = order.includes('zz') ? ['zz', 'aaa', 'bbb', 'ccc'] : ['aaa', 'bbb', 'ccc'];
+      expect(ruleNeedles(ruleWith(`keywords:\n${order.map((k) => `  - '${k}'`).join('\n')}\ncondition: keywords`)), order.join(',')).toEqual(expected);
+      expect(createRawTextPrefilter(order)!.needles, order.join(',')).toEqual(expected);
+    }
+  });
+});
+
+describe('raw-text pre-filter construction', () => {
+  it('is absent for a needle set holding an empty or a non-ASCII needle', () => {
+    expect(createRawTextPrefilter([''])).toBeNull();
+    expect(createRawTextPrefilter(['evil', ''])).toBeNull();
+    expect(createRawTextPrefilter(['evil', 'é'])).toBeNull();
+  });
+
+  it('checks numbers when any one needle could sit inside a number', () => {
+    expect(createRawTextPrefilter(['evil', '1000'])!.rejects('{"Size":1e3}')).toBe(false);
+    expect(createRawTextPrefilter(['evil', '1000'])!.rejects('{"Size":999}')).toBe(true);
+  });
+
+  it('does not read a / after an escaped backslash as an escape', () => {
+    const prefilter = createRawTextPrefilter([':\\temp\\', 'evil'])!;
+    expect(prefilter.rejects('{"a":"x\\\\y","url":"http://h"}')).toBe(true);
+    expect(prefilter.rejects('{"a":"x\\\\y","url":"http:\\/\\/h"}')).toBe(false);
+  });
+
+  it('gives the automaton no case pairs outside A-Z (many needles)', () => {
+    // Past MAX_REGEX_NEEDLES the automaton runs. '_' and '?' differ by 32, as do '~' and '^': only letters
+    // have a second case.
+    const fillers = Array.from({ length: MAX_REGEX_NEEDLES + 5 }, (_, k) => `fill${String.fromCharCode(97 + (k % 26))}${String.fromCharCode(97 + Math.floor(k / 26))}x`);
+    const prefilter = createRawTextPrefilter([...fillers, 'x_y', 'p~q'])!;
+    expect(prefilter.rejects('{"a":"x?y p^q"}')).toBe(true);
+    expect(prefilter.rejects('{"a":"X_Y"}')).toBe(false);
+    expect(prefilter.rejects('{"a":"P~Q"}')).toBe(false);
+    expect(prefilter.rejects('{"a":"FILLBAX"}')).toBe(false);
   });
 });
