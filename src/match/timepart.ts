@@ -45,10 +45,16 @@ export function parseDateTime(text: string): number | null {
 export function isoWeek(millis: number): number {
   const date = new Date(millis);
   const weekday = (date.getUTCDay() + 6) % 7; // Monday = 0
-  const thursday = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() - weekday + 3);
-  const thursdayDate = new Date(thursday);
-  const firstThursdayYearStart = Date.UTC(thursdayDate.getUTCFullYear(), 0, 1);
-  return 1 + Math.floor((thursday - firstThursdayYearStart) / (7 * 86_400_000));
+  const thursday = utcDay(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() - weekday + 3);
+  const thursdayYearStart = utcDay(new Date(thursday).getUTCFullYear(), 0, 1);
+  return 1 + Math.floor((thursday - thursdayYearStart) / (7 * 86_400_000));
+}
+
+/** Midnight UTC of a day (the day may run past the month, as in Date.UTC), for any year: Date.UTC reads years
+ *  0-99 as 1900-1999, which put the week of 0100-01-01 (whose Thursday is in the year 99) at -99085. */
+function utcDay(year: number, month: number, day: number): number {
+  const date = new Date(0);
+  return date.setUTCFullYear(year, month, day);
 }
 
 export function timePartOf(millis: number, part: TimePart): number {
