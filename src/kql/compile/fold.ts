@@ -207,6 +207,13 @@ function foldClass(lowered: string): string {
   return members.length === 1 ? re2Char(members[0]!) : `[${members.map(re2Char).join('')}]`;
 }
 
+/** The parts between a leading and a trailing `*` (which an unanchored regex needs not spell): [start, end). */
+function innerSpan(parts: readonly WildcardPart[]): { start: number; end: number } {
+  const start = parts[0]?.kind === 'any' ? 1 : 0;
+  const end = parts[parts.length - 1]?.kind === 'any' && parts.length > 1 ? parts.length - 1 : parts.length;
+  return { start, end };
+}
+
 /**
  * The fast form of a case-insensitive wildcard pattern whose literals are ASCII: RE2's `(?i)`, which on a value
  * without case partners folds exactly A-Z as the matcher does (and where toLowerCase() keeps every code point, so
@@ -216,8 +223,7 @@ export function asciiFoldRegex(parts: readonly WildcardPart[]): string | undefin
   if (parts.some((part) => part.kind === 'literal' && !isAscii(part.text))) return undefined;
   let body = '';
   let dot = false;
-  const start = parts[0]?.kind === 'any' ? 1 : 0;
-  const end = parts[parts.length - 1]?.kind === 'any' && parts.length > 1 ? parts.length - 1 : parts.length;
+  const { start, end } = innerSpan(parts);
   for (let index = start; index < end; index++) {
     const part = parts[index]!;
     if (part.kind === 'literal') body += [...part.text.toLowerCase()].map(re2Char).join('');
@@ -239,8 +245,7 @@ export function matcherRegex(parts: readonly WildcardPart[]): { pattern: string;
   let exact = true;
   let body = '';
   let dot = false;
-  const start = parts[0]?.kind === 'any' ? 1 : 0;
-  const end = parts[parts.length - 1]?.kind === 'any' && parts.length > 1 ? parts.length - 1 : parts.length;
+  const { start, end } = innerSpan(parts);
   for (let index = start; index < end; index++) {
     const part = parts[index]!;
     if (part.kind === 'any') {

@@ -56,7 +56,12 @@ export function not(operand: Predicate): Predicate {
 function distinctAtoms(predicate: Predicate): Predicate {
   if (predicate.kind !== 'and' && predicate.kind !== 'or') return predicate;
   const seen = new Set<string>();
-  const operands = predicate.of.filter((operand) => operand.kind !== 'atom' || (!seen.has(operand.text) && seen.add(operand.text) !== undefined));
+  const operands = predicate.of.filter((operand) => {
+    if (operand.kind !== 'atom') return true;
+    if (seen.has(operand.text)) return false;
+    seen.add(operand.text);
+    return true;
+  });
   return operands.length === predicate.of.length ? predicate : combine(predicate.kind, operands);
 }
 
