@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript and compiled to dist/ by `npm ci` (the `prepare` script).
-import { main } from '../dist/src/cli/main.js';
+// The CLI is written in TypeScript and built into dist/ by `npm ci` (the `prepare` script): tsc, then the bundle of
+// its start-up path in dist/cli/ that this file loads (scripts/bundle-cli.ts says why).
+import { main } from '../dist/cli/sigma-hunt.js';
 
 /** Exits once stdout and stderr have flushed what the command wrote, rather than when the event loop runs dry: a
  *  finished command has nothing left to do, and the loop's wind-down (V8's idle-time GC task, keep-alive sockets
