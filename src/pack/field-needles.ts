@@ -6,7 +6,8 @@
 //     field lookup returns, or an element of the array it returns (the matcher never looks inside objects
 //     for a field, and looks the field up by its exact key or by a key that equals it without spaces);
 //   - a needle of a keyword item may occur in any scalar, at any depth;
-//   - a field item whose values imply no text (a regex, a comparison, cidr, fieldref, `exists: true`, a
+//   - a `re` value's needles are the texts every match holds (src/pack/regex-needles.ts);
+//   - a field item whose values imply no text (a regex without needles, a comparison, cidr, fieldref, `exists: true`, a
 //     negated item: `neq` needs the field present) still cannot hold unless its field is present, non-null:
 //     the "presence" needle, text ''. An item with a `null` or `exists: false` value holds on absence, and
 //     gives nothing.
@@ -19,6 +20,7 @@
 import { needleSetCost, patternNeedle } from '../match/prefilter.js';
 import type { ConditionNode, DetectionItem, Search, SigmaRule } from '../rule/model.js';
 import { foldCondition } from '../rule/condition.js';
+import { regexNeedles } from './regex-needles.js';
 
 export interface FieldNeedle {
   /** The Sigma field whose value must hold the text; null: any scalar of the event (keywords). */
@@ -119,6 +121,12 @@ function union(sets: readonly FieldNeedleSet[]): FieldNeedleSet {
 function groupNeedles(patterns: DetectionItem['values'][number]['patterns'], field: string | null): FieldNeedleSet {
   const needles: FieldNeedle[] = [];
   for (const pattern of patterns) {
+    if (pattern.kind === 're') {
+      const texts = regexNeedles(pattern.source, pattern.flags);
+      if (texts === null) return null;
+      for (const text of texts) needles.push(cut({ field, text }));
+      continue;
+    }
     const text = patternNeedle(pattern);
     if (text === null) return null;
     needles.push(cut({ field, text }));

@@ -19,11 +19,18 @@ const OTHER_PATTERNS = fc.constantFrom<ValuePattern>(
   { kind: 'exists', expected: true },
   { kind: 'exists', expected: false },
   { kind: 're', source: 'a.b', flags: { ignoreCase: true, multiline: false, dotAll: false } },
+  // Needles from the pattern's literals (src/pack/regex-needles.ts): `abc` or `ab`+S, never an s caselessly.
+  { kind: 're', source: 'ab(?:c|S)', flags: { ignoreCase: true, multiline: false, dotAll: false } },
+  { kind: 're', source: 'x\\.k+', flags: { ignoreCase: false, multiline: false, dotAll: false } },
   { kind: 'compare', op: 'gt', value: 100 },
   { kind: 'cidr', family: 4, network: '10.0.0.0', prefixLength: 8 },
   { kind: 'fieldref', field: 'User', position: 'contains', cased: false },
 );
 const ruleArb = ruleArbWith(OTHER_PATTERNS);
+
+/** Texts the regexes above match, and near misses (ſ for S, a missing letter), for events to be built from. */
+const REGEX_TEXTS = ['abc', 'ABS', 'abſ', 'ab', 'x.k', 'x.kk', 'X.K', 'xk'];
+const eventLiterals = (rules: readonly SigmaRule[]): string[] => [...rules.flatMap(literalsOf), ...REGEX_TEXTS];
 
 /** Keys the matcher reads as a field only by removing their spaces. */
 const SPACED_KEYS = ['Command Line', ' Image', 'Us er', 'Im age ', 'Size '];
@@ -54,7 +61,7 @@ function packCaseArb(maxRules: number): fc.Arbitrary<[SigmaRule[], SigmaEvent[]]
     fc.tuple(
       fc.constant(rules),
       fc
-        .array(fc.tuple(eventArb(rules.flatMap(literalsOf), SPACED_KEYS), spellingArb), { minLength: 1, maxLength: 8 })
+        .array(fc.tuple(eventArb(eventLiterals(rules), SPACED_KEYS), spellingArb), { minLength: 1, maxLength: 8 })
         .map((written) => written.map(([node, spelling]) => JSON.parse(write(node, spelling)) as SigmaEvent)),
     ),
   );
@@ -80,7 +87,7 @@ describe('rule pack exactness', () => {
         fc.array(single, { minLength: 2, maxLength: 8 }).chain((rules) =>
           fc.tuple(
             fc.constant(rules),
-            fc.array(fc.tuple(eventArb(rules.flatMap(literalsOf), SPACED_KEYS), spellingArb), { minLength: 1, maxLength: 6 }).map((written) => written.map(([node, spelling]) => JSON.parse(write(node, spelling)) as SigmaEvent)),
+            fc.array(fc.tuple(eventArb(eventLiterals(rules), SPACED_KEYS), spellingArb), { minLength: 1, maxLength: 6 }).map((written) => written.map(([node, spelling]) => JSON.parse(write(node, spelling)) as SigmaEvent)),
           ),
         ),
         ([rules, events]) => checkPack(rules.map((rule) => compileRule(rule)), events, tally),
