@@ -608,7 +608,6 @@ function compileString(
 ): Predicate {
   const parts = normalizeParts(pattern.parts);
   const shape = literalShape(parts);
-  const cs = pattern.cased ? '_cs' : '';
   if (shape) {
     // The empty value is absent (adapter), and absent never matches a string pattern.
     if (shape.position === 'exact' && shape.text === '') return FALSE;
