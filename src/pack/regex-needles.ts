@@ -20,7 +20,7 @@
 //   - Anything this reader does not know (`\Q...\E`, octal escapes, an unknown escape letter) gives no needles:
 //     the item falls back to its field's presence, as before.
 import { needleSetCost } from '../match/prefilter.js';
-import type { RegexFlags } from '../rule/values/regex.js';
+import { regexTokens, type RegexFlags, type RegexToken } from '../rule/values/regex.js';
 
 /** ASCII letters whose case-insensitive RE2 orbit holds a character that does not lower to the letter's
  *  lowering (U+017F for s), by their lower-case form. */
@@ -111,25 +111,41 @@ function repeat(info: Info, min: number, max: number): Info {
   return { exact: null, required: requiredOf(info) };
 }
 
-/** Reads an accepted RE2 pattern (the loader checked it) into the Info of its top level. */
+/** Reads an accepted RE2 pattern (the loader checked it) into the Info of its top level, over the tokens the
+ *  rule layer splits patterns into (src/rule/values/regex.ts regexTokens: whole escapes, classes). */
 class Reader {
-  private index = 0;
+  private readonly tokens: RegexToken[];
+  private at = 0;
 
   constructor(
     private readonly source: string,
     private readonly caseless: boolean,
-  ) {}
+  ) {
+    this.tokens = [...regexTokens(source)];
+  }
 
   read(): Info {
     const info = this.alternation();
-    if (this.index !== this.source.length) throw new Unsupported(`unexpected '${this.source[this.index]}'`);
+    if (this.at !== this.tokens.length) throw new Unsupported(`unexpected '${this.tokens[this.at]!.text}'`);
     return info;
+  }
+
+  /** The plain syntax character at the cursor, or undefined (an escape, a class, the end). */
+  private plain(): string | undefined {
+    const token = this.tokens[this.at];
+    return token?.kind === 'plain' ? token.text : undefined;
+  }
+
+  /** Moves the cursor past the token starting `length` characters into the source from the current one. */
+  private skipChars(length: number): void {
+    const end = this.tokens[this.at]!.index + length;
+    while (this.at < this.tokens.length && this.tokens[this.at]!.index < end) this.at++;
   }
 
   private alternation(): Info {
     const branches = [this.sequence()];
-    while (this.source[this.index] === '|') {
-      this.index++;
+    while (this.plain() === '|') {
+      this.at++;
       branches.push(this.sequence());
     }
     return alternate(branches);
@@ -137,54 +153,58 @@ class Reader {
 
   private sequence(): Info {
     const items: Info[] = [];
-    while (this.index < this.source.length && this.source[this.index] !== '|' && this.source[this.index] !== ')') {
-      items.push(this.quantified(this.atom()));
-    }
+    while (this.at < this.tokens.length && this.plain() !== '|' && this.plain() !== ')') items.push(this.quantified(this.atom()));
     return concat(items);
   }
 
   private quantified(atom: Info): Info {
     let info = atom;
     for (;;) {
-      const char = this.source[this.index];
+      const char = this.plain();
       let min: number;
       let max: number;
       if (char === '*') [min, max] = [0, Infinity];
       else if (char === '+') [min, max] = [1, Infinity];
       else if (char === '?') [min, max] = [0, 1];
       else if (char === '{') {
-        const counted = /^\{(\d+)(,(\d*))?\}/.exec(this.source.slice(this.index));
+        const counted = /^\{(\d+)(,(\d*))?\}/.exec(this.source.slice(this.tokens[this.at]!.index));
         if (counted === null) return info; // RE2 reads a brace that starts no repeat count as a literal
         min = Number(counted[1]);
         max = counted[2] === undefined ? min : counted[3] === '' ? Infinity : Number(counted[3]);
-        this.index += counted[0].length - 1;
+        this.skipChars(counted[0].length - 1);
       } else return info;
-      this.index++;
-      if (this.source[this.index] === '?') this.index++; // lazy: the same texts
+      this.at++;
+      if (this.plain() === '?') this.at++; // lazy: the same texts
       info = repeat(info, min, max);
     }
   }
 
   private atom(): Info {
-    const char = this.source[this.index]!;
-    switch (char) {
+    const token = this.tokens[this.at]!;
+    if (token.kind === 'escape') {
+      this.at++;
+      return this.escape(token.text);
+    }
+    if (token.kind !== 'plain') {
+      // A class matches one character of unknown shape: skip its members to the `]` that closes it.
+      while (this.at < this.tokens.length && this.tokens[this.at]!.kind !== 'class-end') this.at++;
+      if (this.at === this.tokens.length) throw new Unsupported('unclosed class');
+      this.at++;
+      return UNKNOWN;
+    }
+    switch (token.text) {
       case '(':
         return this.group();
-      case '[':
-        this.skipClass();
-        return UNKNOWN;
       case '.':
-        this.index++;
+        this.at++;
         return UNKNOWN;
       case '^':
       case '$':
-        this.index++;
+        this.at++;
         return EMPTY;
-      case '\\':
-        return this.escape();
       default:
-        this.index++;
-        return this.literal(char);
+        this.at++;
+        return this.literal(token.text);
     }
   }
 
@@ -192,7 +212,7 @@ class Reader {
     const code = char.charCodeAt(0);
     if (code >= 128) {
       // A surrogate pair is one character to RE2: consume its second half too.
-      if (code >= 0xd800 && code <= 0xdbff) this.index++;
+      if (code >= 0xd800 && code <= 0xdbff && this.plain() !== undefined) this.at++;
       return UNKNOWN;
     }
     const lowered = char.toLowerCase();
@@ -201,55 +221,26 @@ class Reader {
   }
 
   private group(): Info {
-    this.index++; // (
-    if (this.source[this.index] === '?') {
-      const head = /^\?(?:P?<[A-Za-z0-9_]+>|[imsU-]*(:|\)))/.exec(this.source.slice(this.index));
-      if (head === null) throw new Unsupported('group syntax');
-      this.index += head[0].length;
-      // `(?flags)` alone: a flag change, matching nothing (its effect on case is taken pattern-wide).
-      if (head[1] === ')') return EMPTY;
-    }
+    const head = /^\((?:\?(?:P?<[A-Za-z0-9_]+>|[imsU-]*(:|\))))?/.exec(this.source.slice(this.tokens[this.at]!.index))!;
+    if (head[0] === '(' && this.source[this.tokens[this.at]!.index + 1] === '?') throw new Unsupported('group syntax');
+    this.skipChars(head[0].length);
+    // `(?flags)` alone: a flag change, matching nothing (its effect on case is taken pattern-wide).
+    if (head[1] === ')') return EMPTY;
     const inner = this.alternation();
-    if (this.source[this.index] !== ')') throw new Unsupported('unclosed group');
-    this.index++;
+    if (this.plain() !== ')') throw new Unsupported('unclosed group');
+    this.at++;
     return inner;
   }
 
-  private skipClass(): void {
-    let at = this.index + 1;
-    if (this.source[at] === '^') at++;
-    if (this.source[at] === ']') at++; // a `]` first is a member
-    for (; at < this.source.length; at++) {
-      const char = this.source[at];
-      if (char === '\\') at++;
-      else if (char === '[' && /^\[:[a-z]+:\]/.test(this.source.slice(at, at + 16))) at = this.source.indexOf(']', at);
-      else if (char === ']') {
-        this.index = at + 1;
-        return;
-      }
-    }
-    throw new Unsupported('unclosed class');
-  }
-
-  private escape(): Info {
-    const next = this.source[this.index + 1];
-    if (next === undefined) throw new Unsupported('trailing backslash');
-    this.index += 2;
-    if (/[A-Za-z0-9]/.test(next)) {
-      if ('bBAz'.includes(next)) return EMPTY;
-      if ('dDwWsSCnrtfav'.includes(next)) return UNKNOWN;
-      if (next === 'p' || next === 'P' || next === 'x') {
-        if (this.source[this.index] === '{') {
-          const end = this.source.indexOf('}', this.index);
-          if (end < 0) throw new Unsupported('unclosed escape');
-          this.index = end + 1;
-        } else this.index += next === 'x' ? 2 : 1;
-        return UNKNOWN;
-      }
-      throw new Unsupported(`escape \\${next}`);
-    }
-    // An escaped punctuation character is that character.
-    return this.literal(next);
+  /** An escape token: an assertion, a class of unknown shape, or an escaped punctuation character. */
+  private escape(text: string): Info {
+    const letter = text[1];
+    if (letter === undefined) throw new Unsupported('trailing backslash');
+    if (!/[A-Za-z0-9]/.test(letter)) return text.length === 2 ? this.literal(letter) : UNKNOWN;
+    if ('bBAz'.includes(letter) && text.length === 2) return EMPTY;
+    if ('dDwWsSCnrtfavxpP'.includes(letter)) return UNKNOWN;
+    // \Q...\E, octal digits and anything else this reader does not know.
+    throw new Unsupported(`escape ${text.slice(0, 2)}`);
   }
 }
 

@@ -36,6 +36,11 @@ describe('regexNeedles', () => {
     expect(regexNeedles('(^0oa.*|[a-z]+@[a-z.]+)', PLAIN)).toEqual(['0oa', '@']);
     // Lowered: the needle automaton reads values lowered.
     expect(regexNeedles('APT\\d', PLAIN)).toEqual(['apt']);
+    // Escapes are whole tokens (regexTokens): \x41, \pL and \p{...} are one character of unknown shape each.
+    expect(regexNeedles('ab\\x41cde', PLAIN)).toEqual(['cde']);
+    expect(regexNeedles('\\pLabc\\p{Greek}d', PLAIN)).toEqual(['abc']);
+    expect(regexNeedles('[\\x{41}-\\x{5A}]xyz', PLAIN)).toEqual(['xyz']);
+    expect(regexNeedles('[]a]bc', PLAIN)).toEqual(['bc']);
   });
 
   it('never puts an s in a case-insensitive needle (RE2 also matches ſ there)', () => {
@@ -129,6 +134,10 @@ const shapeArb: fc.Arbitrary<Node> = fc.constantFrom<Node>(
   { source: '^', sample: () => '' },
   { source: '$', sample: () => '' },
   { source: '\\x41', sample: () => 'A' },
+  { source: '\\x{73}', sample: () => 's' },
+  { source: '\\pL', sample: (choose) => 'kſé'[choose() % 3] },
+  { source: '\\p{Lu}', sample: (choose) => 'SKÉ'[choose() % 3] },
+  { source: '[\\x{61}-\\x{63}\\pN]', sample: (choose) => 'ab3'[choose() % 3] },
 );
 
 const nodeArb: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({

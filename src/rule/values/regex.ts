@@ -63,9 +63,11 @@ function re2Refusal(source: string, message: string): string {
   return `not a valid RE2 pattern: ${detail}`;
 }
 
-/** A piece of pattern text: an escape (`\\d`, a whole `\\Q...\\E`), a character-class member, or plain syntax. */
+/** A piece of pattern text: an escape (`\\d`, `\\x41`, `\\x{263A}`, `\\pL`, `\\p{Greek}`, a whole `\\Q...\\E`), a
+ *  character-class member, or plain syntax. */
 export interface RegexToken {
-  kind: 'escape' | 'class' | 'plain';
+  /** `class`: a class's opening `[` or `[^`, or a member; `class-end`: the `]` that closes it. */
+  kind: 'escape' | 'class' | 'class-end' | 'plain';
   index: number;
   text: string;
 }
@@ -83,11 +85,14 @@ export function* regexTokens(source: string): Generator<RegexToken> {
       if (source[index + 1] === 'Q') {
         const end = source.indexOf('\\E', index + 2);
         length = (end < 0 ? source.length : end + 2) - index;
-      } else length = Math.min(2, source.length - index);
+      } else length = Math.min(escapeLength(source, index), source.length - index);
     } else if (classStart >= 0) {
       const posix = char === '[' ? /^\[:[a-z]+:\]/.exec(source.slice(index, index + 16)) : null;
       if (posix) length = posix[0].length;
-      else if (char === ']' && index > classStart) classStart = -1;
+      else if (char === ']' && index > classStart) {
+        classStart = -1;
+        kind = 'class-end';
+      }
     } else if (char === '[') {
       kind = 'class';
       classStart = index + (source[index + 1] === '^' ? 2 : 1);
@@ -96,6 +101,18 @@ export function* regexTokens(source: string): Generator<RegexToken> {
     yield { kind, index, text: source.slice(index, index + length) };
     index += length;
   }
+}
+
+/** The length of the escape at `index` (not `\\Q`): `\\x` takes two hex digits or a braced number, `\\p`/`\\P` a letter
+ *  or a braced class name, anything else one character. */
+function escapeLength(source: string, index: number): number {
+  const letter = source[index + 1];
+  if (letter !== 'x' && letter !== 'p' && letter !== 'P') return 2;
+  if (source[index + 2] === '{') {
+    const end = source.indexOf('}', index + 3);
+    return end < 0 ? source.length - index : end + 1 - index;
+  }
+  return letter === 'x' ? 4 : 3;
 }
 
 /** The two PCRE spellings RE2 accepts with another meaning, or null. */
