@@ -265,11 +265,11 @@ export async function verifyWindow(
     const event = options.eventOf ? options.eventOf(index) : verifier.eventOf(row);
     const hit = verifier.verify(row, event);
     if (verifier.lastEvaluationMs > slowRows.limitMs) slowRows.note(verifier.lastEvaluationMs, verifier.ruleId, () => hitIdOf(row, huntRule.mapping), event, verifier.testedFields);
-    if (hit === 'over-match' && options.widened?.(index)) {
-      widenedRejects += 1;
-      continue;
-    }
     if (hit === 'over-match') {
+      if (options.widened?.(index)) {
+        widenedRejects += 1;
+        continue;
+      }
       kqlOverMatch += 1;
       if (overMatchSample.length < OVER_MATCH_SAMPLE_SIZE) overMatchSample.push(loggedEvent(hitIdOf(row, huntRule.mapping), event, logEventValues));
       continue;

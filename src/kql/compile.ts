@@ -619,12 +619,12 @@ function compileString(
     }
     // A number's text is ASCII, where Kusto's case folding is the matcher's. A caseless literal (emoji, digits,
     // CJK...) is found by toLowerCase() exactly where it is found as it stands.
-    const caseless = !isAscii(shape.text) && isCaseless(shape.text);
-    if (pattern.cased || subject.numeric || caseless) {
-      const cs = pattern.cased || caseless ? '_cs' : '';
+    const sensitive = pattern.cased || (!isAscii(shape.text) && isCaseless(shape.text));
+    if (sensitive || subject.numeric) {
+      const cs = sensitive ? '_cs' : '';
       switch (shape.position) {
         case 'exact':
-          return atom(`${text} ${pattern.cased || caseless ? '==' : '=~'} ${literal}`);
+          return atom(`${text} ${sensitive ? '==' : '=~'} ${literal}`);
         case 'contains':
           return atom(`${text} contains${cs} ${literal}`);
         case 'startswith':
