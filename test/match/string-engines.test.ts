@@ -44,31 +44,16 @@ describe('the contains engines', () => {
     expect(matcher.test('CAFÉ')).toBe(true);
   });
 
-  it('match `*` among many needles on every value, the empty one included (the automaton)', () => {
-    const matcher = manyContains('');
-    expect(matcher.test('')).toBe(true);
-    expect(matcher.test('anything')).toBe(true);
-  });
-
-  it('restart after U+0080 and find a needle after it (the automaton, all-ASCII needles)', () => {
-    const matcher = manyContains('abc');
-    expect(matcher.test('\u0080abc')).toBe(true);
-    expect(matcher.test('x\u0080ABC')).toBe(true);
-    expect(matcher.test('ab\u0080c')).toBe(false);
-  });
-
-  it('find needles completed by U+0130 and U+212A, which lower to ASCII (the automaton)', () => {
-    const matcher = manyContains('ki', 'key');
+  // The automaton: each case is a set of needles (among REGEX_NEEDLE_LIMIT + 1 fillers) and what it answers.
+  it.each<[string, string[], [string, boolean][]]>([
+    ['match `*` among many needles on every value, the empty one included', [''], [['', true], ['anything', true]]],
+    ['restart after U+0080 and find a needle after it (all-ASCII needles)', ['abc'], [['\u0080abc', true], ['x\u0080ABC', true], ['ab\u0080c', false]]],
     // 'İ' lowers to 'i' + U+0307, KELVIN SIGN to 'k'.
-    expect(matcher.test('kİ')).toBe(true);
-    expect(matcher.test('\u212Aey')).toBe(true);
-    expect(matcher.test('\u212A\u00e9y')).toBe(false);
-  });
-
-  it('find a needle holding U+0080 (the automaton)', () => {
-    const matcher = manyContains('x\u0080');
-    expect(matcher.test('X\u0080')).toBe(true);
-    expect(matcher.test('x\u0081')).toBe(false);
+    ['find needles completed by U+0130 and U+212A, which lower to ASCII', ['ki', 'key'], [['kİ', true], ['\u212Aey', true], ['\u212A\u00e9y', false]]],
+    ['find a needle holding U+0080', ['x\u0080'], [['X\u0080', true], ['x\u0081', false]]],
+  ])('%s (the automaton)', (_name, needles, answers) => {
+    const matcher = manyContains(...needles);
+    for (const [haystack, expected] of answers) expect(matcher.test(haystack), JSON.stringify(haystack)).toBe(expected);
   });
 });
 
