@@ -42,10 +42,6 @@ const EMPTY: Info = { exact: [''], required: null };
 
 class Unsupported extends Error {}
 
-function cost(set: readonly string[]): number {
-  return needleSetCost(set);
-}
-
 /** The needles a set of exact texts gives: itself, when no text is empty. */
 function asNeedles(exact: readonly string[] | null): string[] | null {
   if (exact === null || exact.length === 0 || exact.some((text) => text === '')) return null;
@@ -55,7 +51,7 @@ function asNeedles(exact: readonly string[] | null): string[] | null {
 function better(a: string[] | null, b: string[] | null): string[] | null {
   if (a === null) return b;
   if (b === null) return a;
-  return cost(b) < cost(a) ? b : a;
+  return needleSetCost(b) < needleSetCost(a) ? b : a;
 }
 
 function requiredOf(info: Info): string[] | null {
