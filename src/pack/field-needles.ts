@@ -7,6 +7,9 @@
 //     for a field, and looks the field up by its exact key or by a key that equals it without spaces);
 //   - a needle of a keyword item may occur in any scalar, at any depth;
 //   - a `re` value's needles are the texts every match holds (src/pack/regex-needles.ts);
+//   - a value whose literal (lowered, when caseless) holds a non-ASCII unit needs a non-ASCII unit in the
+//     scalar (NON_ASCII): `toLowerCase` maps ASCII to ASCII. It stands for the value when its longest ASCII
+//     run is short (an emoji, a homoglyph, U+2800 padding before `.exe`);
 //   - a field item whose values imply no text (a regex without needles, a comparison, cidr, fieldref, `exists: true`, a
 //     negated item: `neq` needs the field present) still cannot hold unless its field is present, non-null:
 //     the "presence" needle, text ''. An item with a `null` or `exists: false` value holds on absence, and
@@ -18,16 +21,25 @@
 // are OR/AND; a search is the OR over its maps of the AND of their items; an item with `|all` is the AND of
 // its values, otherwise the union.
 import { needleSetCost, patternNeedle } from '../match/prefilter.js';
-import type { ConditionNode, DetectionItem, Search, SigmaRule } from '../rule/model.js';
+import type { ConditionNode, DetectionItem, Search, SigmaRule, ValuePattern } from '../rule/model.js';
 import { foldCondition } from '../rule/condition.js';
 import { regexNeedles } from './regex-needles.js';
 
 export interface FieldNeedle {
   /** The Sigma field whose value must hold the text; null: any scalar of the event (keywords). */
   readonly field: string | null;
-  /** Lower-case ASCII; '' (only with a field) means "the field is present and not null". */
+  /** Lower-case ASCII; '' (only with a field) means "the field is present and not null"; NON_ASCII means "a
+   *  scalar holds a code unit ≥ 128". */
   readonly text: string;
 }
+
+/** The text of the non-ASCII needle: one unit no ASCII needle holds, so no ASCII needle implies it, nor it one
+ *  (minimize compares texts); the same needle with a field is implied by it without (any scalar). */
+export const NON_ASCII = '\u0080';
+
+/** A non-ASCII unit is about as rare in Windows events as a five-letter text; a shorter ASCII run of the same
+ *  value prunes less. */
+const NON_ASCII_COST = needleSetCost(['x'.repeat(5)]);
 
 /** Null: no requirement could be derived, the rule is evaluated on every event. Empty: never matches. */
 export type FieldNeedleSet = readonly FieldNeedle[] | null;
@@ -37,7 +49,7 @@ const PRESENCE_COST = 1;
 
 function cost(set: readonly FieldNeedle[]): number {
   let total = 0;
-  for (const needle of set) total += needle.text === '' ? PRESENCE_COST : needleSetCost([needle.text]);
+  for (const needle of set) total += needle.text === '' ? PRESENCE_COST : needle.text === NON_ASCII ? NON_ASCII_COST : needleSetCost([needle.text]);
   return total;
 }
 
@@ -47,6 +59,26 @@ export const MAX_NEEDLE_LENGTH = 16;
 
 function cut(needle: FieldNeedle): FieldNeedle {
   return needle.text.length <= MAX_NEEDLE_LENGTH ? needle : { field: needle.field, text: needle.text.slice(-MAX_NEEDLE_LENGTH) };
+}
+
+/** Whether every match of a string pattern holds a non-ASCII unit: a literal part does, as the matcher
+ *  compares it (lowered when caseless; U+212A lowers to ASCII 'k'). */
+function needsNonAscii(pattern: ValuePattern): boolean {
+  if (pattern.kind !== 'string') return false;
+  for (const part of pattern.parts) {
+    if (part.kind !== 'literal') continue;
+    const compared = pattern.cased ? part.text : part.text.toLowerCase();
+    for (let i = 0; i < compared.length; i++) if (compared.charCodeAt(i) >= 128) return true;
+  }
+  return false;
+}
+
+/** A string pattern's needle: its longest ASCII run, or NON_ASCII when that prunes more; null when it has
+ *  neither. */
+function stringNeedle(pattern: ValuePattern, field: string | null): FieldNeedle | null {
+  const text = patternNeedle(pattern);
+  if (needsNonAscii(pattern) && (text === null || needleSetCost([text]) > NON_ASCII_COST)) return { field, text: NON_ASCII };
+  return text === null ? null : cut({ field, text });
 }
 
 /** Kept needle texts, with the lengths they come in: a text holds one of them iff one of its windows of
@@ -127,9 +159,9 @@ function groupNeedles(patterns: DetectionItem['values'][number]['patterns'], fie
       for (const text of texts) needles.push(cut({ field, text }));
       continue;
     }
-    const text = patternNeedle(pattern);
-    if (text === null) return null;
-    needles.push(cut({ field, text }));
+    const needle = stringNeedle(pattern, field);
+    if (needle === null) return null;
+    needles.push(needle);
   }
   return needles.length > 1 ? dedupe(needles) : needles.length === 1 ? needles : null;
 }

@@ -11,11 +11,15 @@
 //     is the concatenation of per-unit lowerings as far as ASCII runs go; surrogates lower to non-ASCII.
 //   - The units that lower to text holding ASCII (LOWERS_TO_ASCII: U+0130 → 'i' U+0307, U+212A → 'k',
 //     checked against ICU by test/match/lowercase.test.ts) are fed as their lowering.
+// One more needle reads no text: "the value holds a non-ASCII unit" (`nonAsciiId`), which a rule's
+// non-ASCII literal needs (src/pack/field-needles.ts NON_ASCII): `toLowerCase` maps ASCII to ASCII, so a
+// value whose lowering holds a non-ASCII unit holds one itself.
 // Numbers and booleans are scanned as their string form, the form the matcher compares. A field's value is
 // scanned as the matcher reads it: the scalar, or every scalar in the array it holds (recursively); an
 // event is scanned deep, every scalar at any depth (keyword searches look at every value). Keys are not
 // values and are not scanned.
 import { escapeRegExp, LOWERS_TO_ASCII, REGEX_NEEDLE_LIMIT } from '../match/text.js';
+import { SkipScreen } from './skip-screen.js';
 
 /** The lowering of each LOWERS_TO_ASCII unit, indexed by unit. */
 const ASCII_LOWERINGS = new Map<number, string>(LOWERS_TO_ASCII.map((unit) => [unit, String.fromCharCode(unit).toLowerCase()]));
@@ -46,12 +50,24 @@ export class NeedleAutomaton {
    *  tests: it never equates a non-ASCII unit with an ASCII one. V8 runs a short alternation faster than
    *  the table walk (the matcher's contains sets make the same choice, src/match/text.ts). */
   private readonly prescreen: RegExp | null;
+  /** For a few needles all long enough: a cheaper test with the same promise (src/pack/skip-screen.ts). */
+  private readonly screen: SkipScreen | null;
 
-  /** Texts must be non-empty lower-case ASCII and distinct; `ids[k]` is reported for `texts[k]`. */
-  constructor(texts: readonly string[], ids: readonly number[], private readonly sink: NeedleSink) {
-    this.needleCount = texts.length;
-    this.prescreen =
-      texts.length <= REGEX_NEEDLE_LIMIT ? new RegExp(`${texts.map(escapeRegExp).join('|')}|[${String.fromCharCode(...LOWERS_TO_ASCII)}]`, 'i') : null;
+  /** Texts must be lower-case ASCII and distinct; `ids[k]` is reported for `texts[k]`, and `nonAsciiId` (when
+   *  not -1) for a value holding a code unit ≥ 128. */
+  constructor(
+    texts: readonly string[],
+    ids: readonly number[],
+    private readonly sink: NeedleSink,
+    private readonly nonAsciiId = -1,
+  ) {
+    this.needleCount = texts.length + (nonAsciiId === -1 ? 0 : 1);
+    // With the non-ASCII needle every non-ASCII unit must reach the walk, the two of LOWERS_TO_ASCII among them.
+    const nonAscii = nonAsciiId === -1 ? `[${String.fromCharCode(...LOWERS_TO_ASCII)}]` : '[^\0-\x7f]';
+    const few = texts.length <= REGEX_NEEDLE_LIMIT;
+    // The skip loop cannot see a non-ASCII unit it steps over, so the non-ASCII needle keeps the RegExp.
+    this.screen = few && nonAsciiId === -1 ? SkipScreen.of(texts) : null;
+    this.prescreen = few && this.screen === null ? new RegExp([...texts.map(escapeRegExp), nonAscii].join('|'), 'i') : null;
     let classes = 1;
     for (const text of texts) {
       for (let k = 0; k < text.length; k++) {
@@ -162,9 +178,10 @@ export class NeedleAutomaton {
   }
 
   scanText(text: string): void {
-    if (this.prescreen !== null && !this.prescreen.test(text)) return;
+    if (this.screen !== null ? !this.screen.mayHold(text) : this.prescreen !== null && !this.prescreen.test(text)) return;
     const { classOf, delta } = this;
     let row = 0;
+    let nonAsciiId = this.nonAsciiId;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
       if (code < 128) {
@@ -174,6 +191,10 @@ export class NeedleAutomaton {
           this.report(row);
         }
         continue;
+      }
+      if (nonAsciiId !== -1) {
+        this.sink.found(nonAsciiId);
+        nonAsciiId = -1;
       }
       const lowered = ASCII_LOWERINGS.get(code);
       if (lowered === undefined) {

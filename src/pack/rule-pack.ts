@@ -2,18 +2,18 @@
 //
 // Exactness. A rule can match an event only if, for each of its needle clauses (src/pack/field-needles.ts),
 // one of the clause's needles occurs in the event: its text in a lowered scalar of its field (any scalar,
-// for a keyword needle), or its field present. The needle automata find every occurrence in one pass per
-// field value (src/pack/needle-automaton.ts says how they read values exactly as the matcher lowers
-// them), and a rule is evaluated as soon as all its clauses are met. Rules without clauses (a `not`, a
-// regex-only keyword search, ...) are evaluated on every event; a rule with an empty clause never matches
-// and never is. So `matching` returns exactly the rules whose `matches` holds.
+// for a keyword needle), a non-ASCII unit in such a scalar, or its field present. The needle automata find
+// every occurrence in one pass per field value (src/pack/needle-automaton.ts says how they read values
+// exactly as the matcher lowers them), and a rule is evaluated as soon as all its clauses are met. Rules
+// without clauses (a `not`, a regex-only keyword search, ...) are evaluated on every event; a rule with an
+// empty clause never matches and never is. So `matching` returns exactly the rules whose `matches` holds.
 //
 // Log sources. The caller may split events by source (`classify`) and say which rules apply to a source
 // (`applies`); by default every rule applies to every event. The index for a source is built the first
 // time an event of that source arrives, then cached by its key.
 import type { CompiledRule, SigmaEvent } from '../match/types.js';
 import type { SigmaRule } from '../rule/model.js';
-import { MAX_CLAUSES, ruleClauses, type NeedleClauses } from './field-needles.js';
+import { MAX_CLAUSES, NON_ASCII, ruleClauses, type NeedleClauses } from './field-needles.js';
 import { NeedleAutomaton, type NeedleSink } from './needle-automaton.js';
 
 /** The part of an event source (src/logsource) the pack needs: a key naming it, stable across events. */
@@ -127,18 +127,21 @@ class SourceIndex implements NeedleSink {
     let states = 0;
     for (const [field, texts] of byField) {
       let presenceId = -1;
+      let nonAsciiId = -1;
       const automatonTexts: string[] = [];
       const automatonIds: number[] = [];
       for (const [text, rules] of texts) {
         const id = this.holders.length;
         this.holders.push(Int32Array.from(rules));
         if (text === '') presenceId = id;
+        else if (text === NON_ASCII) nonAsciiId = id;
         else {
           automatonTexts.push(text);
           automatonIds.push(id);
         }
       }
-      const automaton = automatonTexts.length > 0 ? new NeedleAutomaton(automatonTexts, automatonIds, this) : null;
+      const automaton =
+        automatonTexts.length > 0 || nonAsciiId !== -1 ? new NeedleAutomaton(automatonTexts, automatonIds, this, nonAsciiId) : null;
       states += automaton?.stateCount ?? 0;
       if (field === null) keywords = automaton;
       else this.fields.set(field, { automaton, presenceId });

@@ -52,6 +52,30 @@ describe('needle automaton', () => {
     expect(found(['abc'], { abc: 1 }, true)).toEqual([]);
   });
 
+  it('reports its non-ASCII needle once for any value holding a unit >= 128, with or without its prescreen', () => {
+    const few = ['abc'];
+    const many = Array.from({ length: 60 }, (_, k) => `n${k}x`);
+    for (const texts of [few, many, []]) {
+      const seen: number[] = [];
+      const automaton = new NeedleAutomaton(texts, texts.map((_, k) => k), { found: (id) => void seen.push(id) }, 999);
+      const nonAsciiReports = (value: unknown): number => {
+        seen.length = 0;
+        automaton.scanFieldValue(value);
+        return seen.filter((id) => id === 999).length;
+      };
+      expect(nonAsciiReports('plain ascii'), texts.length.toString()).toBe(0);
+      expect(nonAsciiReports(12345)).toBe(0);
+      expect(nonAsciiReports('caf\u00e9 \u00e9')).toBe(1);
+      expect(nonAsciiReports('\u2800\u2800.exe')).toBe(1);
+      expect(nonAsciiReports('\ud83d\ude00')).toBe(1);
+      // The units LOWERS_TO_ASCII lower to ASCII but are non-ASCII themselves.
+      expect(nonAsciiReports('\u212A')).toBe(1);
+      expect(nonAsciiReports(['ascii', 'ABC\u00c9'])).toBe(1);
+    }
+    // Its ASCII needles are still found around non-ASCII units.
+    expect(found(['abc'], 'xabc\u00e9')).toEqual(['abc']);
+  });
+
   it('refuses needles it cannot read exactly', () => {
     const sink = { found: () => undefined };
     expect(() => new NeedleAutomaton(['ABC'], [0], sink)).toThrow(/not lower-case ASCII/);

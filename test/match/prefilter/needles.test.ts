@@ -2,24 +2,15 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRawTextPrefilter, MAX_REGEX_NEEDLES, patternNeedle, ruleNeedles, type RawTextPrefilter } from '../../../src/match/prefilter.js';
-import { loadRules, parseRuleText } from '../../../src/rule/load.js';
-import type { SigmaRule } from '../../../src/rule/model.js';
+import { loadRules } from '../../../src/rule/load.js';
 import { propertyRuns } from '../../support/runs.js';
+import { ruleWith } from '../../support/rule-text.js';
 
 // A fixed seed: the properties are proofs over the same generated cases on every run, and the coverage
 // assertions below (rejections and matches both happen) cannot flake.
 fc.configureGlobal({ seed: 20261128 });
 
 const SEED_RULE = path.resolve('rules/windows/network_connection/net_connection_win_susp_initiated_uncommon_or_suspicious_locations.yml');
-
-/** A rule from its detection block (YAML, indented under `detection:`). */
-function ruleWith(detection: string): SigmaRule {
-  const text = `title: t\nlogsource:\n  product: windows\ndetection:\n${detection.replace(/^/gm, '  ')}\n`;
-  const loaded = parseRuleText(text, 'test.yml');
-  const rule = loaded.rules[0];
-  if (!rule) throw loaded.outcomes[0]?.error ?? new TypeError('no rule parsed');
-  return rule;
-}
 
 function needlesOf(detection: string): string[] | null {
   const needles = ruleNeedles(ruleWith(detection));
