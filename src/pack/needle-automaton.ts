@@ -28,6 +28,13 @@ const ASCII_LOWERINGS = new Map<number, string>(LOWERS_TO_ASCII.map((unit) => [u
  *  levels; this guards hand-built events, and an unscanned value would cost exactness). */
 const MAX_DEPTH = 256;
 
+/** Texts are remembered only from this length (a shorter walk costs about what the lookup does) up to
+ *  MEMO_MAX_LENGTH (a long value rarely comes again), MEMO_ENTRIES of them per automaton at most. */
+const MEMO_MIN_LENGTH = 12;
+const MEMO_MAX_LENGTH = 256;
+export const MEMO_ENTRIES = 1024;
+const NO_IDS = new Int32Array(0);
+
 /** Receives the id of each needle found, possibly more than once per scan. */
 export interface NeedleSink {
   found(id: number): void;
@@ -52,6 +59,16 @@ export class NeedleAutomaton {
   private readonly prescreen: RegExp | null;
   /** For a few needles all long enough: a cheaper test with the same promise (src/pack/skip-screen.ts). */
   private readonly screen: SkipScreen | null;
+  /** The ids a text's walk reported, each once, for texts walked lately. Logs repeat their values (an Image
+   *  path, a parent, a registry key) far more than they vary, and a lookup hashes the text once where the
+   *  walk takes a table step per unit; the walk is a function of the text alone, so the replay is exact. */
+  private readonly memo = new Map<string, Int32Array>();
+  private readonly recorded: number[] = [];
+  private readonly recorder: NeedleSink = {
+    found: (id) => {
+      if (!this.recorded.includes(id)) this.recorded.push(id);
+    },
+  };
 
   /** Texts must be lower-case ASCII and distinct; `ids[k]` is reported for `texts[k]`, and `nonAsciiId` (when
    *  not -1) for a value holding a code unit ≥ 128. */
@@ -179,6 +196,25 @@ export class NeedleAutomaton {
 
   scanText(text: string): void {
     if (this.screen !== null ? !this.screen.mayHold(text) : this.prescreen !== null && !this.prescreen.test(text)) return;
+    if (text.length < MEMO_MIN_LENGTH || text.length > MEMO_MAX_LENGTH) {
+      this.walk(text, this.sink);
+      return;
+    }
+    let ids = this.memo.get(text);
+    if (ids === undefined) {
+      this.recorded.length = 0;
+      this.walk(text, this.recorder);
+      ids = this.recorded.length === 0 ? NO_IDS : Int32Array.from(this.recorded);
+      // Cleared rather than evicted one by one: a value that keeps coming back is walked again once.
+      if (this.memo.size >= MEMO_ENTRIES) this.memo.clear();
+      this.memo.set(text, ids);
+    }
+    const { sink } = this;
+    for (let k = 0; k < ids.length; k++) sink.found(ids[k]);
+  }
+
+  /** Reports to `sink` the id of every needle in the text's lowering (an id possibly more than once). */
+  private walk(text: string, sink: NeedleSink): void {
     const { classOf, delta } = this;
     let row = 0;
     let nonAsciiId = this.nonAsciiId;
@@ -188,12 +224,12 @@ export class NeedleAutomaton {
         row = delta[row + classOf[code]];
         if (row < 0) {
           row = ~row;
-          this.report(row);
+          this.report(row, sink);
         }
         continue;
       }
       if (nonAsciiId !== -1) {
-        this.sink.found(nonAsciiId);
+        sink.found(nonAsciiId);
         nonAsciiId = -1;
       }
       const lowered = ASCII_LOWERINGS.get(code);
@@ -207,15 +243,15 @@ export class NeedleAutomaton {
         row = unit < 128 ? delta[row + classOf[unit]] : 0;
         if (row < 0) {
           row = ~row;
-          this.report(row);
+          this.report(row, sink);
         }
       }
     }
   }
 
-  private report(row: number): void {
+  private report(row: number, sink: NeedleSink): void {
     const state = row / this.width;
-    const { idAt, outputLink, sink } = this;
+    const { idAt, outputLink } = this;
     for (let at = idAt[state] !== -1 ? state : outputLink[state]; at !== -1; at = outputLink[at]) sink.found(idAt[at]);
   }
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileRule } from '../../src/match/compile.js';
-import { NeedleAutomaton } from '../../src/pack/needle-automaton.js';
+import { MEMO_ENTRIES, NeedleAutomaton } from '../../src/pack/needle-automaton.js';
 import { buildRulePack } from '../../src/pack/rule-pack.js';
 import type { DetectionItem, SigmaRule, StringPart } from '../../src/rule/model.js';
 import { fragmentArb, here } from '../match/random-sigma.js';
@@ -74,6 +74,50 @@ describe('needle automaton', () => {
     }
     // Its ASCII needles are still found around non-ASCII units.
     expect(found(['abc'], 'xabc\u00e9')).toEqual(['abc']);
+  });
+
+  it('reports exactly the needles of the lowered text, whether it walks a text or replays one it remembers', () => {
+    const unitArb = fc.constantFrom(...'abkis:.\\ -', 'K', 'I', '\u212A', '\u0130', '\u017F', 'é', '\ud83d\ude00');
+    const needleArb = fc.array(fc.constantFrom(...'abkis:.\\ -'), { minLength: 1, maxLength: 5 }).map((units) => units.join(''));
+    const textArb = fc.array(unitArb, { maxLength: 40 }).map((units) => units.join(''));
+    let reported = 0;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(needleArb, { minLength: 1, maxLength: 70 }),
+        fc.boolean(),
+        fc.array(textArb, { minLength: 1, maxLength: 6 }),
+        (needles, withNonAscii, texts) => {
+          const ids = new Set<number>();
+          const nonAsciiId = withNonAscii ? needles.length : -1;
+          const automaton = new NeedleAutomaton(needles, needles.map((_, k) => k), { found: (id) => void ids.add(id) }, nonAsciiId);
+          // Each text twice (walked, then replayed when long enough), in between the others.
+          for (const text of [...texts, ...texts]) {
+            ids.clear();
+            automaton.scanText(text);
+            const lowered = text.toLowerCase();
+            const expected = needles.flatMap((needle, k) => (lowered.includes(needle) ? [k] : []));
+            if (withNonAscii && /[^\0-\x7f]/.test(text)) expected.push(nonAsciiId);
+            expect([...ids].sort((a, b) => a - b), JSON.stringify({ needles, text })).toEqual(expected);
+            reported += expected.length;
+          }
+        },
+      ),
+      { numRuns: 600, seed: 20261207 },
+    );
+    expect(reported).toBeGreaterThan(1000);
+  });
+
+  it('forgets what it remembered once full, and still reports exactly', () => {
+    const seen: number[] = [];
+    const automaton = new NeedleAutomaton(['needle', 'other'], [0, 1], { found: (id) => void seen.push(id) });
+    const texts = Array.from({ length: MEMO_ENTRIES + 10 }, (_, k) => `${k % 3 === 0 ? 'NEEDLE' : 'nothing'} number ${k} ${k % 5 === 0 ? 'other' : ''}`);
+    for (const round of [0, 1]) {
+      for (const [k, text] of texts.entries()) {
+        seen.length = 0;
+        automaton.scanText(text);
+        expect(seen.sort(), `${round}: ${text}`).toEqual([...(k % 3 === 0 ? [0] : []), ...(k % 5 === 0 ? [1] : [])]);
+      }
+    }
   });
 
   it('refuses needles it cannot read exactly', () => {
