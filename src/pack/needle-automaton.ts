@@ -57,7 +57,8 @@ export class NeedleAutomaton {
    *  tests: it never equates a non-ASCII unit with an ASCII one. V8 runs a short alternation faster than
    *  the table walk (the matcher's contains sets make the same choice, src/match/text.ts). */
   private readonly prescreen: RegExp | null;
-  /** For a few needles all long enough: a cheaper test with the same promise (src/pack/skip-screen.ts). */
+  /** For needles all long enough: a cheaper test with the same promise (src/pack/skip-screen.ts), also for
+   *  hundreds of them when they are long (hashes). */
   private readonly screen: SkipScreen | null;
   /** The ids a text's walk reported, each once, for texts walked lately. Logs repeat their values (an Image
    *  path, a parent, a registry key) far more than they vary, and a lookup hashes the text once where the
@@ -81,10 +82,10 @@ export class NeedleAutomaton {
     this.needleCount = texts.length + (nonAsciiId === -1 ? 0 : 1);
     // With the non-ASCII needle every non-ASCII unit must reach the walk, the two of LOWERS_TO_ASCII among them.
     const nonAscii = nonAsciiId === -1 ? `[${String.fromCharCode(...LOWERS_TO_ASCII)}]` : '[^\0-\x7f]';
-    const few = texts.length <= REGEX_NEEDLE_LIMIT;
     // The skip loop cannot see a non-ASCII unit it steps over, so the non-ASCII needle keeps the RegExp.
-    this.screen = few && nonAsciiId === -1 ? SkipScreen.of(texts) : null;
-    this.prescreen = few && this.screen === null ? new RegExp([...texts.map(escapeRegExp), nonAscii].join('|'), 'i') : null;
+    this.screen = nonAsciiId === -1 ? SkipScreen.of(texts) : null;
+    this.prescreen =
+      texts.length <= REGEX_NEEDLE_LIMIT && this.screen === null ? new RegExp([...texts.map(escapeRegExp), nonAscii].join('|'), 'i') : null;
     let classes = 1;
     for (const text of texts) {
       for (let k = 0; k < text.length; k++) {

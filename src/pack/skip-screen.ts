@@ -1,13 +1,14 @@
-// A quick "can this text hold one of these needles?" for a few needles that are all at least MIN_SCREEN_LENGTH
-// long (Wu–Manber's skip loop over pairs of code units): it looks at one pair per window of the shortest
-// needle's length, so a text where no pair of a needle's prefix occurs costs about length / (m - 1) steps,
-// with no RegExp call. A "yes" only says the automaton must walk the text.
+// A quick "can this text hold one of these needles?" (Wu–Manber's skip loop): it looks at the last few units
+// of each window of the shortest needle's length m, so a text where no block of a needle's prefix occurs
+// costs about length / (m - block + 1) steps, with no RegExp call and no table walk per unit. A "yes" only
+// says the automaton must walk the text. Blocks are pairs for a few needles at least MIN_SCREEN_LENGTH long,
+// quads for many needles at least QUAD_SCREEN_LENGTH long.
 //
 // Exact under the automaton's reading (src/pack/needle-automaton.ts): a needle occurs in the lowered text
 // only over source units that lower one to one, A-Z folded, U+212A to 'k' and U+0130 to 'i' (U+0130 lowers
 // to 'i' U+0307, so it can only be a needle's last unit, still one to one). Every other non-ASCII unit gets a
 // code no needle holds. So the units under a needle's prefix, read through FOLD, spell the prefix, and the
-// skip loop's usual argument holds: a window ending at `end` whose last pair is not a prefix pair at any
+// skip loop's usual argument holds: a window ending at `end` whose last block is not a prefix block at any
 // offset `d` from its end rules out every prefix ending in end..end+shift-1.
 import { LOWERS_TO_ASCII } from '../match/text.js';
 
@@ -33,22 +34,38 @@ function read(unit: number): number {
   return OTHER;
 }
 
-export class SkipScreen {
-  /** The shortest needle's length: every window is this long. */
-  private readonly window: number;
+/** Up to this many needles the screen reads pairs: their pairs leave most of the pair table at full shift. */
+export const PAIR_SCREEN_NEEDLES = 48;
+/** With more needles (hundreds of hashes, say) it reads quads, which need needles this long at least. */
+export const QUAD_SCREEN_LENGTH = 8;
+const QUAD_TABLE_BITS = 16;
+
+export abstract class SkipScreen {
+  /** A screen for these needles (lower-case ASCII), or null when they are too few and short, or too many
+   *  and short, to skip much. */
+  static of(needles: readonly string[]): SkipScreen | null {
+    if (needles.length === 0) return null;
+    // A shift is stored in a byte.
+    const window = Math.min(255, ...needles.map((needle) => needle.length));
+    if (needles.length <= PAIR_SCREEN_NEEDLES && window >= MIN_SCREEN_LENGTH) return new PairScreen(needles, window);
+    if (window >= QUAD_SCREEN_LENGTH) return new QuadScreen(needles, window);
+    return null;
+  }
+
+  /** False only when no needle can occur in `text`'s lowering. */
+  abstract mayHold(text: string): boolean;
+}
+
+/** Windows of the shortest needle's length, read by their last pair of units. */
+class PairScreen extends SkipScreen {
   /** Per pair of read codes (first * CODES + second): how far the window may move when its last pair is this. */
   private readonly shift: Uint8Array;
 
-  /** Null when the needles are too short to screen (or there are none). Needles: lower-case ASCII. */
-  static of(needles: readonly string[]): SkipScreen | null {
-    if (needles.length === 0) return null;
-    const window = Math.min(...needles.map((needle) => needle.length));
-    // A shift is stored in a byte.
-    return window >= MIN_SCREEN_LENGTH ? new SkipScreen(needles, Math.min(window, 255)) : null;
-  }
-
-  private constructor(needles: readonly string[], window: number) {
-    this.window = window;
+  constructor(
+    needles: readonly string[],
+    private readonly window: number,
+  ) {
+    super();
     const shift = new Uint8Array(CODES * CODES).fill(window - 1);
     for (const needle of needles) {
       for (let end = 1; end < window; end++) {
@@ -60,7 +77,6 @@ export class SkipScreen {
     this.shift = shift;
   }
 
-  /** False only when no needle can occur in `text`'s lowering. */
   mayHold(text: string): boolean {
     const { shift } = this;
     for (let end = this.window - 1; end < text.length; ) {
@@ -70,4 +86,41 @@ export class SkipScreen {
     }
     return false;
   }
+}
+
+/** The same by the last four units, hashed into a table where quads that share a slot keep the smaller
+ *  shift (a smaller shift never skips a needle). Hundreds of hex hashes cover every hex pair at every
+ *  offset, so pairs would never skip; four hex digits take 65,536 values, of which they use a few thousand. */
+class QuadScreen extends SkipScreen {
+  private readonly shift: Uint8Array;
+
+  constructor(
+    needles: readonly string[],
+    private readonly window: number,
+  ) {
+    super();
+    const shift = new Uint8Array(1 << QUAD_TABLE_BITS).fill(window - 3);
+    for (const needle of needles) {
+      for (let end = 3; end < window; end++) {
+        const slot = quadSlot(needle.charCodeAt(end - 3), needle.charCodeAt(end - 2), needle.charCodeAt(end - 1), needle.charCodeAt(end));
+        const distance = window - 1 - end;
+        if (distance < shift[slot]) shift[slot] = distance;
+      }
+    }
+    this.shift = shift;
+  }
+
+  mayHold(text: string): boolean {
+    const { shift } = this;
+    for (let end = this.window - 1; end < text.length; ) {
+      const step = shift[quadSlot(read(text.charCodeAt(end - 3)), read(text.charCodeAt(end - 2)), read(text.charCodeAt(end - 1)), read(text.charCodeAt(end)))];
+      if (step === 0) return true;
+      end += step;
+    }
+    return false;
+  }
+}
+
+function quadSlot(a: number, b: number, c: number, d: number): number {
+  return Math.imul((a << 24) ^ (b << 16) ^ (c << 8) ^ d, 0x9e3779b1) >>> (32 - QUAD_TABLE_BITS);
 }
