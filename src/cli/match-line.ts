@@ -23,11 +23,12 @@ export class MatchLines {
     this.heads = new Array(rules.length);
   }
 
-  /** The line for rule `r` matching the record at `index`, or null when the rule does not explain a match
-   *  (it does whenever `matches` held). `text` is the JSON text the event was parsed from, when it was read as
-   *  one (a JSON line, an array element). */
+  /** The line for rule `r`, whose `matches` has just held, matching the record at `index` (null when the rule
+   *  does not explain the match: a hand-built rule can disagree with itself). `text` is the JSON text the
+   *  event was parsed from, when it was read as one (a JSON line, an array element). */
   line(r: number, index: number, event: SigmaEvent, text: string | undefined): string | null {
-    const matched = this.rules[r].explain(event);
+    const rule = this.rules[r];
+    const matched = rule.explainMatch !== undefined ? rule.explainMatch(event) : rule.explain(event);
     if (matched === null) return null;
     const eventJson = text !== undefined && !text.includes('\n') && !text.includes('\r') ? text : JSON.stringify(event);
     return `${this.head(r)}"line":${index},"event":${eventJson},"matched":${JSON.stringify(matched)}}\n`;

@@ -385,12 +385,15 @@ export function compileRule(rule: SigmaRule, options: CompileOptions = {}): Comp
     rule,
     matches: verdict,
     explain(event: SigmaEvent): MatchExplanation | null {
-      if (!verdict(event)) return null;
-      const matchedSearches: string[] = [];
-      const unmatchedSearches: string[] = [];
-      const reasons: MatchReason[] = [];
-      for (const search of orderedSearches) (search.explain(event, reasons) ? matchedSearches : unmatchedSearches).push(search.identifier);
-      return { matchedSearches, unmatchedSearches, reasons };
+      return verdict(event) ? explainMatch(event) : null;
     },
+    explainMatch,
   };
+  function explainMatch(event: SigmaEvent): MatchExplanation {
+    const matchedSearches: string[] = [];
+    const unmatchedSearches: string[] = [];
+    const reasons: MatchReason[] = [];
+    for (const search of orderedSearches) (search.explain(event, reasons) ? matchedSearches : unmatchedSearches).push(search.identifier);
+    return { matchedSearches, unmatchedSearches, reasons };
+  }
 }

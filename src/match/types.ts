@@ -33,4 +33,7 @@ export interface CompiledRule {
   matches(event: SigmaEvent): boolean;
   /** The verdict with its explanation; null when the rule does not match. */
   explain(event: SigmaEvent): MatchExplanation | null;
+  /** The explanation of an event `matches` has just accepted, without deciding the verdict again (a scan
+   *  explains every match it writes). Undefined on an event the rule does not match. */
+  explainMatch?(event: SigmaEvent): MatchExplanation;
 }

@@ -234,11 +234,17 @@ class Reader {
     if (letter === undefined) throw new Unsupported('trailing backslash');
     if (!/[A-Za-z0-9]/.test(letter)) return text.length === 2 ? this.literal(letter) : UNKNOWN;
     if ('bBAz'.includes(letter) && text.length === 2) return EMPTY;
+    // A control character: caseless or not, it matches itself only (`\n\n\n` of the LNK padding rule).
+    const control = CONTROL_ESCAPES[letter];
+    if (control !== undefined && text.length === 2) return this.literal(control);
     if ('dDwWsSCnrtfavxpP'.includes(letter)) return UNKNOWN;
     // \Q...\E, octal digits and anything else this reader does not know.
     throw new Unsupported(`escape ${text.slice(0, 2)}`);
   }
 }
+
+/** RE2's one-letter escapes for control characters. */
+const CONTROL_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 /** Whether a `(?...)` flag group anywhere sets `i` (see the case note above). */
 const INLINE_CASELESS = /\(\?[imsU-]*i[imsU-]*[:)]/;

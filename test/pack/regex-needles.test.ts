@@ -41,6 +41,9 @@ describe('regexNeedles', () => {
     expect(regexNeedles('\\pLabc\\p{Greek}d', PLAIN)).toEqual(['abc']);
     expect(regexNeedles('[\\x{41}-\\x{5A}]xyz', PLAIN)).toEqual(['xyz']);
     expect(regexNeedles('[]a]bc', PLAIN)).toEqual(['bc']);
+    // Control escapes are their character: the LNK padding rule's line feeds.
+    expect(regexNeedles('\\n\\n\\n\\n\\n\\n', PLAIN)).toEqual(['\n\n\n\n\n\n']);
+    expect(regexNeedles('a\\tb\\rc\\fd\\ve\\x07', CASELESS)).toEqual(['a\tb\rc\fd\ve']);
   });
 
   it('never puts an s in a case-insensitive needle (RE2 also matches ſ there)', () => {
@@ -104,7 +107,7 @@ describe('regexNeedles', () => {
       withNeedles++;
       for (const needle of needles) expect(needle).toMatch(/^[\x00-\x40\x5b-\x7f]+$/); // non-empty lower-case ASCII
     }
-    expect(withNeedles).toBeGreaterThanOrEqual(140);
+    expect(withNeedles).toBeGreaterThanOrEqual(145);
   });
 });
 
@@ -134,6 +137,8 @@ const shapeArb: fc.Arbitrary<Node> = fc.constantFrom<Node>(
   { source: '^', sample: () => '' },
   { source: '$', sample: () => '' },
   { source: '\\x41', sample: () => 'A' },
+  { source: '\\n', sample: () => '\n' },
+  { source: '\\t', sample: () => '\t' },
   { source: '\\x{73}', sample: () => 's' },
   { source: '\\pL', sample: (choose) => 'kſé'[choose() % 3] },
   { source: '\\p{Lu}', sample: (choose) => 'SKÉ'[choose() % 3] },
