@@ -98,36 +98,39 @@ export class NeedleAutomaton {
       }
     }
     const width = (this.width = classes);
-    const trie: Array<Map<number, number>> = [new Map()];
-    const idAt: number[] = [-1];
+    // The trie's child links in the table the DFA will use (state * width + class → child, 0 for none: the
+    // root is no one's child), at most one state per needle unit. Each row is then turned into the state's DFA
+    // row in place, in breadth-first order, so a failure state's row is final before it is read.
+    let capacity = 1;
+    for (const text of texts) capacity += text.length;
+    const trie = new Int32Array(capacity * width);
+    const trieIdAt = new Int32Array(capacity).fill(-1);
+    let states = 1;
     texts.forEach((text, k) => {
       if (text === '') throw new RangeError('empty needle');
       let state = 0;
       for (let i = 0; i < text.length; i++) {
-        const cls = this.classOf[text.charCodeAt(i)];
-        let next = trie[state].get(cls);
-        if (next === undefined) {
-          next = trie.length;
-          trie[state].set(cls, next);
-          trie.push(new Map());
-          idAt.push(-1);
-        }
-        state = next;
+        const slot = state * width + this.classOf[text.charCodeAt(i)];
+        if (trie[slot] === 0) trie[slot] = states++;
+        state = trie[slot];
       }
-      if (idAt[state] !== -1) throw new RangeError(`needle ${JSON.stringify(text)} given twice`);
-      idAt[state] = ids[k];
+      if (trieIdAt[state] !== -1) throw new RangeError(`needle ${JSON.stringify(text)} given twice`);
+      trieIdAt[state] = ids[k];
     });
-    const states = trie.length;
-    const delta = new Int32Array(states * width);
+    const delta = trie.slice(0, states * width);
+    const idAt = trieIdAt.slice(0, states);
     const fail = new Int32Array(states);
     const outputLink = new Int32Array(states).fill(-1);
     const reports = new Uint8Array(states);
-    const queue: number[] = [];
-    for (const [cls, next] of trie[0]) {
+    const queue = new Int32Array(states);
+    let tail = 0;
+    for (let cls = 1; cls < width; cls++) {
+      const next = delta[cls];
+      if (next === 0) continue;
       delta[cls] = next * width;
-      queue.push(next);
+      queue[tail++] = next;
     }
-    for (let head = 0; head < queue.length; head++) {
+    for (let head = 0; head < tail; head++) {
       const state = queue[head];
       const failState = fail[state];
       outputLink[state] = idAt[failState] !== -1 ? failState : outputLink[failState];
@@ -135,12 +138,11 @@ export class NeedleAutomaton {
       const row = state * width;
       const failRow = failState * width;
       for (let cls = 1; cls < width; cls++) {
-        const next = trie[state].get(cls);
-        if (next !== undefined) {
-          // Children of the root fail to the root (fail[] starts at 0).
-          if (state !== 0) fail[next] = delta[failRow + cls] / width;
+        const next = delta[row + cls];
+        if (next !== 0) {
+          fail[next] = delta[failRow + cls] / width;
           delta[row + cls] = next * width;
-          queue.push(next);
+          queue[tail++] = next;
         } else {
           delta[row + cls] = delta[failRow + cls];
         }
@@ -149,7 +151,7 @@ export class NeedleAutomaton {
     // Mark the transitions into reporting states (state 0 never reports, so ~0 is never needed).
     for (let k = 0; k < delta.length; k++) if (reports[delta[k] / width] === 1) delta[k] = ~delta[k];
     this.delta = delta;
-    this.idAt = Int32Array.from(idAt);
+    this.idAt = idAt;
     this.outputLink = outputLink;
   }
 
