@@ -308,6 +308,9 @@ export interface StringPatternSpec {
 
 /** Matches a string against a set of Sigma string patterns (OR), case-insensitive ones through the ASCII fast
  *  paths, with the toLowerCase reference as the fallback. */
+/** Up to this many infixes `includes` each beats one RegExp test. */
+const INFIX_LOOP_LIMIT = 4;
+
 export class StringSetMatcher {
   private readonly exactTrie: Trie | null;
   private readonly prefixTrie: Trie | null;
@@ -317,6 +320,9 @@ export class StringSetMatcher {
   private readonly lowerPrefixes: string[] = [];
   private readonly lowerSuffixes: string[] = [];
   private readonly lowerInfixes: string[] = [];
+  /** For more than a few infixes: one alternation of them, literal and flagless, so it compares code units as
+   *  `includes` does (the emoji rules list hundreds, which the loop tried one by one on every non-ASCII value). */
+  private readonly lowerInfixRegex: RegExp | null;
   private readonly lowerGlobs: RegExp[] = [];
   private readonly casedExact = new Set<string>();
   private readonly casedPrefixes: string[] = [];
@@ -353,6 +359,7 @@ export class StringSetMatcher {
     this.exactTrie = lowerExact.length > 0 ? new Trie(lowerExact, false, 'whole') : null;
     this.prefixTrie = this.lowerPrefixes.length > 0 ? new Trie(this.lowerPrefixes, false, 'prefix') : null;
     this.suffixTrie = this.lowerSuffixes.length > 0 ? new Trie(this.lowerSuffixes, true, 'prefix') : null;
+    this.lowerInfixRegex = this.lowerInfixes.length > INFIX_LOOP_LIMIT ? new RegExp(this.lowerInfixes.map(escapeRegExp).join('|')) : null;
     const asciiInfixes = this.lowerInfixes.filter(isAscii);
     this.automaton = asciiInfixes.length > 0 ? new ContainsAutomaton(asciiInfixes, asciiInfixes.length === this.lowerInfixes.length) : null;
     this.hasFolded = lowerExact.length + this.lowerPrefixes.length + this.lowerSuffixes.length + this.lowerInfixes.length + this.lowerGlobs.length > 0;
@@ -432,7 +439,11 @@ export class StringSetMatcher {
     if (this.lowerExact.has(lowered)) return true;
     for (const suffix of this.lowerSuffixes) if (lowered.endsWith(suffix)) return true;
     for (const prefix of this.lowerPrefixes) if (lowered.startsWith(prefix)) return true;
-    for (const infix of this.lowerInfixes) if (lowered.includes(infix)) return true;
+    if (this.lowerInfixRegex !== null) {
+      if (this.lowerInfixRegex.test(lowered)) return true;
+    } else {
+      for (const infix of this.lowerInfixes) if (lowered.includes(infix)) return true;
+    }
     for (const glob of this.lowerGlobs) if (glob.test(lowered)) return true;
     return false;
   }
