@@ -321,12 +321,25 @@ export function unionNeedles(sets: readonly NeedleSet[]): NeedleSet {
 /** The pre-filter for a set of rules, or null when one of them has no needles. */
 export function createRulesPrefilter(rules: readonly SigmaRule[]): RawTextPrefilter | null {
   // Stop at the first rule without needles: in a pack of thousands one usually has none, and the union's
-  // minimization of every other rule's needles would cost seconds for nothing.
+  // minimization of every other rule's needles would cost seconds for nothing. Such a rule is most often a
+  // short one (a bare `not`, a regex), so the rules are tried shortest first: the Windows folder's first
+  // came 392nd in file order, after 55 ms of deriving IOC lists' needles. The union does not depend on order.
+  const bySize = rules.map((rule) => ({ rule, size: detectionSize(rule) })).sort((a, b) => a.size - b.size);
   const sets: NeedleSet[] = [];
-  for (const rule of rules) {
+  for (const { rule } of bySize) {
     const needles = ruleNeedles(rule);
     if (needles === null) return null;
     sets.push(needles);
   }
   return createRawTextPrefilter(unionNeedles(sets));
+}
+
+/** How many values a rule's detection lists. */
+function detectionSize(rule: SigmaRule): number {
+  let size = 0;
+  for (const search of rule.detection.searches.values()) {
+    const items = search.kind === 'keywords' ? [search.item] : search.alternatives.flatMap((conjunction) => conjunction.items);
+    for (const item of items) size += item.values.length;
+  }
+  return size;
 }
