@@ -64,10 +64,11 @@ export class NeedleAutomaton {
    *  path, a parent, a registry key) far more than they vary, and a lookup hashes the text once where the
    *  walk takes a table step per unit; the walk is a function of the text alone, so the replay is exact. */
   private readonly memo = new Map<string, Int32Array>();
-  private readonly recorded: number[] = [];
+  // A Set, not an array searched per id: a crafted value can hold thousands of needles.
+  private readonly recorded = new Set<number>();
   private readonly recorder: NeedleSink = {
     found: (id) => {
-      if (!this.recorded.includes(id)) this.recorded.push(id);
+      this.recorded.add(id);
     },
   };
 
@@ -205,9 +206,9 @@ export class NeedleAutomaton {
     }
     let ids = this.memo.get(text);
     if (ids === undefined) {
-      this.recorded.length = 0;
+      this.recorded.clear();
       this.walk(text, this.recorder);
-      ids = this.recorded.length === 0 ? NO_IDS : Int32Array.from(this.recorded);
+      ids = this.recorded.size === 0 ? NO_IDS : Int32Array.from(this.recorded);
       // Cleared rather than evicted one by one: a value that keeps coming back is walked again once.
       if (this.memo.size >= MEMO_ENTRIES) this.memo.clear();
       this.memo.set(text, ids);
