@@ -51,11 +51,12 @@ export class NeedleAutomaton {
   /** Per state: the nearest state on the failure chain where a needle ends, or -1 (the dictionary link). */
   private readonly outputLink: Int32Array;
   private readonly width: number;
-  /** For a few needles: a test that passes every text holding one of them (or a unit of LOWERS_TO_ASCII),
-   *  so most texts skip the per-unit walk. Why it is exact: without a LOWERS_TO_ASCII unit, a needle occurs
-   *  in the lowered text iff it occurs in the text ignoring ASCII case, which is what `i` (without `u`)
-   *  tests: it never equates a non-ASCII unit with an ASCII one. V8 runs a short alternation faster than
-   *  the table walk (the matcher's contains sets make the same choice, src/match/text.ts). */
+  /** For a few needles: a test that passes every text holding one of them or a unit of LOWERS_TO_ASCII (any
+   *  non-ASCII unit, with the non-ASCII needle), so most texts skip the per-unit walk. Why it is exact:
+   *  without a LOWERS_TO_ASCII unit, a needle occurs in the lowered text iff it occurs in the text ignoring
+   *  ASCII case, which is what `i` (without `u`) tests: it never equates a non-ASCII unit with an ASCII one.
+   *  V8 runs a short alternation faster than the table walk (the matcher's contains sets make the same
+   *  choice, src/match/text.ts). */
   private readonly prescreen: RegExp | null;
   /** For needles all long enough: a cheaper test with the same promise (src/pack/skip-screen.ts), also for
    *  hundreds of them when they are long (hashes). */
