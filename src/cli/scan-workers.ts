@@ -36,7 +36,7 @@ function workerScript(): string {
  *  the batches it evaluates itself, and a batch there costs more than in the worker (it also reads and
  *  splits every line): with two, the worker ran dry for 11-18% of a mixed-set scan (its event-loop
  *  utilisation was 0.82-0.89); with three, 0.93-0.96. */
-export const BATCHES_IN_FLIGHT = 3;
+const BATCHES_IN_FLIGHT = 3;
 
 interface Pending {
   resolve(outcome: TextBatchOutcome): void;
@@ -98,6 +98,11 @@ class ScanWorker {
 }
 
 export class ScanWorkers {
+  /** Batches a scan holds evaluated ahead of the one being written, at most: bounds the memory held by a slow
+   *  worker. Room for every batch a worker holds and as many evaluated by the main thread behind them, or the
+   *  main thread would wait on the worker's oldest batch instead of evaluating the next. */
+  readonly maxBatchesAhead = 2 * BATCHES_IN_FLIGHT + 2;
+
   private constructor(private readonly workers: ScanWorker[]) {}
 
   /** Starts `count` workers; they load their rules in the background and take batches once ready. */

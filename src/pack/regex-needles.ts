@@ -237,7 +237,7 @@ class Reader {
     // A control character: caseless or not, it matches itself only (`\n\n\n` of the LNK padding rule).
     const control = CONTROL_ESCAPES[letter];
     if (control !== undefined && text.length === 2) return this.literal(control);
-    if ('dDwWsSCnrtfavxpP'.includes(letter)) return UNKNOWN;
+    if ('dDwWsSCxpP'.includes(letter)) return UNKNOWN;
     // \Q...\E, octal digits and anything else this reader does not know.
     throw new Unsupported(`escape ${text.slice(0, 2)}`);
   }

@@ -22,16 +22,25 @@ const CODES = 129;
 const FOLD = new Uint8Array(128);
 for (let code = 0; code < 128; code++) FOLD[code] = code >= 65 && code <= 90 ? code | 32 : code;
 
-/** The lowering of the two LOWERS_TO_ASCII units as far as a needle can see it: its first unit. */
-const [DOTTED_CAPITAL_I, KELVIN] = LOWERS_TO_ASCII;
-const DOTTED_CAPITAL_I_READ = String.fromCharCode(DOTTED_CAPITAL_I).toLowerCase().charCodeAt(0);
-const KELVIN_READ = String.fromCharCode(KELVIN).toLowerCase().charCodeAt(0);
+/** The first unit of each LOWERS_TO_ASCII unit's lowering: all a needle can see of it. */
+const LOWERING_START = new Map(LOWERS_TO_ASCII.map((unit) => [unit, String.fromCharCode(unit).toLowerCase().charCodeAt(0)]));
 
 function read(unit: number): number {
-  if (unit < 128) return FOLD[unit];
-  if (unit === KELVIN) return KELVIN_READ;
-  if (unit === DOTTED_CAPITAL_I) return DOTTED_CAPITAL_I_READ;
-  return OTHER;
+  return unit < 128 ? FOLD[unit] : (LOWERING_START.get(unit) ?? OTHER);
+}
+
+/** The shift table: per block slot, how far a window whose last block falls in that slot may move. A block
+ *  of `block` units ending at `end` in a needle's prefix allows at most `window - 1 - end`; a slot no prefix
+ *  block falls in allows the whole `window - block + 1`. Needles are lower-case ASCII, which `read` keeps. */
+function shiftTable(needles: readonly string[], window: number, block: number, slots: number, slot: (text: string, end: number) => number): Uint8Array {
+  const shift = new Uint8Array(slots).fill(window - block + 1);
+  for (const needle of needles) {
+    for (let end = block - 1; end < window; end++) {
+      const at = slot(needle, end);
+      if (window - 1 - end < shift[at]) shift[at] = window - 1 - end;
+    }
+  }
+  return shift;
 }
 
 /** Up to this many needles the screen reads pairs: their pairs leave most of the pair table at full shift. */
@@ -66,21 +75,13 @@ class PairScreen extends SkipScreen {
     private readonly window: number,
   ) {
     super();
-    const shift = new Uint8Array(CODES * CODES).fill(window - 1);
-    for (const needle of needles) {
-      for (let end = 1; end < window; end++) {
-        const pair = needle.charCodeAt(end - 1) * CODES + needle.charCodeAt(end);
-        const distance = window - 1 - end;
-        if (distance < shift[pair]) shift[pair] = distance;
-      }
-    }
-    this.shift = shift;
+    this.shift = shiftTable(needles, window, 2, CODES * CODES, pairSlot);
   }
 
   mayHold(text: string): boolean {
     const { shift } = this;
     for (let end = this.window - 1; end < text.length; ) {
-      const step = shift[read(text.charCodeAt(end - 1)) * CODES + read(text.charCodeAt(end))];
+      const step = shift[pairSlot(text, end)];
       if (step === 0) return true;
       end += step;
     }
@@ -99,21 +100,13 @@ class QuadScreen extends SkipScreen {
     private readonly window: number,
   ) {
     super();
-    const shift = new Uint8Array(1 << QUAD_TABLE_BITS).fill(window - 3);
-    for (const needle of needles) {
-      for (let end = 3; end < window; end++) {
-        const slot = quadSlot(needle.charCodeAt(end - 3), needle.charCodeAt(end - 2), needle.charCodeAt(end - 1), needle.charCodeAt(end));
-        const distance = window - 1 - end;
-        if (distance < shift[slot]) shift[slot] = distance;
-      }
-    }
-    this.shift = shift;
+    this.shift = shiftTable(needles, window, 4, 1 << QUAD_TABLE_BITS, quadSlot);
   }
 
   mayHold(text: string): boolean {
     const { shift } = this;
     for (let end = this.window - 1; end < text.length; ) {
-      const step = shift[quadSlot(read(text.charCodeAt(end - 3)), read(text.charCodeAt(end - 2)), read(text.charCodeAt(end - 1)), read(text.charCodeAt(end)))];
+      const step = shift[quadSlot(text, end)];
       if (step === 0) return true;
       end += step;
     }
@@ -121,6 +114,11 @@ class QuadScreen extends SkipScreen {
   }
 }
 
-function quadSlot(a: number, b: number, c: number, d: number): number {
-  return Math.imul((a << 24) ^ (b << 16) ^ (c << 8) ^ d, 0x9e3779b1) >>> (32 - QUAD_TABLE_BITS);
+function pairSlot(text: string, end: number): number {
+  return read(text.charCodeAt(end - 1)) * CODES + read(text.charCodeAt(end));
+}
+
+function quadSlot(text: string, end: number): number {
+  const quad = (read(text.charCodeAt(end - 3)) << 24) ^ (read(text.charCodeAt(end - 2)) << 16) ^ (read(text.charCodeAt(end - 1)) << 8) ^ read(text.charCodeAt(end));
+  return Math.imul(quad, 0x9e3779b1) >>> (32 - QUAD_TABLE_BITS);
 }

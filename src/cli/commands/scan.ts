@@ -14,7 +14,7 @@ import type { DefaultSource, LogsourceResolver } from '../../logsource/index.js'
 import type { PlaceholderValues, SigmaLevel } from '../../rule/model.js';
 import { bytesReadSoFar, listEventInputs, openInput } from '../scan-inputs.js';
 import { buildScanPack, RecordScanner, scanTextBatch, type ScanCounts, type ScanPack, type TextBatch, type TextBatchOutcome, type TextRefusal } from '../scan-records.js';
-import { BATCHES_IN_FLIGHT, type ScanWorkers } from '../scan-workers.js';
+import type { ScanWorkers } from '../scan-workers.js';
 import { ruleKey, type ScanWorkerSpec } from '../scan-worker-protocol.js';
 import type { LogsourceMap } from '../../logsource/map.js';
 import { isTargetName, TARGET_NAMES, type TargetName } from '../../targets/index.js';
@@ -202,11 +202,6 @@ function drained(output: Writable): Promise<void> {
   });
 }
 
-/** Batches evaluated ahead of the one being written, at most: bounds the memory held by a slow worker. Room
- *  for every batch a worker holds and as many evaluated here behind them, or the main thread would wait on
- *  the worker's oldest batch instead of evaluating the next. */
-const MAX_BATCHES_AHEAD = 2 * BATCHES_IN_FLIGHT + 2;
-
 /** A batch of JSON texts on its way: evaluated by a worker (a promise) or here (already an outcome). */
 interface QueuedBatch {
   batch: TextBatch;
@@ -258,7 +253,7 @@ export async function scanEvents(options: ScanOptions): Promise<ScanResult> {
   const flush = async (all: boolean): Promise<void> => {
     while (queue.length > 0 && outputError === null) {
       const head = queue[0];
-      if (!all && head.outcome === null && queue.length <= MAX_BATCHES_AHEAD) return;
+      if (!all && head.outcome === null && queue.length <= (workers?.maxBatchesAhead ?? 0)) return;
       const outcome = await settle(head);
       queue.shift();
       for (const refusal of outcome.refusals) onError?.(refused(refusal));
